@@ -1,0 +1,141 @@
+"""Where the Lean REPL is and how to start it: one dataclass, read from the environment
+in one place, shared by the kernel, the magic and the pool."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+# Environment variables a user (or a kernelspec) sets. Names are part of the public API.
+ENV_REPL_PATH = "LEAN_REPL_PATH"  # the repl binary (or any executable speaking its protocol)
+ENV_REPL_ARGS = "LEAN_REPL_ARGS"  # extra arguments, shell-split
+ENV_PROJECT = "LEAN_PROJECT"  # a Lean project dir: run `lake env <repl>` there
+ENV_LAKE = "LEAN_LAKE_PATH"  # the lake binary, when not on PATH
+ENV_TIMEOUT = "LEAN_TIMEOUT"  # seconds per request
+ENV_MEMORY_MB = "LEAN_MEMORY_LIMIT_MB"  # RLIMIT_AS for the REPL, in MiB
+ENV_EXTRA_ENV = "LEAN_REPL_ENV"  # JSON object of extra variables for the REPL process
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """The configuration cannot start a REPL. The message names the fix."""
+
+
+@dataclass
+class ReplConfig:
+    repl_path: str | None = None
+    repl_args: list[str] = field(default_factory=list)
+    project_dir: str | None = None
+    lake_path: str = "lake"
+    # False: run the repl binary itself in project_dir (LEAN_PATH/LEAN_SYSROOT come from
+    # env), as an offline bundle does; lake would try to re-elaborate or fetch packages.
+    use_lake: bool = True
+    env: dict[str, str] = field(default_factory=dict)
+    timeout: float | None = DEFAULT_TIMEOUT
+    startup_timeout: float = 120.0
+    memory_limit_mb: int | None = None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> ReplConfig:
+        environ = os.environ if environ is None else environ
+        extra_env: dict[str, str] = {}
+        if environ.get(ENV_EXTRA_ENV):
+            try:
+                extra_env = {str(k): str(v) for k, v in json.loads(environ[ENV_EXTRA_ENV]).items()}
+            except (ValueError, AttributeError) as exc:
+                raise ConfigError(f"{ENV_EXTRA_ENV} must be a JSON object of strings: {exc}") from exc
+        cfg = cls(
+            repl_path=environ.get(ENV_REPL_PATH) or None,
+            repl_args=shlex.split(environ.get(ENV_REPL_ARGS, "")),
+            project_dir=environ.get(ENV_PROJECT) or None,
+            lake_path=environ.get(ENV_LAKE) or "lake",
+            env=extra_env,
+            timeout=_float_or_none(environ.get(ENV_TIMEOUT), DEFAULT_TIMEOUT, ENV_TIMEOUT),
+            memory_limit_mb=_int_or_none(environ.get(ENV_MEMORY_MB), ENV_MEMORY_MB),
+        )
+        return replace(cfg, **overrides) if overrides else cfg
+
+    def with_changes(self, **changes) -> ReplConfig:
+        return replace(self, **changes)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.repl_path or self.project_dir)
+
+    def resolve_repl(self) -> str:
+        """The repl executable's full path, or a ConfigError that says how to fix it."""
+        if not self.repl_path:
+            if self.project_dir:
+                # Inside a project, `lake env repl` finds a repl that lake built or put on PATH.
+                return "repl"
+            raise ConfigError(
+                "no Lean REPL configured; set LEAN_REPL_PATH to the repl binary (or LEAN_PROJECT "
+                "to a Lean project), or run install_kernel.py --repl PATH [--project DIR]"
+            )
+        path = Path(self.repl_path).expanduser()
+        if path.is_file():
+            if not os.access(path, os.X_OK):
+                raise ConfigError(f"repl binary at {path} is not executable; run chmod +x {path}")
+            return str(path)
+        found = shutil.which(self.repl_path)
+        if found:
+            return found
+        raise ConfigError(
+            f"repl binary not found at {self.repl_path}; set LEAN_REPL_PATH or run "
+            "install_kernel.py --repl PATH"
+        )
+
+    def command(self) -> list[str]:
+        """argv that starts the REPL: the binary itself, or `lake env <repl>` in a project."""
+        repl = self.resolve_repl()
+        if self.project_dir and self.use_lake:
+            project = Path(self.project_dir).expanduser()
+            if not project.is_dir():
+                raise ConfigError(
+                    f"Lean project folder not found at {project}; set LEAN_PROJECT or use --project DIR"
+                )
+            lake = shutil.which(self.lake_path) or (self.lake_path if Path(self.lake_path).is_file() else None)
+            if lake is None:
+                raise ConfigError(
+                    f"lake not found ({self.lake_path!r}); put the Lean toolchain's bin folder on PATH "
+                    "or set LEAN_LAKE_PATH"
+                )
+            return [lake, "env", repl, *self.repl_args]
+        return [repl, *self.repl_args]
+
+    def cwd(self) -> str | None:
+        """The REPL resolves `path` and `pickleTo` against its cwd, so run it in the project."""
+        return str(Path(self.project_dir).expanduser()) if self.project_dir else None
+
+    def process_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        env = dict(os.environ if base is None else base)
+        env.update(self.env)
+        return env
+
+
+def _float_or_none(raw: str | None, default: float | None, name: str) -> float | None:
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("none", "0", "off"):
+        return None
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from exc
+
+
+def _int_or_none(raw: str | None, name: str) -> int | None:
+    if raw is None or raw == "" or raw.lower() in ("none", "off"):
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number of MiB, got {raw!r}") from exc

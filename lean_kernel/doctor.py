@@ -1,0 +1,164 @@
+"""Is this REPL usable? A positive control run at start-up, and a diagnosis that names the
+fix when it is not. Shared by the kernel (first cell's output) and ``%lean_doctor``."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import ConfigError, ReplConfig
+from .process import ReplFailure, ReplNotFound, ReplProcess
+from .protocol import CommandRequest, CommandResponse, ReplErrorResponse
+
+# `#eval 2+2` needs nothing but Lean's prelude, so it separates "the REPL runs" from
+# "the project's imports work".
+POSITIVE_CONTROL = "#eval 2+2"
+POSITIVE_CONTROL_EXPECTED = "4"
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+
+@dataclass
+class HealthReport:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def first_failure(self) -> Check | None:
+        return next((c for c in self.checks if not c.ok), None)
+
+    def summary(self) -> str:
+        failed = self.first_failure
+        if failed is None:
+            return "Lean REPL ready: " + "; ".join(c.detail for c in self.checks)
+        text = f"Lean REPL not usable: {failed.name} failed: {failed.detail}"
+        return text + (f"\nFix: {failed.fix}" if failed.fix else "")
+
+    def as_text(self) -> str:
+        lines = []
+        for c in self.checks:
+            lines.append(f"[{'ok' if c.ok else 'FAIL'}] {c.name}: {c.detail}")
+            if not c.ok and c.fix:
+                lines.append(f"       fix: {c.fix}")
+        return "\n".join(lines)
+
+
+def read_toolchain(project_dir: str | None) -> str | None:
+    """The Lean version a project pins in ``lean-toolchain`` (e.g. ``v4.19.0``)."""
+    if not project_dir:
+        return None
+    path = Path(project_dir).expanduser() / "lean-toolchain"
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        return None
+    return text.split(":")[-1] or None
+
+
+def diagnose_stderr(stderr: str, config: ReplConfig) -> tuple[str, str] | None:
+    """Map the REPL's dying words to (what is wrong, how to fix it)."""
+    low = stderr.lower()
+    project = config.project_dir or "the Lean project"
+    if "incompatible header" in low or "invalid header" in low or "compiled with a different" in low:
+        return (
+            "toolchain mismatch: the .olean files were built by another Lean version than the REPL",
+            f"rebuild the REPL with the toolchain in {project}/lean-toolchain, or run `lake build` in {project}",
+        )
+    if re.search(r"object file .*\.olean.* does not exist|unknown package|file not found.*\.olean|failed to read file", low):
+        return (
+            "missing .olean files for an import",
+            f"run `lake build` (or `lake exe cache get` for Mathlib, where a network is available) in {project}",
+        )
+    if "lean_sysroot" in low or "print-prefix" in low or "lean: not found" in low:
+        return (
+            "the Lean toolchain was not found",
+            "put the toolchain's bin folder on PATH, or set LEAN_SYSROOT (see %lean_setup / install_kernel.py --project)",
+        )
+    if "out of memory" in low or "bad_alloc" in low:
+        return ("the REPL ran out of memory", "raise LEAN_MEMORY_LIMIT_MB (Mathlib needs 12 GB or more at v4.26+)")
+    return None
+
+
+def positive_control(process: ReplProcess, timeout: float | None = 60.0) -> Check:
+    """Run ``#eval 2+2`` on a fresh env and expect ``4``."""
+    try:
+        response = process.request(CommandRequest(cmd=POSITIVE_CONTROL), timeout=timeout)
+    except ReplNotFound as exc:
+        return Check("start", False, str(exc), _fix_for_start(process.config))
+    except ReplFailure as exc:
+        found = diagnose_stderr(exc.stderr_tail, process.config)
+        if found:
+            return Check("positive control", False, f"{found[0]} ({exc.cause})", found[1])
+        return Check(
+            "positive control",
+            False,
+            f"the REPL {exc.cause}" + (f"; stderr: {exc.stderr_tail.strip()[-300:]}" if exc.stderr_tail.strip() else ""),
+            "check that LEAN_REPL_PATH is the repl binary for this toolchain; run %lean_doctor for details",
+        )
+    if isinstance(response, ReplErrorResponse):
+        return Check("positive control", False, f"the REPL refused `{POSITIVE_CONTROL}`: {response.message}", None)
+    if isinstance(response, CommandResponse):
+        outputs = [m.data.strip() for m in response.messages if m.severity == "info"]
+        if POSITIVE_CONTROL_EXPECTED in outputs and not response.errors:
+            return Check("positive control", True, f"`{POSITIVE_CONTROL}` printed {POSITIVE_CONTROL_EXPECTED}")
+        errors = "; ".join(m.data for m in response.errors) or f"printed {outputs!r}"
+        found = diagnose_stderr(errors, process.config)
+        return Check(
+            "positive control",
+            False,
+            f"`{POSITIVE_CONTROL}` did not print {POSITIVE_CONTROL_EXPECTED}: {errors}",
+            found[1] if found else "the Lean prelude does not load; check LEAN_PATH / LEAN_SYSROOT for this toolchain",
+        )
+    return Check("positive control", False, f"unexpected answer to `{POSITIVE_CONTROL}`", None)
+
+
+def _fix_for_start(config: ReplConfig) -> str:
+    return "set LEAN_REPL_PATH to the repl binary, or run install_kernel.py --repl PATH [--project DIR]"
+
+
+def check_config(config: ReplConfig) -> list[Check]:
+    """Static checks that need no process: paths exist, toolchain pin readable."""
+    checks: list[Check] = []
+    try:
+        argv = config.command()
+        checks.append(Check("repl binary", True, " ".join(argv)))
+    except ConfigError as exc:
+        checks.append(Check("repl binary", False, str(exc), _fix_for_start(config)))
+        return checks
+    if config.project_dir:
+        pin = read_toolchain(config.project_dir)
+        checks.append(
+            Check(
+                "project",
+                pin is not None,
+                f"{config.project_dir} pins {pin}" if pin else f"no lean-toolchain file in {config.project_dir}",
+                None if pin else "point LEAN_PROJECT at the folder that holds lean-toolchain and lakefile",
+            )
+        )
+    for var in ("LEAN_PATH", "LEAN_SYSROOT"):
+        value = config.env.get(var) or os.environ.get(var)
+        if value:
+            missing = [p for p in value.split(os.pathsep) if p and not Path(p).exists()]
+            checks.append(
+                Check(var, not missing, value if not missing else f"missing: {', '.join(missing)}",
+                      None if not missing else f"fix {var}: these folders do not exist")
+            )
+    return checks
+
+
+def run_checks(process: ReplProcess, timeout: float | None = 60.0) -> HealthReport:
+    report = HealthReport(check_config(process.config))
+    if report.ok:
+        report.checks.append(positive_control(process, timeout=timeout))
+    return report

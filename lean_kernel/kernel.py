@@ -1,0 +1,587 @@
+"""The Jupyter kernel for Lean 4: it translates Jupyter messages into LeanSession calls.
+
+Everything about Lean lives below this file: ``session`` chooses envs and recovers from
+REPL faults, ``render`` turns results into MIME bundles, ``doctor`` checks the set-up,
+``widget`` builds the goal widget and ``editing`` knows Lean words. This file only
+decides which of them to call for each message, and what to publish.
+
+Jupyter facts it relies on (ipykernel 7):
+- ``do_execute`` gets ``cell_id`` only because its signature declares it. JupyterLab sends
+  it in ``metadata.cellId``; nbclient and the console do not, and then re-runs cannot be
+  told from new cells.
+- An interrupt is a SIGINT to the kernel's process group, raised as KeyboardInterrupt in
+  whatever runs. The REPL has its own session, so it never sees that signal: the process
+  layer turns the KeyboardInterrupt into kill, restart and replay. A KeyboardInterrupt
+  that lands in our own code is handled here the same way.
+- The reply status ``error`` makes "Run All" stop at that cell, so only Lean errors and
+  REPL faults produce it; warnings and sorries do not.
+- A plain ``Kernel`` does not wire comms; ipywidgets needs a comm manager (``_wire_comms``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import html
+import os
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from ipykernel.kernelbase import Kernel
+
+from . import editing
+from .config import ConfigError, ReplConfig
+from .doctor import run_checks
+from .render import error_summary, render_bundle
+from .results import CellResult
+from .session import LeanSession
+
+__version__ = "0.1.0"
+
+LANGUAGE_INFO = {
+    "name": "lean4",
+    "version": "4",
+    "mimetype": "text/x-lean4",
+    "file_extension": ".lean",
+    # Pygments has Lean4Lexer (alias "lean4") since 2.18; "lean" is still Lean 3.
+    "pygments_lexer": "lean4",
+    # No CodeMirror mode exists for Lean 4. Haskell's shares `--` comments and keywords
+    # such as `where`, `do`, `let ... in`, `if then else`, and does no harm elsewhere.
+    "codemirror_mode": "haskell",
+}
+
+MAGICS = {
+    "help": "%help — this list",
+    "env": "%env — the cells of the session: which env each produced, stale marks, the current chain",
+    "proofstate": "%proofstate [N] — run the rest of the cell as tactics on proof state N (default: the latest)",
+    "reset": "%reset — forget every cell; the next cell starts from a fresh env",
+    "restart": "%restart — restart the REPL and replay the committed cells",
+    "timeout": "%timeout [SECONDS|off] — show or set the time limit per cell",
+    "pickle": "%pickle PATH — save the current env to PATH (.olean)",
+    "unpickle": "%unpickle PATH — continue from an env saved with %pickle",
+    "project": "%project DIR — start a new session in the Lean project DIR (forgets the cells)",
+    "widget": "%widget on|off — show tactic steps in a goal widget (needs ipywidgets in the frontend)",
+}
+
+STALE_BANNER = "stale: re-run — this cell was built on an earlier version of a cell that has been re-run"
+
+
+class MagicError(Exception):
+    """A magic that cannot do what was asked; the message says what to type instead."""
+
+
+@dataclass
+class Outcome:
+    """What a cell ends with: nothing (ok) or an error triple for the reply."""
+
+    ename: str
+    evalue: str
+    traceback: list[str]
+
+
+class LeanKernel(Kernel):
+    implementation = "lean_kernel"
+    implementation_version = __version__
+    language = "lean4"
+    language_version = "4"
+    language_info = LANGUAGE_INFO
+    banner = (
+        "Lean 4 kernel: each cell is a Lean command run by one persistent Lean REPL.\n"
+        "Cells build on each other; %help lists the kernel's magics."
+    )
+    help_links = [
+        {"text": "Lean 4 documentation", "url": "https://lean-lang.org/documentation/"},
+        {"text": "Lean REPL", "url": "https://github.com/leanprover-community/repl"},
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._session: LeanSession | None = None
+        self._checked = False  # the start-up check passed for the current session
+        self._notes: list[str] = []  # shown with the next cell (start-up check result)
+        self._history: list[tuple[int, int, str, str | None]] = []  # (session, line, input, output)
+        self._last_output: str | None = None
+        self._shown: dict[str, dict] = {}  # cell id -> bundle last displayed (for stale banners)
+        self._widgets = False
+        self._meta_envs: dict[int | None, bool] = {}  # env -> can it run meta code (completion)
+        self._wire_comms()
+
+    @property
+    def kernel_info(self) -> dict:
+        info = super().kernel_info
+        # ipykernel advertises its Python debugger when debugpy is installed; ours has none.
+        info["supported_features"] = [f for f in info.get("supported_features", []) if f != "debugger"]
+        return info
+
+    # ------------------------------------------------------------------ session
+
+    def _get_session(self) -> LeanSession:
+        """The session, made on first use so kernel_info answers even with a bad set-up."""
+        if self._session is None:
+            self._session = LeanSession(ReplConfig.from_env())  # ConfigError names the variable
+            self._checked = False
+        return self._session
+
+    def _ensure_ready(self) -> Outcome | None:
+        """Run the start-up check once per session (it starts the REPL). Its verdict is
+        shown with this cell; on failure the cell is not run and the check runs again
+        at the next cell, since the user may have fixed the cause meanwhile."""
+        if self._checked:
+            return None
+        try:
+            session = self._get_session()
+        except ConfigError as exc:
+            return Outcome("LeanSetupError", str(exc), [f"LeanSetupError: {exc}"])
+        report = run_checks(session.process, timeout=session.config.startup_timeout)
+        if report.ok:
+            self._checked = True
+            self._notes.append(report.summary())
+            return None
+        summary = report.summary()
+        return Outcome("LeanSetupError", summary.split("\n")[0], [*summary.split("\n"), "", report.as_text()])
+
+    # ------------------------------------------------------------------ execute
+
+    async def do_execute(
+        self,
+        code: str,
+        silent: bool,
+        store_history: bool = True,
+        user_expressions: dict | None = None,
+        allow_stdin: bool = False,
+        *,
+        cell_id: str | None = None,
+        cell_meta: dict | None = None,
+    ) -> dict:
+        self._silent = silent
+        self._last_output = None
+        try:
+            try:
+                outcome = self._execute(code, cell_id)
+            except KeyboardInterrupt:
+                outcome = self._after_interrupt()
+        except Exception as exc:  # the kernel must outlive any fault below it
+            outcome = Outcome(type(exc).__name__, str(exc), traceback.format_exc().split("\n"))
+        if outcome is not None:
+            self._send("error", {"ename": outcome.ename, "evalue": outcome.evalue, "traceback": outcome.traceback})
+            self._last_output = self._last_output or f"{outcome.ename}: {outcome.evalue}"
+        if store_history and not silent:
+            self._history.append((1, self.execution_count, code, self._last_output))
+        if outcome is None:
+            return {"status": "ok", "execution_count": self.execution_count, "payload": [], "user_expressions": {}}
+        return {
+            "status": "error",
+            "execution_count": self.execution_count,
+            "ename": outcome.ename,
+            "evalue": outcome.evalue,
+            "traceback": outcome.traceback,
+        }
+
+    def _execute(self, code: str, cell_id: str | None) -> Outcome | None:
+        magics, body, body_line = split_magics(code)
+        for name, arg in magics:
+            if name == "proofstate":
+                return self._run_tactics(body, arg)
+            try:
+                self._magic(name, arg, cell_id)
+            except MagicError as exc:
+                return _magic_error(str(exc))
+        if not body.strip():
+            return None
+        # Blank lines in place of the magic lines keep Lean's line numbers equal to the cell's.
+        return self._run_command("\n" * body_line + body, cell_id)
+
+    def _run_command(self, code: str, cell_id: str | None) -> Outcome | None:
+        problem = self._ensure_ready()
+        if problem is not None:
+            return problem
+        session = self._get_session()
+        stale_before = set(session.stale_cells())
+        result = session.run_cell(code, cell_id=cell_id, all_tactics=self._widgets)
+        outcome = self._show(result, cell_id)
+        for key in set(session.stale_cells()) - stale_before:
+            self._mark_stale(key)
+        if self._widgets and result.response is not None:
+            self._show_widget(result)
+        return outcome
+
+    def _run_tactics(self, tactics: str, arg: str) -> Outcome | None:
+        if arg and not arg.isdigit():
+            return _magic_error(
+                f"%proofstate wants a proof state number, got {arg!r}; e.g. %proofstate 0, or %proofstate alone for the latest"
+            )
+        if not tactics.strip():
+            return _magic_error("%proofstate needs tactics on the lines below it, e.g.\n%proofstate 0\nintro h")
+        problem = self._ensure_ready()
+        if problem is not None:
+            return problem
+        result = self._get_session().run_tactic(tactics, int(arg) if arg else None)
+        return self._show(result, None)
+
+    def _after_interrupt(self) -> Outcome:
+        """A KeyboardInterrupt outside a REPL request: our state may be half-updated, so
+        restart the REPL and replay the committed cells, as the process layer would."""
+        try:
+            note = self._get_session().restart("interrupted (KeyboardInterrupt)") if self._session else "nothing was running"
+        except KeyboardInterrupt:
+            note = "interrupted again while restarting; the REPL starts again at the next cell"
+        except Exception as exc:
+            note = f"restarting the REPL failed ({exc}); it starts again at the next cell"
+        self._show_text(f"note: {note}")
+        return Outcome("KeyboardInterrupt", "interrupted", [f"KeyboardInterrupt: {note}"])
+
+    # ------------------------------------------------------------------ output
+
+    def _show(self, result: CellResult, cell_id: str | None) -> Outcome | None:
+        """Publish a result: a display (kept updatable by cell id) for what is not an error,
+        then the error itself, which makes the reply status ``error``."""
+        result.notes[:0] = self._notes
+        self._notes = []
+        summary = error_summary(result)
+        bundle, metadata = _split_bundle(render_bundle(result, include_errors=summary is None))
+        if summary is None:
+            self._display(bundle, metadata, display_id=_display_id(cell_id))
+            if cell_id is not None:
+                self._shown[cell_id] = bundle
+            return None
+        if bundle["text/plain"].strip():
+            self._display(bundle, metadata)
+        ename, evalue, tb = summary
+        return Outcome(ename, evalue, tb)
+
+    def _mark_stale(self, cell_id: str) -> None:
+        """Add the stale banner to an earlier cell's output, in place."""
+        bundle = self._shown.get(cell_id)
+        if bundle is None:
+            return
+        banner = (
+            '<div class="lean-stale" style="font-family: monospace; color: #b26a00; '
+            'background: rgba(230,160,0,0.15); padding: 2px 6px; margin-bottom: 4px">'
+            f"⚠ {html.escape(STALE_BANNER)}</div>"
+        )
+        updated = {"text/html": banner + bundle["text/html"], "text/plain": f"{STALE_BANNER}\n\n{bundle['text/plain']}"}
+        self._send("update_display_data", {"data": updated, "metadata": {}, "transient": {"display_id": _display_id(cell_id)}})
+
+    def _show_widget(self, result: CellResult) -> None:
+        """The goal widget for a cell run with all tactics, below the cell's result."""
+        from .widget import ProofSteps, build_widget, static_html
+
+        steps = ProofSteps.from_response(result.code, result.response)
+        if steps.empty:
+            return
+        try:
+            bundle = build_widget(result.code, result.response)._repr_mimebundle_()
+        except ImportError:  # ipywidgets missing: the static view says the same
+            bundle = {"text/html": static_html(steps), "text/plain": steps.text()}
+        self._display(bundle, {})
+
+    def _show_text(self, text: str, html_text: str | None = None) -> None:
+        bundle = {"text/plain": text, "text/html": html_text or f'<pre style="margin: 0">{html.escape(text)}</pre>'}
+        self._display(bundle, {})
+
+    def _display(self, bundle: dict, metadata: dict, display_id: str | None = None) -> None:
+        self._last_output = bundle.get("text/plain") or self._last_output
+        content: dict[str, Any] = {"data": bundle, "metadata": metadata}
+        if display_id is not None:
+            content["transient"] = {"display_id": display_id}
+        self._send("display_data", content)
+
+    def _send(self, msg_type: str, content: dict) -> None:
+        if not self._silent:
+            self.send_response(self.iopub_socket, msg_type, content)
+
+    # ------------------------------------------------------------------ magics
+
+    def _magic(self, name: str, arg: str, cell_id: str | None) -> None:
+        if name not in MAGICS:
+            raise MagicError(f"unknown magic %{name}; valid magics: " + ", ".join("%" + m for m in MAGICS))
+        getattr(self, f"_magic_{name}")(arg, cell_id)
+
+    def _magic_help(self, arg: str, cell_id: str | None) -> None:
+        lines = ["Kernel magics (at the top of a cell, one per line):", *("  " + text for text in MAGICS.values())]
+        self._show_text("\n".join(lines))
+
+    def _magic_env(self, arg: str, cell_id: str | None) -> None:
+        session = self._session
+        rows = session.chain() if session else []
+        if not rows:
+            self._show_text("no committed cells yet; the next cell runs on a fresh env")
+            return
+        text = ["cell            env before → after  state    first line"]
+        cells = []
+        for r in rows:
+            state = "stale" if r.stale else ("current" if r.current else "branch")
+            before = "fresh" if r.env_before is None else str(r.env_before)
+            text.append(f"{r.key[:15]:<15} {before:>6} → {str(r.env_after):<7} {state:<8} {r.summary}")
+            style = ' style="color: #b26a00"' if r.stale else ""
+            cells.append(
+                f"<tr{style}><td>{html.escape(r.key)}</td><td>{html.escape(before)}</td>"
+                f"<td>{r.env_after}</td><td>{state}</td><td><code>{html.escape(r.summary)}</code></td></tr>"
+            )
+        current = f"current env: {session.current_env}" if session else ""
+        text.append(current)
+        table = (
+            '<table class="lean-env"><tr><th>cell</th><th>env before</th><th>env after</th>'
+            f"<th>state</th><th>first line</th></tr>{''.join(cells)}</table><div>{html.escape(current)}</div>"
+        )
+        self._show_text("\n".join(text), table)
+
+    def _magic_reset(self, arg: str, cell_id: str | None) -> None:
+        if self._session is not None:
+            self._session.reset()
+        self._shown.clear()
+        self._show_text("session reset: every cell is forgotten; the next cell starts from a fresh env")
+
+    def _magic_restart(self, arg: str, cell_id: str | None) -> None:
+        if self._session is None:
+            self._show_text("the REPL has not started yet; nothing to restart")
+            return
+        self._show_text("note: " + self._session.restart("restart requested"))
+
+    def _magic_timeout(self, arg: str, cell_id: str | None) -> None:
+        config = self._get_session().config
+        if arg:
+            if arg.lower() in ("off", "none", "0"):
+                config.timeout = None
+            else:
+                try:
+                    seconds = float(arg)
+                except ValueError:
+                    raise MagicError(f"%timeout wants seconds or 'off', got {arg!r}; e.g. %timeout 30") from None
+                if seconds <= 0:
+                    raise MagicError(f"%timeout wants a positive number of seconds, got {arg}; use %timeout off for none")
+                config.timeout = seconds
+        shown = "off (no limit)" if config.timeout is None else f"{config.timeout:g} s"
+        self._show_text(f"timeout per cell: {shown}")
+
+    def _magic_pickle(self, arg: str, cell_id: str | None) -> None:
+        if not arg:
+            raise MagicError("%pickle needs a file name, e.g. %pickle state.olean")
+        self._require_ready()
+        result = self._get_session().pickle(arg)
+        if not result.ok:
+            raise MagicError(f"pickling to {arg} failed: {result.failure or result.repl_error or 'Lean reported errors'}")
+        self._show_text(f"pickled env {self._get_session().current_env} to {arg}; continue from it later with %unpickle {arg}")
+
+    def _magic_unpickle(self, arg: str, cell_id: str | None) -> None:
+        if not arg:
+            raise MagicError("%unpickle needs a file name, e.g. %unpickle state.olean")
+        self._require_ready()
+        result = self._get_session().unpickle(arg, cell_id=cell_id)
+        if not result.ok:
+            raise MagicError(f"unpickling {arg} failed: {result.failure or result.repl_error or 'Lean reported errors'}")
+        self._show_text(f"unpickled {arg} as env {result.env_after}; the next cells build on it")
+
+    def _magic_project(self, arg: str, cell_id: str | None) -> None:
+        if not arg:
+            raise MagicError("%project needs a folder, e.g. %project ~/my-lean-project")
+        folder = os.path.abspath(os.path.expanduser(arg))
+        if not os.path.isdir(folder):
+            raise MagicError(f"no folder at {folder}; give the Lean project folder (the one with lean-toolchain)")
+        old = self._session
+        config = (old.config if old else ReplConfig.from_env()).with_changes(project_dir=folder)
+        if old is not None:
+            old.close()
+        self._session, self._checked = LeanSession(config), False
+        self._shown.clear()
+        self._meta_envs.clear()
+        did = f"new Lean session in project {folder}; earlier cells are forgotten"
+        problem = self._ensure_ready()
+        if problem is not None:
+            raise MagicError(did + "\n" + "\n".join(problem.traceback))
+        self._show_text(did + "\n" + "\n".join(self._notes))
+        self._notes = []
+
+    def _magic_widget(self, arg: str, cell_id: str | None) -> None:
+        if arg not in ("on", "off", ""):
+            raise MagicError(f"%widget wants on or off, got {arg!r}")
+        if arg:
+            self._widgets = arg == "on"
+        state = "on: cells run with all tactics and show a goal widget" if self._widgets else "off"
+        self._show_text(f"goal widget {state}")
+
+    def _require_ready(self) -> None:
+        problem = self._ensure_ready()
+        if problem is not None:
+            raise MagicError("\n".join(problem.traceback))
+
+    # ------------------------------------------------------------------ editor support
+
+    async def do_complete(self, code: str, cursor_pos: int) -> dict:
+        start, prefix = editing.word_before(code, cursor_pos)
+        if prefix.startswith("%"):
+            groups = [("magic", ["%" + m for m in MAGICS])]
+        else:
+            session = self._session
+            groups = [
+                ("declared", session.declared_names() if session else []),
+                ("keyword", editing.KEYWORDS),
+                ("tactic", editing.TACTICS),
+            ]
+            if prefix and not prefix.startswith("#"):
+                groups.append(("constant", self._constants_with_prefix(prefix)))
+        found = editing.rank_matches(prefix, groups)
+        return {
+            "status": "ok",
+            "matches": [m for m, _ in found],
+            "cursor_start": start,
+            "cursor_end": cursor_pos,
+            "metadata": {
+                "_jupyter_types_experimental": [
+                    {"start": start, "end": cursor_pos, "text": m, "type": kind} for m, kind in found
+                ]
+            },
+        }
+
+    def _constants_with_prefix(self, prefix: str) -> list[str]:
+        """Constants of the current env by name prefix, asked of the REPL without
+        committing. This needs meta code, which only runs when the env imports Lean (any
+        import of Lean, Batteries or Mathlib does); plain Lean gets keyword, tactic and
+        notebook names only. Never starts the REPL and never runs while it is broken."""
+        session = self._session
+        if session is None or not self._checked or not any(c.kind == "header" for c in session.cells):
+            return []
+        env = session.current_env
+        if self._meta_envs.get(env) is False:
+            return []
+        result = session.query(_constants_query(prefix))
+        names = [ln.strip() for m in result.infos for ln in m.data.split("\n") if ln.strip()]
+        self._meta_envs[env] = result.ok
+        return names if result.ok else []
+
+    async def do_inspect(self, code: str, cursor_pos: int, detail_level: int = 0, omit_sections=()) -> dict:
+        name = editing.name_at(code, cursor_pos)
+        reply: dict[str, Any] = {"status": "ok", "found": False, "data": {}, "metadata": {}}
+        if not name or self._ensure_ready() is not None:
+            return reply
+        parts = []
+        # `#check` prints the signature with named binders; `#print` adds the kind, the
+        # body and (in recent Lean versions) the docstring. Both work in plain Lean.
+        for command in (f"#check {name}", f"#print {name}"):
+            result = self._get_session().query(command)
+            if result.ok:
+                parts += [m.data for m in result.infos]
+        if not parts:
+            return reply
+        text = "\n\n".join(dict.fromkeys(parts))  # #check and #print can agree word for word
+        reply["found"] = True
+        reply["data"] = {"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}
+        return reply
+
+    async def do_is_complete(self, code: str) -> dict:
+        status, indent = editing.is_complete(code)
+        reply = {"status": status}
+        if status == "incomplete":
+            reply["indent"] = indent
+        return reply
+
+    async def do_history(
+        self,
+        hist_access_type: str,
+        output: bool,
+        raw: bool,
+        session: int | None = None,
+        start: int | None = None,
+        stop: int | None = None,
+        n: int | None = None,
+        pattern: str | None = None,
+        unique: bool = False,
+        **kwargs: Any,
+    ) -> dict:
+        entries = self._history
+        if hist_access_type == "range":
+            # Session 0 (or none) means this one; there is only ever this one.
+            if session not in (None, 0, 1):
+                entries = []
+            lo, hi = start or 0, stop
+            entries = [e for e in entries if e[1] >= lo and (hi is None or e[1] < hi)]
+        elif hist_access_type == "search":
+            entries = [e for e in entries if fnmatch.fnmatchcase(e[2], pattern or "*")]
+            if unique:
+                last: dict[str, tuple] = {}
+                for e in entries:
+                    last.pop(e[2], None)
+                    last[e[2]] = e
+                entries = list(last.values())
+            if n:
+                entries = entries[-n:]
+        elif hist_access_type == "tail":
+            entries = entries[-n:] if n else list(entries)
+        history = [(s, line, (code, out) if output else code) for s, line, code, out in entries]
+        return {"status": "ok", "history": history}
+
+    # ------------------------------------------------------------------ shutdown and comms
+
+    async def do_shutdown(self, restart: bool) -> dict:
+        if self._session is not None:
+            self._session.close()
+        return {"status": "ok", "restart": restart}
+
+    def _wire_comms(self) -> None:
+        """Let ipywidgets live in this process: the comm manager ipykernel gives IPython's
+        kernel, registered for the comm messages (only IPythonKernel does this itself)."""
+        import comm
+
+        import ipykernel.ipkernel  # noqa: F401  (installs ipykernel's comm factory into `comm`)
+
+        self.comm_manager = comm.get_comm_manager()
+        for msg_type in ("comm_open", "comm_msg", "comm_close"):
+            self.shell_handlers[msg_type] = getattr(self.comm_manager, msg_type)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def split_magics(code: str) -> tuple[list[tuple[str, str]], str, int]:
+    """Leading ``%name arg`` lines (at column 0), the Lean text after them, and the line
+    the text starts on. ``%proofstate`` ends the magics: what follows are tactics."""
+    lines = code.split("\n")
+    magics: list[tuple[str, str]] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip() and magics:
+            i += 1
+            continue
+        if not line.startswith("%"):
+            break
+        name, _, arg = line[1:].strip().partition(" ")
+        magics.append((name, arg.strip()))
+        i += 1
+        if name == "proofstate":
+            break
+    if not magics:
+        return [], code, 0
+    return magics, "\n".join(lines[i:]), i
+
+
+def _magic_error(text: str) -> Outcome:
+    return Outcome("MagicError", text, [f"MagicError: {text}"])
+
+
+def _display_id(cell_id: str | None) -> str | None:
+    return None if cell_id is None else f"lean-cell-{cell_id}"
+
+
+def _split_bundle(bundle: dict) -> tuple[dict, dict]:
+    """JupyterLab ranks application/json above text/html and would show a JSON tree
+    instead of the rendered result, so the result's data goes into the metadata."""
+    data = {k: v for k, v in bundle.items() if k != "application/json"}
+    result = dict(bundle.get("application/json") or {})
+    result.pop("response", None)  # the raw answer can be megabytes; the notebook keeps the rest
+    return data, {"lean_kernel": result}
+
+
+def _constants_query(prefix: str) -> str:
+    """Meta code listing up to 100 public constants whose name starts with ``prefix``.
+    Needs `import Lean` (or anything importing it); the kernel falls back quietly when
+    the env cannot run it. Not exercised by the stand-in: no recording contains it."""
+    quoted = prefix.replace("\\", "\\\\").replace('"', '\\"')
+    return (
+        "open Lean in\n"
+        "#eval show CoreM Unit from do\n"
+        "  let env ← getEnv\n"
+        "  let names := env.constants.fold (init := #[]) fun acc n _ =>\n"
+        f'    if !n.isInternal && "{quoted}".isPrefixOf n.toString then acc.push n.toString else acc\n'
+        '  IO.println ("\\n".intercalate ((names.qsort (· < ·)).toList.take 100))'
+    )

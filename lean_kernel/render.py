@@ -1,0 +1,672 @@
+"""Turn a CellResult into what a notebook shows: HTML, plain text, JSON, and a Jupyter
+error triple. Pure functions: no I/O, no process, no Jupyter imports.
+
+Design choices (a notebook user's point of view):
+- Order: notes, faults, tactic state, errors, warnings, infos, sorries, extras. What
+  went wrong comes first; output a user asked for (``#check``) is never hidden.
+- Info messages are command output (``#eval``, ``#check``, ``#print``, IO) unless they
+  are a trace (``[Meta.Tactic.simp] ...``, folded into a <details>) or a suggestion
+  ("Try this: ..."), which keeps its source span like any other message. The REPL does
+  not say which command produced an info, and almost every other info *is* output, so
+  guessing from the text is simpler and safer than guessing from the source.
+- A silent success (no messages, sorries or notes) gives an empty text/plain, so
+  ``jupyter console`` stays quiet like Python after an assignment, and a discreet
+  "✓ ok · env N" line in HTML, because in a notebook a cell with no visible result looks
+  as if it did not run, and the env id is what ``%env`` and chaining talk about.
+- No syntax highlighting of source lines: inline Pygments colours assume a light
+  background and become unreadable in dark themes; the marked span matters more.
+- Only inline styles, with translucent colours that read on light and dark themes;
+  no <style>, no scripts, nothing fetched. Every text goes through html.escape.
+- Positions are (line from 1, column from 0 in code points), so Python string indices
+  address them directly; an astral-plane character counts as one column, as in Lean.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable
+
+from .goals import Goal, Hypothesis, is_inaccessible, parse_goals
+from .protocol import Message, Pos, Sorry, TacticEntry
+from .results import CellResult
+
+__all__ = [
+    "DEFAULT_CONTINUE_HINT",
+    "Goal",
+    "Hypothesis",
+    "error_summary",
+    "goal_html",
+    "goals_text",
+    "is_silent",
+    "parse_goals",
+    "render_bundle",
+    "render_html",
+    "render_text",
+]
+
+# How the kernel continues a proof state; the magic passes its own template or None.
+DEFAULT_CONTINUE_HINT = "%proofstate {id}"
+
+# Spans longer than this show their first and last lines around an elision.
+MAX_SPAN_LINES = 6
+
+_ESC = html.escape
+
+_COLOURS = {
+    "error": ("#d32f2f", "rgba(211,47,47,0.10)", "rgba(211,47,47,0.28)"),
+    "warning": ("#e0a000", "rgba(230,160,0,0.12)", "rgba(230,160,0,0.35)"),
+    "info": ("#1976d2", "rgba(25,118,210,0.08)", "rgba(25,118,210,0.22)"),
+    "sorry": ("#e0a000", "rgba(230,160,0,0.08)", "rgba(230,160,0,0.35)"),
+    "note": ("#607d8b", "rgba(96,125,139,0.10)", "rgba(96,125,139,0.25)"),
+}
+_MONO = "font-family: monospace"
+_PRE = f"{_MONO}; white-space: pre-wrap; margin: 0; padding: 0; background: none"
+
+_TRACE = re.compile(r"^\[[A-Za-z_][\w.]*\]")
+_SUGGESTION = "Try this"
+_UNSOLVED = "unsolved goals\n"
+
+_REFUSAL_HINTS = {
+    "Unknown environment.": "The env this cell ran on does not exist in the running REPL "
+    "(it may have restarted). Re-run the cells this one depends on.",
+    "Unknown proof state.": "That proof state does not exist in the running REPL. Use a "
+    "proof state id shown under a sorry or a tactic result of this session.",
+}
+_REFUSAL_HINTS["Unknown proof State."] = _REFUSAL_HINTS["Unknown proof state."]
+
+_ANSI = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "gutter": "\x1b[34m", "reset": "\x1b[0m"}
+
+
+# --------------------------------------------------------------------------- spans
+
+
+@dataclass(frozen=True)
+class _Span:
+    """A resolved span in the cell's lines: 1-based lines, end column exclusive."""
+
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+
+
+def _is_ident_char(ch: str) -> bool:
+    # Lean identifiers: letters (any script), digits, subscripts, _ ' . ! ? and ✝.
+    return ch.isalnum() or ch in "_'.!?✝"
+
+
+def _token_end(line: str, col: int) -> int:
+    """Where the token at ``col`` ends: the REPL gives no end for some parse errors."""
+    if col >= len(line):
+        return col
+    if not _is_ident_char(line[col]):
+        return col + 1
+    end = col
+    while end < len(line) and _is_ident_char(line[end]):
+        end += 1
+    return end
+
+
+def _resolve_span(lines: list[str], pos: Pos | None, end_pos: Pos | None) -> _Span | None:
+    # Line 0 is what tactic mode reports: there is no source to point at.
+    if pos is None or pos.line < 1 or pos.line > len(lines):
+        return None
+    sl, sc = pos.line, min(max(pos.column, 0), len(lines[pos.line - 1]))
+    if end_pos is None or (end_pos.line, end_pos.column) < (pos.line, pos.column):
+        return _Span(sl, sc, sl, _token_end(lines[sl - 1], sc))
+    if end_pos.line > len(lines):
+        return _Span(sl, sc, len(lines), len(lines[-1]))
+    el = end_pos.line
+    return _Span(sl, sc, el, min(max(end_pos.column, 0), len(lines[el - 1])))
+
+
+def _shown_lines(span: _Span) -> list[int | None]:
+    """Line numbers to show for a span; None stands for an elision."""
+    numbers = list(range(span.start_line, span.end_line + 1))
+    if len(numbers) <= MAX_SPAN_LINES:
+        return list(numbers)
+    return [*numbers[:3], None, *numbers[-2:]]
+
+
+def _cut(lines: list[str], span: _Span, n: int) -> tuple[int, int]:
+    text = lines[n - 1]
+    a = span.start_col if n == span.start_line else 0
+    b = span.end_col if n == span.end_line else len(text)
+    return a, max(a, b)
+
+
+def _fmt_pos(pos: Pos | None) -> str | None:
+    if pos is None or pos.line < 1:
+        return None
+    return f"{pos.line}:{pos.column}"
+
+
+def _fmt_range(pos: Pos | None, end_pos: Pos | None) -> str | None:
+    start = _fmt_pos(pos)
+    if start is None:
+        return None
+    end = _fmt_pos(end_pos)
+    return start if end is None else f"{start}-{end}"
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def _cell_width(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def _pad_like(prefix: str) -> str:
+    """Blank text as wide as ``prefix`` on a terminal, keeping its tabs."""
+    return "".join("\t" if ch == "\t" else " " * _cell_width(ch) for ch in prefix)
+
+
+def _paint(text: str, what: str, color: bool) -> str:
+    return f"{_ANSI[what]}{text}{_ANSI['reset']}" if color and what in _ANSI else text
+
+
+def _source_text(lines: list[str], span: _Span, severity: str, color: bool) -> list[str]:
+    width = len(str(span.end_line))
+    out: list[str] = []
+    for n in _shown_lines(span):
+        if n is None:
+            out.append(_paint(f"{'⋮':>{width}} |", "gutter", color))
+            continue
+        text = lines[n - 1]
+        out.append(_paint(f"{n:>{width}} | ", "gutter", color) + text)
+        a, b = _cut(lines, span, n)
+        if n != span.start_line:
+            # Continuation lines: underline the code, not its indentation.
+            indent = len(text) - len(text.lstrip())
+            a = min(max(a, indent), b)
+            if a == b:
+                continue
+        marked = sum(_cell_width(ch) for ch in text[a:b])
+        head = "^" if n == span.start_line else "~"
+        marker = _pad_like(text[:a]) + head + "~" * max(marked - 1, 0)
+        out.append(_paint(f"{'':>{width}} | ", "gutter", color) + _paint(marker, severity, color))
+    return out
+
+
+def _indent(text: str, by: str = "  ") -> str:
+    return "\n".join(by + line if line else line for line in text.split("\n"))
+
+
+def _message_text(msg: Message, lines: list[str], color: bool = False) -> list[str]:
+    where = _fmt_range(msg.pos, msg.end_pos)
+    first, _, rest = msg.data.partition("\n")
+    head = _paint(msg.severity, msg.severity, color) + ": " + (f"{where}: " if where else "") + first
+    out = [head]
+    if rest:
+        out.append(_indent(rest))
+    span = _resolve_span(lines, msg.pos, msg.end_pos)
+    if span is not None:
+        out.extend(_source_text(lines, span, msg.severity, color))
+    return out
+
+
+def goals_text(goals: str | Iterable[str]) -> str:
+    """Goals as Lean prints them, one blank line between goals."""
+    return "\n\n".join(g.to_text() for g in parse_goals(goals))
+
+
+def _state_label(proof_state: int | None, hint: str | None, finished: bool = False) -> str:
+    if proof_state is None:
+        return ""
+    label = f"proof state {proof_state}"
+    if hint and not finished:
+        label += " — continue with " + hint.format(id=proof_state)
+    return label
+
+
+# --------------------------------------------------------------------------- classification
+
+
+def _infos(result: CellResult) -> list[Message]:
+    # An unknown severity is shown as an info rather than dropped.
+    return [m for m in result.messages if m.severity not in ("error", "warning")]
+
+
+def _info_kind(msg: Message) -> str:
+    if _TRACE.match(msg.data):
+        return "trace"
+    if msg.data.startswith(_SUGGESTION):
+        return "suggestion"
+    return "output"
+
+
+def _status_word(status: str | None, completed: bool, has_goals: bool) -> tuple[str, str]:
+    """(badge text, colour key) for a tactic step's proofStatus."""
+    if status is None:
+        # Versions before v4.19 give no status; say only what the goals show.
+        return ("no goals", "ok") if completed else (("open goals", "warning") if has_goals else ("", ""))
+    word = status.split(":", 1)[0].strip()
+    if status.startswith("Completed"):
+        return word, "ok"
+    if status.startswith("Error"):
+        return word, "error"
+    return word, "warning"
+
+
+def is_silent(result: CellResult) -> bool:
+    """Nothing worth a display_data: a command that succeeded without saying anything."""
+    cmd = result.command
+    return (
+        result.ok
+        and result.kind == "command"
+        and cmd is not None
+        and not cmd.messages
+        and not cmd.sorries
+        and not cmd.tactics
+        and not result.notes
+        and not result.axioms
+    )
+
+
+def _env_of(result: CellResult) -> int | None:
+    if result.env_after is not None:
+        return result.env_after
+    return result.command.env if result.command else None
+
+
+# --------------------------------------------------------------------------- error summary
+
+
+def _refusal_parts(message: str) -> tuple[str, str]:
+    """(ename, text) for a REPL refusal: "Lean error:\\n..." is Lean's own complaint."""
+    if message.startswith("Lean error:"):
+        return "LeanError", message[len("Lean error:"):].lstrip("\n").strip() or message
+    return "ReplError", message
+
+
+def error_summary(result: CellResult, *, color: bool = True) -> tuple[str, str, list[str]] | None:
+    """(ename, evalue, traceback lines) when the cell failed, else None.
+
+    Failed means: a REPL fault, a REPL refusal, a Lean error message, or a tactic step
+    whose proofStatus is an error. Warnings and sorries are not failures. The first
+    problem names the error; the traceback lists every one with its source line.
+    """
+    lines = result.code.split("\n")
+    problems: list[tuple[str, str]] = []  # (ename, evalue)
+    tb: list[str] = []
+
+    def add(ename: str, evalue: str, block: list[str]) -> None:
+        problems.append((ename, evalue))
+        if tb:
+            tb.append("")
+        tb.extend(block)
+
+    if result.failure is not None:
+        kind = result.failure_kind or "ReplFailure"
+        add(kind, result.failure, [_paint(kind, "error", color) + ": " + result.failure])
+    refusal = result.repl_error
+    if refusal is not None:
+        ename, text = _refusal_parts(refusal)
+        block = [_paint(ename, "error", color) + ": " + text]
+        if refusal in _REFUSAL_HINTS:
+            block.append("hint: " + _REFUSAL_HINTS[refusal])
+        add(ename, text, block)
+    for msg in result.errors:
+        where = _fmt_pos(msg.pos)
+        add("LeanError", f"{where}: {msg.data}" if where else msg.data, _message_text(msg, lines, color))
+    status = result.proof_status
+    if status is not None and status.startswith("Error"):
+        add("LeanProofError", status, [_paint("proof status", "error", color) + ": " + status])
+    if result.response is None and result.failure is None:
+        add("ReplError", "no response from the REPL", ["ReplError: no response from the REPL"])
+    if not problems:
+        return None
+    ename, evalue = problems[0]
+    return ename, evalue, [line for entry in tb for line in entry.split("\n")]
+
+
+# --------------------------------------------------------------------------- plain text
+
+
+def render_text(
+    result: CellResult, *, include_errors: bool = True, continue_hint: str | None = DEFAULT_CONTINUE_HINT
+) -> str:
+    """The plain-text view (``jupyter console``, saved notebooks without HTML). Empty for
+    a silent success. With ``include_errors=False`` faults and error messages are left
+    out, for a caller that reports them through ``error_summary`` instead."""
+    lines = result.code.split("\n")
+    blocks: list[str] = []
+    blocks += [f"note: {n}" for n in result.notes]
+    if include_errors:
+        if result.failure is not None:
+            blocks.append(f"{result.failure_kind or 'ReplFailure'}: {result.failure}")
+        if result.repl_error is not None:
+            ename, text = _refusal_parts(result.repl_error)
+            hint = _REFUSAL_HINTS.get(result.repl_error)
+            blocks.append(f"{ename}: {text}" + (f"\nhint: {hint}" if hint else ""))
+    tac = result.tactic
+    if tac is not None:
+        status = tac.proof_status or ""
+        label = _state_label(tac.proof_state, continue_hint, tac.completed)
+        # A multi-line status (a kernel error) gets the state label on its own line.
+        head = (f"{status}\n{label}" if "\n" in status else " · ".join(p for p in (status, label) if p)).strip()
+        body = goals_text(tac.goals) or ("Goals accomplished" if tac.completed else "no goals")
+        blocks.append(f"{head}\n{body}" if head else body)
+        for trace in tac.traces or []:
+            blocks.append(f"trace: {trace}")
+    for msg in (result.errors if include_errors else []) + result.warnings + _infos(result):
+        if msg.severity != "error" and msg.severity != "warning" and _info_kind(msg) == "output":
+            blocks.append(msg.data)
+        else:
+            blocks.append("\n".join(_message_text(msg, lines)))
+    for s in result.sorries:
+        blocks.append(_sorry_text(s, continue_hint))
+    cmd = result.command
+    if cmd is not None and cmd.tactics:
+        rows = [f"  {_fmt_pos(t.pos) or '-'}  {_first_line(t.tactic)}" for t in cmd.tactics]
+        blocks.append("tactics:\n" + "\n".join(rows))
+    blocks += _axioms_text(result)
+    return "\n\n".join(blocks)
+
+
+def _first_line(text: str) -> str:
+    text = text.strip()
+    first = text.split("\n", 1)[0]
+    return first + (" …" if "\n" in text else "")
+
+
+def _sorry_text(s: Sorry, hint: str | None) -> str:
+    where = _fmt_pos(s.pos)
+    head = "sorry" + (f" at {where}" if where else "")
+    label = _state_label(s.proof_state, hint)
+    if label:
+        head += f" · {label}"
+    body = goals_text(s.goal)
+    return f"{head}\n{_indent(body)}" if body else head
+
+
+def _axioms_text(result: CellResult) -> list[str]:
+    out = []
+    for name, axioms in (result.axioms or {}).items():
+        out.append(f"'{name}' depends on axioms: [{', '.join(axioms)}]" if axioms
+                   else f"'{name}' does not depend on any axioms")
+    return out
+
+
+# --------------------------------------------------------------------------- HTML pieces
+
+
+def _box(kind: str, inner: str, cls: str, title: str | None = None) -> str:
+    line, bg, _ = _COLOURS[kind]
+    style = f"border-left: 3px solid {line}; background: {bg}; padding: 3px 8px; margin: 4px 0"
+    tip = f' title="{_ESC(title)}"' if title else ""
+    return f'<div class="{cls}"{tip} style="{style}">{inner}</div>'
+
+
+def _pre(text: str, cls: str = "lean-text") -> str:
+    return f'<pre class="{cls}" style="{_PRE}">{_ESC(text)}</pre>'
+
+
+def _source_html(lines: list[str], span: _Span, kind: str) -> str:
+    _, _, mark_bg = _COLOURS[kind]
+    line_colour = _COLOURS[kind][0]
+    width = len(str(span.end_line))
+    gutter = (
+        "display: inline-block; user-select: none; opacity: 0.55; text-align: right; "
+        f"min-width: {width + 1}ch; padding-right: 1ch"
+    )
+    rows = []
+    for n in _shown_lines(span):
+        if n is None:
+            rows.append('<div class="lean-elision" style="opacity: 0.6">⋮</div>')
+            continue
+        text = lines[n - 1]
+        a, b = _cut(lines, span, n)
+        empty = a == b
+        mark_style = f"background: {mark_bg}; color: inherit; padding: 0"
+        if empty:
+            # A zero-width span (a missing token, the end of input) shows as a bar.
+            mark_style += f"; border-left: 2px solid {line_colour}; margin-left: -1px"
+        mark_cls = "lean-span lean-span-empty" if empty else "lean-span"
+        rows.append(
+            f'<div class="lean-source-line" style="min-height: 1.2em">'
+            f'<span class="lean-lineno" style="{gutter}">{n}</span>'
+            f"{_ESC(text[:a])}"
+            f'<mark class="{mark_cls}" style="{mark_style}">{_ESC(text[a:b])}</mark>'
+            f"{_ESC(text[b:])}</div>"
+        )
+    style = f"{_MONO}; white-space: pre; overflow-x: auto; margin: 2px 0 0 0; opacity: 0.95"
+    return f'<div class="lean-source" style="{style}">{"".join(rows)}</div>'
+
+
+def _head_html(label: str, kind: str, where: str | None, extra: str = "") -> str:
+    colour = _COLOURS[kind][0]
+    out = f'<span class="lean-severity" style="color: {colour}; font-weight: bold">{_ESC(label)}</span>'
+    if where:
+        out += f' <span class="lean-pos" style="{_MONO}; opacity: 0.75">{_ESC(where)}</span>'
+    if extra:
+        out += " " + extra
+    return f'<div class="lean-head">{out}</div>'
+
+
+def _message_body_html(data: str) -> str:
+    # "unsolved goals" lists goals: show them as goals when they parse as such.
+    if data.startswith(_UNSOLVED):
+        goals = parse_goals(data[len(_UNSOLVED):])
+        if goals and all(g.target is not None for g in goals):
+            return _pre("unsolved goals") + _goals_html(goals)
+    return _pre(data)
+
+
+def _message_html(msg: Message, lines: list[str]) -> str:
+    kind = msg.severity if msg.severity in _COLOURS else "info"
+    where = _fmt_pos(msg.pos)
+    span = _resolve_span(lines, msg.pos, msg.end_pos)
+    title = _fmt_range(msg.pos, msg.end_pos)
+    inner = _head_html(msg.severity, kind, where)
+    inner += _message_body_html(msg.data)
+    if span is not None:
+        inner += _source_html(lines, span, kind)
+    return _box(kind, inner, f"lean-message lean-{_ESC(msg.severity)}", title)
+
+
+def _output_html(msg: Message, show_pos: bool) -> str:
+    where = _fmt_pos(msg.pos)
+    label = ""
+    if show_pos and where:
+        label = f'<span class="lean-pos" style="{_MONO}; opacity: 0.5; font-size: 85%">{_ESC(where)}</span>'
+    title = f' title="{_ESC(where)}"' if where else ""
+    return f'{label}<pre class="lean-output"{title} style="{_PRE}; margin: 2px 0">{_ESC(msg.data)}</pre>'
+
+
+def _trace_html(text: str, where: str | None = None) -> str:
+    first, _, rest = text.partition("\n")
+    summary = (f"{where} " if where else "") + first + (" …" if rest else "")
+    return (
+        f'<details class="lean-trace" style="margin: 2px 0">'
+        f'<summary style="{_MONO}; cursor: pointer; opacity: 0.8">{_ESC(summary)}</summary>'
+        f"{_pre(text, 'lean-trace-text')}</details>"
+    )
+
+
+def _hyp_html(h: Hypothesis) -> str:
+    if not h.names:
+        return f'<div class="lean-hyp">{_ESC(h.type)}</div>'
+    names = " ".join(
+        f'<span class="lean-hyp-name" style="opacity: 0.6">{_ESC(n)}</span>' if is_inaccessible(n)
+        else f'<span class="lean-hyp-name">{_ESC(n)}</span>'
+        for n in h.names
+    )
+    return (
+        f'<div class="lean-hyp"><span class="lean-hyp-names" style="font-weight: bold">{names}</span>'
+        f' : <span class="lean-hyp-type">{_ESC(h.type)}</span></div>'
+    )
+
+
+def _goal_html(goal: Goal) -> str:
+    parts = []
+    if goal.case is not None:
+        parts.append(f'<div class="lean-goal-case" style="opacity: 0.7">case {_ESC(goal.case)}</div>')
+    parts += [_hyp_html(h) for h in goal.hypotheses]
+    if goal.target is not None:
+        parts.append(f'<div class="lean-goal-target">⊢ {_ESC(goal.target)}</div>')
+    style = f"{_MONO}; white-space: pre-wrap; margin: 3px 0"
+    return f'<div class="lean-goal" style="{style}">{"".join(parts)}</div>'
+
+
+def _goals_html(goals: list[Goal], empty: str = "no goals") -> str:
+    if not goals:
+        return f'<div class="lean-goals lean-no-goals" style="{_MONO}; opacity: 0.8">{_ESC(empty)}</div>'
+    sep = '<hr class="lean-goal-sep" style="border: none; border-top: 1px dashed rgba(128,128,128,0.4); margin: 4px 0">'
+    return f'<div class="lean-goals">{sep.join(_goal_html(g) for g in goals)}</div>'
+
+
+def goal_html(goal: str | Iterable[str]) -> str:
+    """One goal text (or several, or a tactic step's list of goals) as HTML:
+    ``lean-hyp`` rows over a ``lean-goal-target`` row, per goal."""
+    return _goals_html(parse_goals(goal))
+
+
+def _state_html(proof_state: int | None, hint: str | None, finished: bool = False) -> str:
+    label = _state_label(proof_state, hint, finished)
+    if not label:
+        return ""
+    return (
+        f'<span class="lean-proof-state" data-proof-state="{proof_state}" '
+        f'style="opacity: 0.75; font-size: 90%">{_ESC(label)}</span>'
+    )
+
+
+def _badge(text: str, key: str) -> str:
+    colours = {"ok": "#2e7d32", "warning": "#b26a00", "error": "#c62828"}
+    colour = colours.get(key, "#607d8b")
+    return (
+        f'<span class="lean-status lean-status-{key}" style="background: {colour}; color: white; '
+        f'border-radius: 3px; padding: 0 6px; font-size: 90%">{_ESC(text)}</span>'
+    )
+
+
+def _tactic_html(result: CellResult, hint: str | None) -> str:
+    tac = result.tactic
+    assert tac is not None
+    word, key = _status_word(tac.proof_status, tac.completed, bool(tac.goals))
+    head = []
+    if word:
+        head.append(_badge(word, key))
+    status = tac.proof_status or ""
+    detail = status.split(":", 1)[1].strip() if ":" in status else ""
+    if detail and "\n" not in detail:
+        head.append(f'<span class="lean-status-detail">{_ESC(detail)}</span>')
+    head.append(_state_html(tac.proof_state, hint, tac.completed))
+    parts = [f'<div class="lean-tactic-head">{" ".join(h for h in head if h)}</div>']
+    if detail and "\n" in detail:
+        parts.append(_box("error", _pre(status), "lean-status-text"))
+    parts.append(_goals_html(parse_goals(tac.goals), "Goals accomplished" if tac.completed else "no goals"))
+    for trace in tac.traces or []:
+        parts.append(_trace_html(trace))
+    return f'<div class="lean-tactic-state" style="margin: 4px 0">{"".join(parts)}</div>'
+
+
+def _sorry_html(s: Sorry, lines: list[str], hint: str | None) -> str:
+    where = _fmt_pos(s.pos)
+    head = _head_html("sorry", "sorry", f"at {where}" if where else None, _state_html(s.proof_state, hint))
+    inner = head
+    span = _resolve_span(lines, s.pos, s.end_pos)
+    if span is not None:
+        inner += _source_html(lines, span, "sorry")
+    inner += goal_html(s.goal)
+    return _box("sorry", inner, "lean-sorry")
+
+
+def _tactics_html(entries: list[TacticEntry]) -> str:
+    rows = []
+    for t in entries:
+        where = _fmt_pos(t.pos) or ""
+        rows.append(
+            f'<div class="lean-tactic-entry" style="margin: 4px 0">'
+            f'<span class="lean-pos" style="opacity: 0.6">{_ESC(where)}</span> '
+            f"<code>{_ESC(_first_line(t.tactic))}</code> {_state_html(t.proof_state, None)}"
+            f"{goal_html(t.goals)}</div>"
+        )
+    return (
+        f'<details class="lean-tactics" style="{_MONO}; margin: 4px 0">'
+        f'<summary style="cursor: pointer">tactics ({len(entries)})</summary>{"".join(rows)}</details>'
+    )
+
+
+def _axioms_html(result: CellResult) -> str:
+    rows = []
+    for line, axioms in zip(_axioms_text(result), (result.axioms or {}).values()):
+        kind = "warning" if "sorryAx" in axioms else "note"
+        rows.append(_box(kind, _pre(line), "lean-axioms"))
+    return "".join(rows)
+
+
+def _refusal_html(message: str) -> str:
+    ename, text = _refusal_parts(message)
+    label = "Lean error" if ename == "LeanError" else "REPL error"
+    inner = _head_html(label, "error", None) + _pre(text)
+    hint = _REFUSAL_HINTS.get(message)
+    if hint:
+        inner += f'<div class="lean-hint" style="opacity: 0.8">{_ESC(hint)}</div>'
+    return _box("error", inner, "lean-repl-error")
+
+
+def render_html(
+    result: CellResult, *, include_errors: bool = True, continue_hint: str | None = DEFAULT_CONTINUE_HINT
+) -> str:
+    """The HTML view of a cell. ``continue_hint`` is a template (``{id}``) telling the user
+    how to continue a proof state; None omits it."""
+    lines = result.code.split("\n")
+    parts: list[str] = []
+    for note in result.notes:
+        parts.append(_box("note", f'<span style="font-style: italic">{_ESC(note)}</span>', "lean-note"))
+    if include_errors:
+        if result.failure is not None:
+            kind = result.failure_kind or "ReplFailure"
+            parts.append(_box("error", _head_html(kind, "error", None) + _pre(result.failure), "lean-failure"))
+        if result.repl_error is not None:
+            parts.append(_refusal_html(result.repl_error))
+    if result.tactic is not None:
+        parts.append(_tactic_html(result, continue_hint))
+
+    if include_errors:
+        parts += [_message_html(m, lines) for m in result.errors]
+    parts += [_message_html(m, lines) for m in result.warnings]
+    infos = _infos(result)
+    n_output = sum(1 for m in infos if _info_kind(m) == "output")
+    for msg in infos:
+        kind = _info_kind(msg)
+        if kind == "output":
+            parts.append(_output_html(msg, show_pos=n_output > 1))
+        elif kind == "trace":
+            parts.append(_trace_html(msg.data, _fmt_pos(msg.pos)))
+        else:
+            parts.append(_message_html(msg, lines))
+
+    parts += [_sorry_html(s, lines, continue_hint) for s in result.sorries]
+    cmd = result.command
+    if cmd is not None and cmd.tactics:
+        parts.append(_tactics_html(cmd.tactics))
+    parts.append(_axioms_html(result))
+
+    if is_silent(result):
+        env = _env_of(result)
+        label = "✓ ok" + (f" · env {env}" if env is not None else "")
+        parts.append(
+            f'<div class="lean-ok" title="{result.elapsed:.2f} s" '
+            f'style="{_MONO}; font-size: 85%; opacity: 0.55">{_ESC(label)}</div>'
+        )
+    ok = "true" if result.ok else "false"
+    return f'<div class="lean-result" data-ok="{ok}" data-kind="{_ESC(result.kind)}">{"".join(parts)}</div>'
+
+
+def render_bundle(
+    result: CellResult, *, include_errors: bool = True, continue_hint: str | None = DEFAULT_CONTINUE_HINT
+) -> dict[str, object]:
+    """A Jupyter MIME bundle: text/html, text/plain and application/json (result.to_dict())."""
+    return {
+        "text/html": render_html(result, include_errors=include_errors, continue_hint=continue_hint),
+        "text/plain": render_text(result, include_errors=include_errors, continue_hint=continue_hint),
+        "application/json": result.to_dict(),
+    }

@@ -1,0 +1,107 @@
+"""What one cell produced: the typed REPL response plus the notebook facts around it.
+
+The session makes these; rendering, the kernel, the magic and the widget read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .protocol import CommandResponse, Message, ReplErrorResponse, Response, Sorry, TacticResponse
+
+CellKind = Literal["command", "tactic"]
+
+
+@dataclass
+class CellResult:
+    code: str  # the Lean text that was sent (line magics removed)
+    kind: CellKind = "command"
+    response: Response | None = None  # None when the REPL failed before answering
+    env_before: int | None = None  # env the command ran on (None: fresh, runs the header)
+    env_after: int | None = None  # env it produced (committed only when ok)
+    proof_state_before: int | None = None  # tactic mode: the state the tactic ran on
+    failure: str | None = None  # a REPL fault (crash, timeout...) in words, with its cause
+    failure_kind: str | None = None  # short name of that fault, e.g. "ReplTimeout"
+    notes: list[str] = field(default_factory=list)  # e.g. restarts, replays, stale cells
+    elapsed: float = 0.0  # seconds, wall clock, for the request itself
+    cell_id: str | None = None
+    axioms: dict[str, list[str]] | None = None  # declaration -> axioms, when asked for
+
+    # ------------------------------------------------------------------ views
+
+    @property
+    def command(self) -> CommandResponse | None:
+        return self.response if isinstance(self.response, CommandResponse) else None
+
+    @property
+    def tactic(self) -> TacticResponse | None:
+        return self.response if isinstance(self.response, TacticResponse) else None
+
+    @property
+    def repl_error(self) -> str | None:
+        """The REPL's own refusal ("Unknown environment.", "Lean error: ...")."""
+        return self.response.message if isinstance(self.response, ReplErrorResponse) else None
+
+    @property
+    def messages(self) -> list[Message]:
+        if isinstance(self.response, (CommandResponse, TacticResponse)):
+            return self.response.messages
+        return []
+
+    @property
+    def errors(self) -> list[Message]:
+        return [m for m in self.messages if m.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Message]:
+        return [m for m in self.messages if m.severity == "warning"]
+
+    @property
+    def infos(self) -> list[Message]:
+        return [m for m in self.messages if m.severity == "info"]
+
+    @property
+    def sorries(self) -> list[Sorry]:
+        if isinstance(self.response, (CommandResponse, TacticResponse)):
+            return self.response.sorries
+        return []
+
+    @property
+    def goals(self) -> list[str]:
+        """Tactic mode: the goals left after the step."""
+        return self.tactic.goals if self.tactic else []
+
+    @property
+    def proof_status(self) -> str | None:
+        return self.tactic.proof_status if self.tactic else None
+
+    @property
+    def ok(self) -> bool:
+        """No fault, no REPL refusal, no Lean error (sorries and warnings are allowed)."""
+        if self.failure is not None or self.response is None:
+            return False
+        return self.response.ok
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable summary (the raw response included)."""
+        return {
+            "ok": self.ok,
+            "kind": self.kind,
+            "code": self.code,
+            "cell_id": self.cell_id,
+            "env_before": self.env_before,
+            "env_after": self.env_after,
+            "proof_state_before": self.proof_state_before,
+            "failure": self.failure,
+            "failure_kind": self.failure_kind,
+            "repl_error": self.repl_error,
+            "notes": list(self.notes),
+            "elapsed": self.elapsed,
+            "messages": [m.to_json() for m in self.messages],
+            "sorries": [s.to_json() for s in self.sorries],
+            "goals": list(self.goals),
+            "proof_status": self.proof_status,
+            "axioms": self.axioms,
+            "response": None if self.response is None else self.response.to_json(),
+        }

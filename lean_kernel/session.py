@@ -1,0 +1,577 @@
+"""Notebook semantics over one REPL process: which env a cell runs on, what is committed,
+and how state is rebuilt after the process dies.
+
+The kernel and the magic both use this class, so chaining and recovery exist once.
+
+Rules (each one is a user-visible promise):
+- A cell runs on the env of the last committed cell.
+- Leading ``import`` lines are the header. The REPL accepts imports only on a fresh env,
+  so the header is sent alone, without an env, and its env is cached by header text:
+  re-running an import cell, or a later cell with the same header, imports nothing new.
+  The rest of the cell then runs on that env, padded with blank lines so Lean's line
+  numbers still match the cell.
+- A failed cell (Lean error, REPL refusal, crash) commits nothing.
+- Re-running a cell (same ``cell_id``) runs it on the env its first run started from, so
+  a corrected definition replaces the old one instead of clashing with it. Cells that
+  were built on the old version are marked stale. A stale cell that is re-run goes on
+  the current env.
+- When the process dies (crash, timeout, interrupt, out of memory) it is restarted and
+  the committed chain is replayed, so the next cell sees earlier definitions.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from .config import ReplConfig
+from .process import ReplFailure, ReplProcess
+from .protocol import (
+    CommandRequest,
+    CommandResponse,
+    PickleEnvRequest,
+    ReplErrorResponse,
+    Request,
+    Response,
+    TacticRequest,
+    TacticResponse,
+    UnpickleEnvRequest,
+)
+from .results import CellResult
+
+_AUTO = object()  # "choose the env for me" (distinct from None, which means a fresh env)
+
+# Lean's module header: `import X` lines, optionally after `prelude`/`module`, with
+# comments and blank lines in between.
+_HEADER_LINE = re.compile(r"^\s*(import\s+\S.*|prelude|module|--.*|)\s*$")
+_BLOCK_COMMENT = re.compile(r"/-.*?-/", re.S)
+
+
+def split_header(code: str) -> tuple[str, str, int]:
+    """Split a cell into (header, body, header_line_count). The header is the leading run of
+    import lines (comments and blank lines allowed); it is empty when there is no import."""
+    lines = code.split("\n")
+    last_import = -1
+    for i, line in enumerate(lines):
+        if not _HEADER_LINE.match(line):
+            break
+        if line.strip().startswith("import"):
+            last_import = i
+    if last_import < 0:
+        return "", code, 0
+    header_lines = lines[: last_import + 1]
+    header = "\n".join(ln for ln in header_lines if ln.strip().startswith(("import", "prelude", "module")))
+    return header, "\n".join(lines[last_import + 1 :]), last_import + 1
+
+
+def header_key(header: str) -> str:
+    return "\n".join(" ".join(ln.split()) for ln in header.split("\n") if ln.strip())
+
+
+@dataclass
+class CommittedCell:
+    """One step of the history that produced an env (or a proof state)."""
+
+    key: str  # the frontend's cell id, or an automatic one
+    code: str
+    order: int  # when it was committed; later is larger
+    kind: str = "command"  # "command", "header", "tactic" or "unpickle"
+    env_before: int | None = None
+    env_after: int | None = None
+    proof_state_before: int | None = None
+    proof_state_after: int | None = None
+    proof_states: list[int] = field(default_factory=list)  # sorries' states, in order
+    stale: bool = False
+    line_offset: int = 0  # blank lines prepended to the body (header lines)
+
+
+@dataclass
+class ChainEntry:
+    """A row of ``%env``: which cell produced which env, and whether it is stale."""
+
+    key: str
+    env_before: int | None
+    env_after: int | None
+    stale: bool
+    current: bool
+    summary: str
+
+
+class LeanSession:
+    def __init__(
+        self,
+        config: ReplConfig | None = None,
+        *,
+        process: ReplProcess | None = None,
+        on_restart: Callable[[str], None] | None = None,
+    ) -> None:
+        self.config = config or ReplConfig.from_env()
+        self.process = process or ReplProcess(self.config)
+        self.on_restart = on_restart
+        self._lock = threading.RLock()
+        self._cells: dict[str, CommittedCell] = {}
+        self._tactics: list[CommittedCell] = []  # tactic steps, replayed after a restart
+        self._headers: dict[str, int] = {}  # header text -> env of that header alone
+        self._current_env: int | None = None
+        self._latest_proof_state: int | None = None
+        self._order = 0
+        self._auto_key = 0
+        self._generation = self.process.generation
+
+    # ------------------------------------------------------------------ public state
+
+    @property
+    def current_env(self) -> int | None:
+        return self._current_env
+
+    @property
+    def latest_proof_state(self) -> int | None:
+        return self._latest_proof_state
+
+    @property
+    def cells(self) -> list[CommittedCell]:
+        return sorted(self._cells.values(), key=lambda c: c.order)
+
+    def stale_cells(self) -> list[str]:
+        return [c.key for c in self.cells if c.stale]
+
+    def chain(self) -> list[ChainEntry]:
+        live = self._live_chain_keys()
+        out = []
+        for c in self.cells:
+            first = next((ln.strip() for ln in c.code.split("\n") if ln.strip()), "")
+            out.append(
+                ChainEntry(
+                    key=c.key,
+                    env_before=c.env_before,
+                    env_after=c.env_after,
+                    stale=c.stale,
+                    current=c.key in live,
+                    summary=first[:60],
+                )
+            )
+        return out
+
+    def declared_names(self) -> list[str]:
+        """Names the committed cells declare (for completion), found in the source text."""
+        names: list[str] = []
+        for c in self.cells:
+            if not c.stale:
+                names.extend(declared_names_in(c.code))
+        return names
+
+    # ------------------------------------------------------------------ running cells
+
+    def run_cell(
+        self,
+        code: str,
+        *,
+        cell_id: str | None = None,
+        timeout: float | None = None,
+        env: int | None | object = _AUTO,
+        fresh: bool = False,
+        all_tactics: bool = False,
+        infotree: str | None = None,
+        commit: bool = True,
+    ) -> CellResult:
+        """Run one cell. ``env`` forces an env (None = fresh); ``fresh`` ignores the chain."""
+        with self._lock:
+            notes = self._sync_generation()
+            header, body, header_lines = split_header(code)
+            rerun = cell_id is not None and cell_id in self._cells
+            previous = self._cells.get(cell_id) if cell_id is not None else None
+
+            if env is not _AUTO:
+                base_env = env  # type: ignore[assignment]
+            elif fresh:
+                base_env = None
+            elif previous is not None and not previous.stale:
+                base_env = previous.env_before if previous.kind != "header" else None
+            else:
+                base_env = self._current_env
+
+            line_offset = 0
+            if header:
+                # Imports need a fresh env: run (or reuse) the header, then the body on it.
+                header_result = self._ensure_header(header, timeout, notes)
+                if header_result is not None and not header_result.ok:
+                    header_result.code = code
+                    header_result.cell_id = cell_id
+                    return header_result
+                base_env = self._headers[header_key(header)]
+                if not body.strip():
+                    result = CellResult(
+                        code=code,
+                        env_before=None,
+                        env_after=base_env,
+                        response=header_result.response if header_result else CommandResponse(env=base_env),
+                        cell_id=cell_id,
+                        notes=notes,
+                        elapsed=header_result.elapsed if header_result else 0.0,
+                    )
+                    if header_result is None:
+                        result.notes.append(f"imports reused from env {base_env} (nothing re-imported)")
+                    if commit:
+                        self._commit(result, cell_id, kind="header", env_before=None, rerun=rerun)
+                    return result
+                line_offset = header_lines
+                sent = "\n" * header_lines + body
+            else:
+                sent = code
+
+            request = CommandRequest(
+                cmd=sent,
+                env=base_env,  # type: ignore[arg-type]
+                all_tactics=all_tactics,
+                infotree=infotree,
+            )
+            result = self._send(request, code, timeout, notes)
+            result.cell_id = cell_id
+            result.env_before = base_env  # type: ignore[assignment]
+            if result.ok and commit:
+                self._commit(result, cell_id, kind="command", env_before=base_env, rerun=rerun, line_offset=line_offset)  # type: ignore[arg-type]
+            return result
+
+    def run_tactic(
+        self, tactic: str, proof_state: int | None = None, *, timeout: float | None = None, commit: bool = True
+    ) -> CellResult:
+        """Run tactics on a proof state (default: the latest one). Several lines are run as
+        one step, grouped in parentheses, because the REPL takes exactly one tactic."""
+        with self._lock:
+            notes = self._sync_generation()
+            state = self._latest_proof_state if proof_state is None else proof_state
+            if state is None:
+                return CellResult(
+                    code=tactic,
+                    kind="tactic",
+                    failure="no proof state to continue: run a cell with `sorry` first, or name one with %proofstate N",
+                    failure_kind="NoProofState",
+                    notes=notes,
+                )
+            result = self._send(TacticRequest(tactic=as_single_tactic(tactic), proof_state=state), tactic, timeout, notes)
+            result.kind = "tactic"
+            result.proof_state_before = state
+            if result.ok and commit and result.tactic is not None:
+                self._order += 1
+                step = CommittedCell(
+                    key=f"tactic-{self._order}",
+                    code=tactic,
+                    order=self._order,
+                    kind="tactic",
+                    proof_state_before=state,
+                    proof_state_after=result.tactic.proof_state,
+                    proof_states=[s.proof_state for s in result.tactic.sorries if s.proof_state is not None],
+                )
+                self._tactics.append(step)
+                if result.tactic.proof_state is not None and not result.tactic.completed:
+                    self._latest_proof_state = result.tactic.proof_state
+            return result
+
+    def query(self, code: str, *, env: int | None | object = _AUTO, timeout: float | None = None) -> CellResult:
+        """Run Lean text on an env without committing (completion, inspection, axioms)."""
+        with self._lock:
+            notes = self._sync_generation()
+            base = self._current_env if env is _AUTO else env
+            result = self._send(CommandRequest(cmd=code, env=base), code, timeout, notes)  # type: ignore[arg-type]
+            result.env_before = base  # type: ignore[assignment]
+            return result
+
+    def axioms_of(self, names: Iterable[str], env: int | None | object = _AUTO, timeout: float | None = None) -> dict[str, list[str]]:
+        """The axioms each named declaration depends on, from ``#print axioms``."""
+        out: dict[str, list[str]] = {}
+        for name in names:
+            result = self.query(f"#print axioms {name}", env=env, timeout=timeout)
+            for message in result.infos:
+                parsed = parse_axioms_message(message.data)
+                if parsed is not None:
+                    out[name] = parsed
+        return out
+
+    # ------------------------------------------------------------------ pickling
+
+    def pickle(self, path: str, *, timeout: float | None = None) -> CellResult:
+        with self._lock:
+            notes = self._sync_generation()
+            if self._current_env is None:
+                return CellResult(code=f"%pickle {path}", failure="nothing to pickle: no cell has been committed yet", failure_kind="NothingToPickle", notes=notes)
+            return self._send(PickleEnvRequest(env=self._current_env, pickle_to=path), f"%pickle {path}", timeout, notes)
+
+    def unpickle(self, path: str, *, cell_id: str | None = None, timeout: float | None = None) -> CellResult:
+        with self._lock:
+            notes = self._sync_generation()
+            result = self._send(UnpickleEnvRequest(unpickle_env_from=path), path, timeout, notes)
+            result.cell_id = cell_id
+            if result.ok:
+                self._commit(result, cell_id, kind="unpickle", env_before=None, rerun=cell_id in self._cells if cell_id else False)
+            return result
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def restart(self, reason: str = "restart requested") -> str:
+        """Start a new process and replay the committed chain. Returns what happened."""
+        with self._lock:
+            self.process.restart()
+            self._generation = self.process.generation
+            return self._replay(reason)
+
+    def reset(self) -> None:
+        """Forget every cell and cached header; the next cell starts from a fresh env."""
+        with self._lock:
+            self._cells.clear()
+            self._tactics.clear()
+            self._headers.clear()
+            self._current_env = None
+            self._latest_proof_state = None
+
+    def close(self) -> None:
+        self.process.close()
+
+    def __enter__(self) -> LeanSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ internals
+
+    def _send(self, request: Request, code: str, timeout: float | None, notes: list[str]) -> CellResult:
+        started = time.monotonic()
+        try:
+            response: Response = self.process.request(request, timeout=self._timeout(timeout))
+        except ReplFailure as failure:
+            result = CellResult(
+                code=code,
+                failure=str(failure),
+                failure_kind=type(failure).__name__,
+                notes=notes,
+                elapsed=time.monotonic() - started,
+            )
+            if failure.restarted:
+                self._generation = self.process.generation
+                result.notes.append(self._replay(f"the REPL {failure.cause}"))
+            else:
+                result.notes.append("the REPL could not be restarted; it will be started again on the next cell")
+            return result
+        result = CellResult(code=code, response=response, notes=notes, elapsed=time.monotonic() - started)
+        if isinstance(response, CommandResponse):
+            result.env_after = response.env
+        return result
+
+    def _timeout(self, timeout: float | None) -> float | None:
+        return self.config.timeout if timeout is None else timeout
+
+    def _ensure_header(self, header: str, timeout: float | None, notes: list[str]) -> CellResult | None:
+        key = header_key(header)
+        if key in self._headers:
+            return None
+        result = self._send(CommandRequest(cmd=header), header, timeout, notes)
+        if result.ok and result.env_after is not None:
+            self._headers[key] = result.env_after
+        elif result.ok:
+            result.failure, result.failure_kind = "the REPL answered the imports without an env", "ReplBadOutput"
+        return result
+
+    def _commit(
+        self,
+        result: CellResult,
+        cell_id: str | None,
+        *,
+        kind: str,
+        env_before: int | None,
+        rerun: bool,
+        line_offset: int = 0,
+    ) -> None:
+        if cell_id is None:
+            self._auto_key += 1
+            cell_id = f"cell-{self._auto_key}"
+        previous = self._cells.get(cell_id)
+        self._order += 1
+        cell = CommittedCell(
+            key=cell_id,
+            code=result.code,
+            order=self._order,
+            kind=kind,
+            env_before=env_before,
+            env_after=result.env_after,
+            proof_states=[s.proof_state for s in result.sorries if s.proof_state is not None],
+            line_offset=line_offset,
+        )
+        self._cells[cell_id] = cell
+        if previous is not None and rerun:
+            stale = self._mark_dependents_stale(previous)
+            if stale:
+                result.notes.append(
+                    "stale: re-run " + ", ".join(stale) + " (they were built on the previous version of this cell)"
+                )
+        self._current_env = result.env_after
+        if cell.proof_states:
+            self._latest_proof_state = cell.proof_states[-1]
+
+    def _mark_dependents_stale(self, previous: CommittedCell) -> list[str]:
+        """Cells committed after ``previous`` that were built, directly or not, on its env."""
+        tainted = {previous.env_after}
+        stale: list[str] = []
+        for c in self.cells:
+            if c.order <= previous.order or c.key == previous.key:
+                continue
+            if c.env_before in tainted and c.env_before is not None:
+                c.stale = True
+                stale.append(c.key)
+                tainted.add(c.env_after)
+        return stale
+
+    def _live_chain_keys(self) -> set[str]:
+        """Cells the current env is built from, following env_before links back."""
+        by_env = {c.env_after: c for c in self._cells.values() if c.env_after is not None}
+        keys: set[str] = set()
+        env = self._current_env
+        while env is not None and env in by_env:
+            cell = by_env[env]
+            if cell.key in keys:
+                break
+            keys.add(cell.key)
+            env = cell.env_before
+        return keys
+
+    def _sync_generation(self) -> list[str]:
+        """If the process was restarted behind our back (e.g. it had died and a new one was
+        started lazily), rebuild the state before running anything on old env ids."""
+        if self.process.pid is None:
+            # Start it here, not lazily inside the request: a start bumps the generation,
+            # and seen only afterwards it would look like a restart and replay every cell.
+            try:
+                self.process.start()
+            except ReplFailure:
+                pass  # the request itself reports it, with its fix
+        if self.process.generation != self._generation and self._cells:
+            self._generation = self.process.generation
+            return [self._replay("the REPL was restarted")]
+        self._generation = self.process.generation
+        return []
+
+    def _replay(self, reason: str) -> str:
+        """Re-run the committed chain on the new process and map old ids to new ones."""
+        live = self._live_chain_keys()
+        chain = [c for c in self.cells if c.key in live]
+        dropped = [c.key for c in self.cells if c.key not in live]
+        env_map: dict[int | None, int | None] = {None: None}
+        ps_map: dict[int, int] = {}
+        headers_old = dict(self._headers)
+        self._headers.clear()
+        started = time.monotonic()
+        for cell in chain:
+            outcome = self._replay_cell(cell, env_map, ps_map)
+            if outcome is not None:
+                self._forget_after_failed_replay()
+                return f"{reason}; restarted, but replaying cell {cell.key} failed ({outcome}); the session was reset, re-run your cells"
+        for key, old_env in headers_old.items():
+            if old_env in env_map and env_map[old_env] is not None:
+                self._headers[key] = env_map[old_env]  # type: ignore[assignment]
+        for key in dropped:
+            del self._cells[key]
+        self._current_env = env_map.get(self._current_env)
+        replayed_tactics = self._replay_tactics(ps_map)
+        self._latest_proof_state = ps_map.get(self._latest_proof_state) if self._latest_proof_state is not None else None
+        elapsed = time.monotonic() - started
+        parts = [f"{reason}; restarted and replayed {len(chain)} cell{'s' if len(chain) != 1 else ''}"]
+        if replayed_tactics:
+            parts.append(f"and {replayed_tactics} tactic step{'s' if replayed_tactics != 1 else ''}")
+        parts.append(f"in {elapsed:.1f} s")
+        if dropped:
+            parts.append(f"(not replayed, stale: {', '.join(dropped)})")
+        note = " ".join(parts)
+        if self.on_restart:
+            self.on_restart(note)
+        return note
+
+    def _replay_cell(self, cell: CommittedCell, env_map: dict, ps_map: dict) -> str | None:
+        if cell.kind == "unpickle":
+            request: Request = UnpickleEnvRequest(unpickle_env_from=cell.code)
+        elif cell.kind == "header":
+            header, _, _ = split_header(cell.code)
+            request = CommandRequest(cmd=header)
+        else:
+            header, body, header_lines = split_header(cell.code)
+            text = ("\n" * header_lines + body) if header else cell.code
+            request = CommandRequest(cmd=text, env=env_map.get(cell.env_before))
+        try:
+            response = self.process.request(request, timeout=self._timeout(None))
+        except ReplFailure as failure:
+            return failure.cause
+        if not isinstance(response, CommandResponse) or not response.ok:
+            return response.message if isinstance(response, ReplErrorResponse) else "Lean reported errors"
+        env_map[cell.env_after] = response.env
+        cell.env_before = env_map.get(cell.env_before)
+        cell.env_after = response.env
+        new_states = [s.proof_state for s in response.sorries if s.proof_state is not None]
+        ps_map.update(zip(cell.proof_states, new_states))
+        cell.proof_states = new_states
+        return None
+
+    def _replay_tactics(self, ps_map: dict[int, int]) -> int:
+        kept: list[CommittedCell] = []
+        for step in self._tactics:
+            if step.proof_state_before not in ps_map:
+                continue
+            try:
+                response = self.process.request(
+                    TacticRequest(tactic=as_single_tactic(step.code), proof_state=ps_map[step.proof_state_before]),
+                    timeout=self._timeout(None),
+                )
+            except ReplFailure:
+                break
+            if not isinstance(response, TacticResponse) or response.proof_state is None:
+                continue
+            if step.proof_state_after is not None:
+                ps_map[step.proof_state_after] = response.proof_state
+            step.proof_state_before = ps_map[step.proof_state_before]
+            step.proof_state_after = response.proof_state
+            kept.append(step)
+        self._tactics = kept
+        return len(kept)
+
+    def _forget_after_failed_replay(self) -> None:
+        self.reset()
+
+
+_DECLARATION = re.compile(
+    r"^\s*(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|noncomputable|partial|unsafe)\s+)*"
+    r"(?:def|theorem|lemma|abbrev|instance|structure|inductive|class|axiom|opaque)\s+([^\s:({\[]+)",
+    re.M,
+)
+
+
+def declared_names_in(code: str) -> list[str]:
+    """The names a piece of Lean text declares, found in the text (no namespaces)."""
+    return [m.group(1) for m in _DECLARATION.finditer(code)]
+
+
+def as_single_tactic(text: str) -> str:
+    """The REPL runs exactly one tactic per request; several lines become one step,
+    grouped with parentheses and newlines so layout-sensitive tactics still parse."""
+    stripped = text.strip("\n")
+    lines = [ln for ln in stripped.split("\n") if ln.strip()]
+    if len(lines) <= 1:
+        return stripped.strip()
+    # Dedent, then indent every line by one so all tactics start in the column after "(":
+    # Lean's layout rule wants the steps of a sequence to share a column.
+    indent = min(len(ln) - len(ln.lstrip()) for ln in lines)
+    body = "\n ".join(ln[indent:] for ln in stripped.split("\n"))
+    return "(" + body + ")"
+
+
+_AXIOMS_DEPENDS = re.compile(r"'(?P<name>[^']+)' depends on axioms: \[(?P<axioms>.*)\]", re.S)
+_AXIOMS_NONE = re.compile(r"'(?P<name>[^']+)' does not depend on any axioms")
+
+
+def parse_axioms_message(text: str) -> list[str] | None:
+    """Parse ``#print axioms`` output; None when the text is not that output."""
+    match = _AXIOMS_DEPENDS.search(text)
+    if match:
+        return [a.strip() for a in match.group("axioms").replace("\n", " ").split(",") if a.strip()]
+    if _AXIOMS_NONE.search(text):
+        return []
+    return None

@@ -1,0 +1,438 @@
+"""Harness for the browser suite: a private JupyterLab server and headless Chromium.
+
+Everything the server reads or writes (kernelspecs, settings, workspaces, runtime files)
+lives in temp dirs, so a run neither sees nor touches the user's Jupyter setup. The Lean
+kernelspec is installed with ``install_kernel.py --prefix`` and points at the stand-in
+REPL; the server's environment carries the same variables so a Python kernel's
+``%load_ext lean_magic`` finds the stand-in too.
+
+Missing Chromium or Playwright is a failure, not a skip: CI installs both, so their
+absence means the install step broke.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+SCREENSHOTS = REPO / "docs" / "screenshots"
+CHROMIUM = os.environ.get("LEAN_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+SERVER_START_TIMEOUT = 90.0
+# JupyterLab plugins that would reach the internet or pop up toasts over the notebook.
+DISABLED_LAB_PLUGINS = {
+    "@jupyterlab/apputils-extension:announcements": True,
+    "@jupyterlab/extensionmanager-extension": True,
+}
+
+
+# ---------------------------------------------------------------------------- browser
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install it (`apt-get install chromium`, as .ci/run does) "
+            "or set LEAN_TEST_CHROMIUM to its path",
+            pytrace=False,
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        pytest.fail(f"Playwright is not importable ({exc}): run `pip install -e '.[browser]'`", pytrace=False)
+    pw = sync_playwright().start()
+    try:
+        # Playwright's own browser builds cannot be downloaded here; the distro's Chromium
+        # speaks the same DevTools protocol.
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    except Exception as exc:
+        pw.stop()
+        pytest.fail(f"Chromium at {CHROMIUM} did not start under Playwright: {exc}", pytrace=False)
+    try:
+        yield browser
+    finally:
+        browser.close()
+        pw.stop()
+
+
+# ---------------------------------------------------------------------------- server
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LabServer:
+    """One JupyterLab process in its own process group, with its own Jupyter dirs."""
+
+    def __init__(self, base: Path, env_vars: dict[str, str]):
+        self.base = base
+        self.root_dir = base / "notebooks"
+        self.jupyter_path = base / "prefix" / "share" / "jupyter"
+        self.data_dir = base / "data"
+        self.config_dir = base / "config"
+        self.runtime_dir = base / "runtime"
+        for d in (self.root_dir, self.jupyter_path, self.data_dir, self.config_dir, self.runtime_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        self.port = _free_port()
+        self.token = secrets.token_hex(16)
+        self.log_path = base / "jupyterlab.log"
+        self.extra_env = dict(env_vars)
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def lab_url(self, path: str = "lab") -> str:
+        sep = "&" if "?" in path else "?"
+        return f"{self.base_url}/{path}{sep}token={self.token}"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        # A developer's own settings must not leak in (and the run must not write to them).
+        for var in ("JUPYTER_PREFER_ENV_PATH", "JUPYTER_PLATFORM_DIRS", "IPYTHONDIR"):
+            env.pop(var, None)
+        env.update(
+            JUPYTER_PATH=str(self.jupyter_path),
+            JUPYTER_DATA_DIR=str(self.data_dir),
+            JUPYTER_CONFIG_DIR=str(self.config_dir),
+            JUPYTER_RUNTIME_DIR=str(self.runtime_dir),
+            IPYTHONDIR=str(self.base / "ipython"),
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def write_lab_config(self) -> None:
+        labconfig = self.config_dir / "labconfig"
+        labconfig.mkdir(parents=True, exist_ok=True)
+        (labconfig / "page_config.json").write_text(json.dumps({"disabledExtensions": DISABLED_LAB_PLUGINS}))
+
+    def start(self) -> None:
+        self.write_lab_config()
+        argv = [
+            sys.executable, "-m", "jupyterlab",
+            "--no-browser",
+            f"--port={self.port}",
+            "--ServerApp.port_retries=0",  # a taken port must fail, not move silently
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={self.token}",  # ServerApp.token is its deprecated alias
+            "--ServerApp.terminals_enabled=False",
+            f"--ServerApp.root_dir={self.root_dir}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",
+            f"--LabApp.user_settings_dir={self.base / 'user-settings'}",
+            f"--LabApp.workspaces_dir={self.base / 'workspaces'}",
+        ]
+        if os.geteuid() == 0:
+            argv.append("--allow-root")  # CI containers run as root
+        log = open(self.log_path, "wb")
+        try:
+            self.proc = subprocess.Popen(
+                argv, env=self.env(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                cwd=self.root_dir, start_new_session=True,
+            )
+        finally:
+            log.close()
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        last_error = "no answer yet"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/api/status?token={self.token}", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, OSError) as exc:
+                last_error = str(exc)
+            time.sleep(0.25)
+        raise RuntimeError(
+            f"JupyterLab did not answer /api/status within {SERVER_START_TIMEOUT:.0f}s ({last_error}):\n{self.log_tail()}"
+        )
+
+    def api(self, path: str, method: str = "GET") -> object:
+        req = urllib.request.Request(f"{self.base_url}/api/{path}?token={self.token}", method=method)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            body = r.read()
+        return json.loads(body) if body else None
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        # /api/shutdown stops the kernels first (they run in their own process groups, so
+        # killing the server's group would orphan them and their REPLs).
+        try:
+            self.api("shutdown", method="POST")
+            self.proc.wait(timeout=20)
+            return
+        except Exception:
+            pass
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.proc.wait(timeout=10)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+@pytest.fixture(scope="session")
+def lab_env_vars() -> dict[str, str]:
+    """Variables every kernel of the server inherits (overridden below once the Lean parts exist)."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory, lab_env_vars):
+    server = LabServer(tmp_path_factory.mktemp("jupyterlab"), lab_env_vars)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copyfile(server.log_path, ARTIFACTS / "jupyterlab.log")
+
+
+# ---------------------------------------------------------------------------- page object
+
+DEFAULT_TIMEOUT_MS = 30_000
+KERNEL_TIMEOUT_MS = 60_000
+KERNEL_STATUS_ITEM = '#jp-main-statusbar .jp-StatusBar-TextItem[title^="Change kernel"]'
+
+
+class Lab:
+    """What a test does in JupyterLab, phrased as a user would: open, click, type, run, read.
+
+    Every wait is on a DOM condition with a deadline; nothing sleeps.
+    """
+
+    def __init__(self, page, server: LabServer, name: str):
+        self.page = page
+        self.server = server
+        self.name = name
+        self.shots: list[Path] = []
+
+    # -- navigation
+
+    def open(self) -> None:
+        # `reset` drops any saved workspace, so each test starts at the launcher.
+        self.page.goto(self.server.lab_url("lab?reset"))
+        self.page.locator(".jp-Launcher").first.wait_for(state="visible", timeout=KERNEL_TIMEOUT_MS)
+
+    def launcher_cards(self, section: str = "Notebook") -> list[str]:
+        sec = self.page.locator(".jp-Launcher-section").filter(
+            has=self.page.locator(".jp-Launcher-sectionTitle", has_text=re.compile(rf"^{re.escape(section)}$"))
+        )
+        sec.first.wait_for(state="visible")
+        return [t.strip() for t in sec.first.locator(".jp-LauncherCard-label").all_inner_texts()]
+
+    def launcher_card(self, label: str, section: str = "Notebook"):
+        sec = self.page.locator(".jp-Launcher-section").filter(
+            has=self.page.locator(".jp-Launcher-sectionTitle", has_text=re.compile(rf"^{re.escape(section)}$"))
+        )
+        return sec.locator(".jp-LauncherCard").filter(
+            has=self.page.locator(".jp-LauncherCard-label", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+        )
+
+    def new_notebook(self, kernel_label: str) -> None:
+        """Click the launcher's notebook card for a kernel; wait until that kernel is idle."""
+        card = self.launcher_card(kernel_label)
+        card.first.click()
+        self.notebook.wait_for(state="visible")
+        self.wait_kernel_idle()
+        self.page.locator(".jp-Launcher:visible").wait_for(state="hidden")
+
+    # -- the current notebook
+
+    @property
+    def notebook(self):
+        return self.page.locator(".jp-NotebookPanel:visible").first
+
+    def kernel_name(self) -> str:
+        return self.notebook.locator(".jp-KernelName").first.inner_text().strip()
+
+    def kernel_status(self) -> str:
+        return self.page.locator(KERNEL_STATUS_ITEM).first.inner_text().strip()
+
+    def wait_kernel_idle(self, timeout: float = KERNEL_TIMEOUT_MS) -> None:
+        # The toolbar's execution indicator says "idle" before the kernel is even connected;
+        # the status bar's kernel item reads "<kernel> | Idle" only once it is.
+        self.page.locator(KERNEL_STATUS_ITEM, has_text=re.compile(r"\| Idle$")).first.wait_for(timeout=timeout)
+        self.notebook.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(
+            state="attached", timeout=timeout
+        )
+
+    def cells(self):
+        return self.notebook.locator(".jp-Notebook .jp-Cell")
+
+    def cell(self, index: int):
+        return self.cells().nth(index)
+
+    def cell_count(self) -> int:
+        return self.cells().count()
+
+    def editor_text(self, index: int) -> str:
+        return self.cell(index).locator(".cm-content").evaluate(
+            "el => Array.from(el.querySelectorAll('.cm-line')).map(l => l.textContent).join('\\n')"
+        )
+
+    def set_cell(self, index: int, text: str) -> None:
+        """Replace a cell's source by typing into its CodeMirror editor.
+
+        insert_text delivers the text as one input event, so CodeMirror's bracket closing
+        and auto-indent (which react to single keystrokes) leave it as written; the check
+        afterwards catches any editor behaviour that still changed it.
+        """
+        editor = self.cell(index).locator(".cm-content")
+        editor.click()
+        self.page.keyboard.press("ControlOrMeta+a")
+        self.page.keyboard.press("Delete")
+        self.page.keyboard.insert_text(text)
+        self.page.wait_for_function(
+            """([el, want]) => Array.from(el.querySelectorAll('.cm-line')).map(l => l.textContent).join('\\n') === want""",
+            arg=[editor.element_handle(), text],
+            timeout=5_000,
+        )
+
+    def prompt(self, index: int) -> str:
+        return self.cell(index).locator(".jp-InputPrompt").first.inner_text().strip()
+
+    def run_cell(self, index: int, timeout: float = KERNEL_TIMEOUT_MS) -> None:
+        """Shift+Enter in the cell's editor; return once its prompt shows a new execution count."""
+        before = self.prompt(index)
+        self.cell(index).locator(".cm-content").click()
+        self.page.keyboard.press("Shift+Enter")
+        prompt = self.cell(index).locator(".jp-InputPrompt").first
+        self.page.wait_for_function(
+            """([el, before]) => { const t = el.textContent.trim();
+                                   return /^\\[\\d+\\]:$/.test(t) && t !== before; }""",
+            arg=[prompt.element_handle(), before],
+            timeout=timeout,
+        )
+        self.wait_kernel_idle(timeout)
+
+    def add_cell(self, text: str) -> int:
+        """Type ``text`` into the last cell if it is empty, else into a new cell at the end."""
+        index = self.cell_count() - 1
+        if self.editor_text(index).strip():
+            self.cell(index).locator(".cm-content").click()
+            self.page.keyboard.press("Escape")
+            self.page.keyboard.press("b")  # command mode: insert a cell below
+            self.page.wait_for_function(
+                "([nb, n]) => nb.querySelectorAll('.jp-Cell').length > n",
+                arg=[self.notebook.locator(".jp-Notebook").first.element_handle(), index + 1],
+                timeout=5_000,
+            )
+            index = self.cell_count() - 1
+        self.set_cell(index, text)
+        return index
+
+    def run(self, text: str) -> int:
+        index = self.add_cell(text)
+        self.run_cell(index)
+        return index
+
+    def outputs(self, index: int):
+        return self.cell(index).locator(".jp-OutputArea-output")
+
+    def output_text(self, index: int) -> str:
+        return "\n".join(self.outputs(index).all_inner_texts())
+
+    # -- evidence
+
+    def screenshot(self, stage: str, locator=None) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{self.name}-{len(self.shots) + 1:02d}-{stage}.png"
+        (locator or self.page).screenshot(path=str(path))
+        self.shots.append(path)
+        return path
+
+
+def _is_local(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return url.startswith(("data:", "blob:", "about:")) or host in ("127.0.0.1", "localhost")
+
+
+@pytest.fixture
+def lab(request, chromium_browser, lab_server):
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 860}, device_scale_factor=1)
+    external: list[str] = []
+
+    # Nothing in the suite may depend on the internet; record and refuse any attempt.
+    def guard(route):
+        if _is_local(route.request.url):
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"[{m.type}] {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"[pageerror] {e}"))
+    lab = Lab(page, lab_server, request.node.name.replace("test_", "", 1))
+    lab.external_requests = external
+    try:
+        yield lab
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        rep = getattr(request.node, "rep_call", None)
+        if rep is not None and rep.failed:
+            try:
+                page.screenshot(path=str(ARTIFACTS / f"{lab.name}-FAILED.png"))
+            except Exception:
+                pass
+        (ARTIFACTS / f"{lab.name}-console.log").write_text("\n".join(console))
+        context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.when == "call":
+        item.rep_call = rep
