@@ -21,7 +21,7 @@ KEYWORDS = sorted(
         "protected", "return", "scoped", "section", "set_option", "show", "structure", "syntax",
         "termination_by", "decreasing_by", "then", "theorem", "universe", "unsafe", "variable",
         "where", "with", "Prop", "Sort", "Type", "sorry",
-        "#check", "#eval", "#print", "#print axioms", "#reduce", "#synth", "#guard", "#exit",
+        "#check", "#eval", "#print", "#reduce", "#synth", "#guard", "#exit",
     }
 )
 

@@ -178,7 +178,7 @@ class LeanKernel(Kernel):
         }
 
     def _execute(self, code: str, cell_id: str | None) -> Outcome | None:
-        magics, body, body_line = split_magics(code)
+        magics, body = split_magics(code)
         for name, arg in magics:
             if name == "proofstate":
                 return self._run_tactics(body, arg)
@@ -188,8 +188,9 @@ class LeanKernel(Kernel):
                 return _magic_error(str(exc))
         if not body.strip():
             return None
-        # Blank lines in place of the magic lines keep Lean's line numbers equal to the cell's.
-        return self._run_command("\n" * body_line + body, cell_id)
+        # The Lean text is sent as it would be without the magic lines, so positions in
+        # messages count from the first Lean line (the rendered excerpt shows which).
+        return self._run_command(body, cell_id)
 
     def _run_command(self, code: str, cell_id: str | None) -> Outcome | None:
         problem = self._ensure_ready()
@@ -532,9 +533,9 @@ class LeanKernel(Kernel):
 # ---------------------------------------------------------------------- helpers
 
 
-def split_magics(code: str) -> tuple[list[tuple[str, str]], str, int]:
-    """Leading ``%name arg`` lines (at column 0), the Lean text after them, and the line
-    the text starts on. ``%proofstate`` ends the magics: what follows are tactics."""
+def split_magics(code: str) -> tuple[list[tuple[str, str]], str]:
+    """Leading ``%name arg`` lines (at column 0) and the Lean text after them.
+    ``%proofstate`` ends the magics: what follows are tactics."""
     lines = code.split("\n")
     magics: list[tuple[str, str]] = []
     i = 0
@@ -551,8 +552,8 @@ def split_magics(code: str) -> tuple[list[tuple[str, str]], str, int]:
         if name == "proofstate":
             break
     if not magics:
-        return [], code, 0
-    return magics, "\n".join(lines[i:]), i
+        return [], code
+    return magics, "\n".join(lines[i:])
 
 
 def _magic_error(text: str) -> Outcome:

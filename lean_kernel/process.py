@@ -232,7 +232,8 @@ class ReplProcess:
         self.config = config
         self.generation = 0
         self.requests_served = 0
-        self.last_stray_output = ""
+        self.last_stray_output = ""  # text printed before the last response's JSON
+        self.last_returncode: int | None = None  # how the previous process ended (0: clean exit)
         self._proc: subprocess.Popen[bytes] | None = None
         self._stdin_fd = -1
         self._stdout_fd = -1
@@ -253,7 +254,13 @@ class ReplProcess:
         return self._proc is not None and self._exit_status(wait=0.0) is None
 
     def stderr_tail(self) -> str:
+        """The last 64 KiB the current process wrote to stderr."""
         return self._stderr.text()
+
+    @property
+    def stderr_bytes(self) -> int:
+        """How much the current process has written to stderr in all."""
+        return self._stderr.total
 
     def __repr__(self) -> str:
         state = "alive" if self.alive else "stopped"
@@ -345,6 +352,13 @@ class ReplProcess:
             cwd = cfg.cwd()
             if cwd and exc.filename == cwd:
                 msg = f"Lean project folder not usable at {cwd} ({exc.strerror}); set LEAN_PROJECT or use --project DIR"
+            elif os.path.isfile(argv[0]):
+                # The file is there, so exec failed on its #! interpreter or loader.
+                msg = (
+                    f"cannot run the repl binary at {argv[0]} ({exc.strerror}; its #! interpreter or "
+                    "loader may be missing); set LEAN_REPL_PATH to a working repl or run "
+                    "install_kernel.py --repl PATH"
+                )
             else:
                 msg = (
                     f"repl binary not found at {argv[0]}; set LEAN_REPL_PATH or run "
@@ -417,9 +431,9 @@ class ReplProcess:
         except (ProcessLookupError, PermissionError):
             pass
         try:
-            proc.wait(timeout=10)
+            self.last_returncode = proc.wait(timeout=10)
         except subprocess.TimeoutExpired:  # unkillable (D state); do not hang the caller
-            pass
+            self.last_returncode = None
         for f in (proc.stdin, proc.stdout):
             try:
                 if f is not None:

@@ -16,7 +16,7 @@ missing ``endPos`` round-trip differently, as they must.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Union
 
 JsonObject = dict[str, Any]
@@ -594,3 +594,48 @@ def encode_request(request: Request) -> bytes:
     """One request as the REPL frames it: compact JSON, then exactly one blank line.
     Non-ASCII is sent raw (old REPLs decode surrogate pairs half by half)."""
     return (json.dumps(request.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------- position shifting
+
+
+def _shift_pos(p: Pos | None, lines: int) -> Pos | None:
+    # Line 0 marks tactic-mode messages that have no place in the text; keep it.
+    if p is None or p.line == 0:
+        return p
+    return Pos(p.line + lines, p.column)
+
+
+def _shift_node(node: InfoNode, lines: int) -> InfoNode:
+    raw = node.node
+    rng = ((raw or {}).get("stx") or {}).get("range")
+    if isinstance(rng, dict):
+        rng = dict(rng)
+        for key in ("start", "finish"):
+            if isinstance(rng.get(key), dict) and rng[key].get("line", 0) > 0:
+                rng[key] = {**rng[key], "line": rng[key]["line"] + lines}
+        raw = {**raw, "stx": {**raw["stx"], "range": rng}}  # type: ignore[index]
+    return replace(node, node=raw, children=[_shift_node(c, lines) for c in node.children])
+
+
+def shift_lines(response: Response, lines: int) -> Response:
+    """The same response with every position moved down by ``lines``. Used when a cell's
+    import header is sent separately: the REPL saw only the body, the user sees the cell."""
+    if lines == 0 or isinstance(response, ReplErrorResponse):
+        return response
+
+    def msgs(ms: list[Message]) -> list[Message]:
+        return [replace(m, pos=_shift_pos(m.pos, lines), end_pos=_shift_pos(m.end_pos, lines)) for m in ms]
+
+    def sorries(ss: list[Sorry]) -> list[Sorry]:
+        return [replace(s, pos=_shift_pos(s.pos, lines), end_pos=_shift_pos(s.end_pos, lines)) for s in ss]
+
+    if isinstance(response, TacticResponse):
+        return replace(response, messages=msgs(response.messages), sorries=sorries(response.sorries))
+    return replace(
+        response,
+        messages=msgs(response.messages),
+        sorries=sorries(response.sorries),
+        tactics=[replace(t, pos=_shift_pos(t.pos, lines), end_pos=_shift_pos(t.end_pos, lines)) for t in response.tactics],
+        infotree=None if response.infotree is None else [_shift_node(n, lines) for n in response.infotree],
+    )

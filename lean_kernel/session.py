@@ -8,8 +8,8 @@ Rules (each one is a user-visible promise):
 - Leading ``import`` lines are the header. The REPL accepts imports only on a fresh env,
   so the header is sent alone, without an env, and its env is cached by header text:
   re-running an import cell, or a later cell with the same header, imports nothing new.
-  The rest of the cell then runs on that env, padded with blank lines so Lean's line
-  numbers still match the cell.
+  The rest of the cell then runs on that env, exactly as written; positions in the
+  answer are moved down by the header's lines so they match the cell.
 - A failed cell (Lean error, REPL refusal, crash) commits nothing.
 - Re-running a cell (same ``cell_id``) runs it on the env its first run started from, so
   a corrected definition replaces the old one instead of clashing with it. Cells that
@@ -39,6 +39,7 @@ from .protocol import (
     TacticRequest,
     TacticResponse,
     UnpickleEnvRequest,
+    shift_lines,
 )
 from .results import CellResult
 
@@ -67,6 +68,20 @@ def split_header(code: str) -> tuple[str, str, int]:
     return header, "\n".join(lines[last_import + 1 :]), last_import + 1
 
 
+def split_cell(code: str) -> tuple[str, str, int]:
+    """(header, body to send, line offset). The body is sent exactly as written, minus the
+    blank lines that follow the header; ``line_offset`` is how far Lean's line numbers for
+    the body must move to match the cell."""
+    header, body, header_lines = split_header(code)
+    if not header:
+        return "", code, 0
+    lines = body.split("\n")
+    skip = 0
+    while skip < len(lines) - 1 and not lines[skip].strip():
+        skip += 1
+    return header, "\n".join(lines[skip:]), header_lines + skip
+
+
 def header_key(header: str) -> str:
     return "\n".join(" ".join(ln.split()) for ln in header.split("\n") if ln.strip())
 
@@ -85,7 +100,6 @@ class CommittedCell:
     proof_state_after: int | None = None
     proof_states: list[int] = field(default_factory=list)  # sorries' states, in order
     stale: bool = False
-    line_offset: int = 0  # blank lines prepended to the body (header lines)
 
 
 @dataclass
@@ -180,7 +194,7 @@ class LeanSession:
         """Run one cell. ``env`` forces an env (None = fresh); ``fresh`` ignores the chain."""
         with self._lock:
             notes = self._sync_generation()
-            header, body, header_lines = split_header(code)
+            header, body, line_offset = split_cell(code)
             rerun = cell_id is not None and cell_id in self._cells
             previous = self._cells.get(cell_id) if cell_id is not None else None
 
@@ -193,7 +207,6 @@ class LeanSession:
             else:
                 base_env = self._current_env
 
-            line_offset = 0
             if header:
                 # Imports need a fresh env: run (or reuse) the header, then the body on it.
                 header_result = self._ensure_header(header, timeout, notes)
@@ -217,8 +230,7 @@ class LeanSession:
                     if commit:
                         self._commit(result, cell_id, kind="header", env_before=None, rerun=rerun)
                     return result
-                line_offset = header_lines
-                sent = "\n" * header_lines + body
+                sent = body
             else:
                 sent = code
 
@@ -228,11 +240,11 @@ class LeanSession:
                 all_tactics=all_tactics,
                 infotree=infotree,
             )
-            result = self._send(request, code, timeout, notes)
+            result = self._send(request, code, timeout, notes, line_offset=line_offset)
             result.cell_id = cell_id
             result.env_before = base_env  # type: ignore[assignment]
             if result.ok and commit:
-                self._commit(result, cell_id, kind="command", env_before=base_env, rerun=rerun, line_offset=line_offset)  # type: ignore[arg-type]
+                self._commit(result, cell_id, kind="command", env_before=base_env, rerun=rerun)  # type: ignore[arg-type]
             return result
 
     def run_tactic(
@@ -337,7 +349,9 @@ class LeanSession:
 
     # ------------------------------------------------------------------ internals
 
-    def _send(self, request: Request, code: str, timeout: float | None, notes: list[str]) -> CellResult:
+    def _send(
+        self, request: Request, code: str, timeout: float | None, notes: list[str], *, line_offset: int = 0
+    ) -> CellResult:
         started = time.monotonic()
         try:
             response: Response = self.process.request(request, timeout=self._timeout(timeout))
@@ -355,7 +369,9 @@ class LeanSession:
             else:
                 result.notes.append("the REPL could not be restarted; it will be started again on the next cell")
             return result
-        result = CellResult(code=code, response=response, notes=notes, elapsed=time.monotonic() - started)
+        result = CellResult(
+            code=code, response=shift_lines(response, line_offset), notes=notes, elapsed=time.monotonic() - started
+        )
         if isinstance(response, CommandResponse):
             result.env_after = response.env
         return result
@@ -382,7 +398,6 @@ class LeanSession:
         kind: str,
         env_before: int | None,
         rerun: bool,
-        line_offset: int = 0,
     ) -> None:
         if cell_id is None:
             self._auto_key += 1
@@ -397,7 +412,6 @@ class LeanSession:
             env_before=env_before,
             env_after=result.env_after,
             proof_states=[s.proof_state for s in result.sorries if s.proof_state is not None],
-            line_offset=line_offset,
         )
         self._cells[cell_id] = cell
         if previous is not None and rerun:
@@ -459,17 +473,13 @@ class LeanSession:
         dropped = [c.key for c in self.cells if c.key not in live]
         env_map: dict[int | None, int | None] = {None: None}
         ps_map: dict[int, int] = {}
-        headers_old = dict(self._headers)
-        self._headers.clear()
+        self._headers.clear()  # old header envs mean nothing in the new process
         started = time.monotonic()
         for cell in chain:
             outcome = self._replay_cell(cell, env_map, ps_map)
             if outcome is not None:
                 self._forget_after_failed_replay()
                 return f"{reason}; restarted, but replaying cell {cell.key} failed ({outcome}); the session was reset, re-run your cells"
-        for key, old_env in headers_old.items():
-            if old_env in env_map and env_map[old_env] is not None:
-                self._headers[key] = env_map[old_env]  # type: ignore[assignment]
         for key in dropped:
             del self._cells[key]
         self._current_env = env_map.get(self._current_env)
@@ -487,22 +497,38 @@ class LeanSession:
             self.on_restart(note)
         return note
 
-    def _replay_cell(self, cell: CommittedCell, env_map: dict, ps_map: dict) -> str | None:
-        if cell.kind == "unpickle":
-            request: Request = UnpickleEnvRequest(unpickle_env_from=cell.code)
-        elif cell.kind == "header":
-            header, _, _ = split_header(cell.code)
-            request = CommandRequest(cmd=header)
-        else:
-            header, body, header_lines = split_header(cell.code)
-            text = ("\n" * header_lines + body) if header else cell.code
-            request = CommandRequest(cmd=text, env=env_map.get(cell.env_before))
+    def _replay_request(self, request: Request) -> CommandResponse | str:
+        """One request of a replay: the response, or why it failed."""
         try:
             response = self.process.request(request, timeout=self._timeout(None))
         except ReplFailure as failure:
             return failure.cause
         if not isinstance(response, CommandResponse) or not response.ok:
             return response.message if isinstance(response, ReplErrorResponse) else "Lean reported errors"
+        return response
+
+    def _replay_cell(self, cell: CommittedCell, env_map: dict, ps_map: dict) -> str | None:
+        header, body, _ = split_cell(cell.code) if cell.kind != "unpickle" else ("", "", 0)
+        if header:
+            key = header_key(header)
+            if key not in self._headers:
+                imported = self._replay_request(CommandRequest(cmd=header))
+                if isinstance(imported, str):
+                    return imported
+                self._headers[key] = imported.env  # type: ignore[assignment]
+            if cell.kind == "command":
+                env_map[cell.env_before] = self._headers[key]
+        if cell.kind == "header":
+            env_map[cell.env_after] = self._headers[header_key(header)]
+            cell.env_after = env_map[cell.env_after]
+            return None
+        if cell.kind == "unpickle":
+            request: Request = UnpickleEnvRequest(unpickle_env_from=cell.code)
+        else:
+            request = CommandRequest(cmd=body, env=env_map.get(cell.env_before))
+        response = self._replay_request(request)
+        if isinstance(response, str):
+            return response
         env_map[cell.env_after] = response.env
         cell.env_before = env_map.get(cell.env_before)
         cell.env_after = response.env

@@ -53,7 +53,7 @@ def transcripts_root() -> Path:
     return root
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def standin_config(transcripts_root):
     """Factory: ``standin_config(*fault_args, recordings=None, version=..., scripted=True,
     timeout=10, **other ReplConfig fields) -> ReplConfig`` for a stand-in REPL."""
@@ -66,7 +66,7 @@ def standin_config(transcripts_root):
     return make
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def standin_env(transcripts_root):
     """Factory: the same stand-in as environment variables (LEAN_REPL_PATH, LEAN_REPL_ARGS,
     LEAN_TIMEOUT, PYTHONPATH), to merge into a kernel subprocess's environment."""

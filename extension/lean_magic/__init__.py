@@ -1,0 +1,56 @@
+"""Lean 4 from Python notebooks: ``%%lean`` cells and a Python API, offline included.
+
+    %load_ext lean_magic
+    %lean_setup /kaggle/input/lean-bundle        # or set LEAN_REPL_PATH / LEAN_PROJECT
+
+    from lean_magic import LeanChecker
+    with LeanChecker() as lean:
+        result = lean.run("theorem t : 1 + 1 = 2 := rfl")
+
+Note: ``lean_magic.setup`` is the set-up *function*; import the module's other names
+with ``from lean_magic.setup import ...``.
+"""
+
+from __future__ import annotations
+
+from .api import (
+    LeanChecker,
+    LeanError,
+    LeanMessage,
+    LeanResult,
+    LeanSorry,
+    close_shared_checker,
+    shared_checker,
+)
+from .setup import DoctorReport, SetupError, SetupReport, doctor, setup
+
+__all__ = [
+    "DoctorReport",
+    "LeanChecker",
+    "LeanError",
+    "LeanMessage",
+    "LeanResult",
+    "LeanSorry",
+    "SetupError",
+    "SetupReport",
+    "close_shared_checker",
+    "doctor",
+    "load_ipython_extension",
+    "setup",
+    "shared_checker",
+    "unload_ipython_extension",
+]
+
+
+def load_ipython_extension(ip) -> None:
+    """``%load_ext lean_magic``: registers %%lean, %lean_env, %lean_restart, %lean_setup,
+    %lean_doctor. Nothing starts until the first cell runs."""
+    from .magic import load
+
+    load(ip)
+
+
+def unload_ipython_extension(ip) -> None:
+    from .magic import unload
+
+    unload(ip)

@@ -417,6 +417,8 @@ def _parse_args(argv: list[str]):
     on.add_argument("--kill-on", action="append", default=[], metavar="TEXT")
     on.add_argument("--delay-on", action="append", default=[], metavar="TEXT=SECONDS")
     p.add_argument("--delay", type=float, default=0.0, metavar="SECONDS", help="sleep before every reply")
+    p.add_argument("--log", metavar="PATH",
+                   help="append every request received, as one compact JSON line, to PATH (for tests)")
     args = p.parse_args(argv)
     delays = []
     for spec in args.delay_on:
@@ -489,6 +491,15 @@ class _Server:
         sys.stdout.flush()
         os._exit(code)
 
+    def _log(self, query: str) -> None:
+        # Before any fault, so a request that hangs or crashes is logged too.
+        try:
+            line = json.dumps(decode_request(query), ensure_ascii=False, separators=(",", ":"))
+        except ValueError:
+            line = json.dumps({"unparsable": query}, ensure_ascii=False)
+        with open(self.args.log, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
     def _hang(self) -> None:
         while True:
             time.sleep(3600)
@@ -503,6 +514,8 @@ class _Server:
                 continue
             self.served += 1
             n = self.served
+            if args.log:
+                self._log(query)
             if n in args.kill_at or any(t in query for t in args.kill_on):
                 os.kill(os.getpid(), signal.SIGKILL)
             if n in args.exit_at:
@@ -515,7 +528,7 @@ class _Server:
                 self._hang()
             try:
                 obj = decode_request(query)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 self._die(f"Could not parse JSON:\n{exc}", 1)
             try:
                 classify(obj)

@@ -30,8 +30,6 @@ _LEAN_WS = " \t\r\n"
 _VERSION_RX = re.compile(r"^v(\d+)\.(\d+)(?:\.(\d+))?(?:-(.+))?$")
 # The first toolchain whose REPL joins request lines without a separator.
 JOIN_WITHOUT_SEPARATOR_SINCE = (4, 22)
-
-
 ENV_TRANSCRIPTS = "LEAN_TRANSCRIPTS"
 
 

@@ -217,22 +217,44 @@ class LabServer:
                 continue
 
 
-@pytest.fixture(scope="session")
-def lab_env_vars() -> dict[str, str]:
-    """Variables every kernel of the server inherits (overridden below once the Lean parts exist)."""
-    return {}
+def install_lean_kernelspec(server: LabServer) -> Path:
+    """Install the kernelspec the way a user would, with install_kernel.py, into a prefix
+    that only this server's JUPYTER_PATH names."""
+    env = server.extra_env
+    prefix = server.jupyter_path.parent.parent
+    argv = [
+        sys.executable, str(REPO / "install_kernel.py"), "--prefix", str(prefix),
+        "--repl", env["LEAN_REPL_PATH"],
+        f"--repl-args={env['LEAN_REPL_ARGS']}",  # `=`: the value starts with "-m"
+        "--timeout", env["LEAN_TIMEOUT"],
+        "--env", f"PYTHONPATH={env['PYTHONPATH']}",
+    ]
+    done = subprocess.run(argv, env=server.env(), capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise RuntimeError(f"install_kernel.py failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    spec = server.jupyter_path / "kernels" / "lean4" / "kernel.json"
+    if not spec.is_file():
+        raise RuntimeError(f"install_kernel.py --prefix {prefix} wrote no {spec}:\n{done.stdout}\n{done.stderr}")
+    return spec
 
 
-@pytest.fixture(scope="session")
-def lab_server(tmp_path_factory, lab_env_vars):
-    server = LabServer(tmp_path_factory.mktemp("jupyterlab"), lab_env_vars)
+@pytest.fixture
+def lab_server(tmp_path, standin_env):
+    """A JupyterLab whose Lean kernel and Python kernels both reach the stand-in REPL.
+
+    Function-scoped because standin_env is; a server starts in a few seconds.
+    """
+    # The stand-in replays the v4.33.0-rc2 recordings plus tests/fixtures/scripted.
+    env_vars = standin_env(timeout=30)  # 30 s: two cores also run JupyterLab and Chromium
+    server = LabServer(tmp_path / "jupyterlab", env_vars)
+    install_lean_kernelspec(server)
     server.start()
     try:
         yield server
     finally:
         server.stop()
         ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copyfile(server.log_path, ARTIFACTS / "jupyterlab.log")
+        shutil.copyfile(server.log_path, ARTIFACTS / f"jupyterlab-{server.base.parent.name}.log")
 
 
 # ---------------------------------------------------------------------------- page object
@@ -382,10 +404,11 @@ class Lab:
 
     # -- evidence
 
-    def screenshot(self, stage: str, locator=None) -> Path:
+    def screenshot(self, stage: str, **options) -> Path:
+        """Save the page (or ``clip=`` a region of it) as the test's next numbered picture."""
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{self.name}-{len(self.shots) + 1:02d}-{stage}.png"
-        (locator or self.page).screenshot(path=str(path))
+        self.page.screenshot(path=str(path), **options)
         self.shots.append(path)
         return path
 

@@ -27,6 +27,15 @@ from lean_kernel.testing.transcripts import (
 
 V = "v4.33.0-rc2"
 WAIT = 15  # seconds: generous deadline so a broken stand-in fails instead of hanging
+REPO = Path(__file__).resolve().parents[2]
+DEF = {"cmd": "def f := 37"}  # recorded in def_eval: answers {"env": N}
+
+
+def child_env(**extra) -> dict[str, str]:
+    # The stand-in must import lean_kernel from this checkout even when not installed.
+    env = dict(os.environ, **extra)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    return env
 
 
 class Pipe:
@@ -35,7 +44,7 @@ class Pipe:
     def __init__(self, argv, *, cwd=None, env=None):
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=cwd, env=env, start_new_session=True,
+            cwd=cwd, env=env or child_env(), start_new_session=True,
         )
         self.lines: queue.Queue = queue.Queue()
         self.stderr = bytearray()
@@ -118,7 +127,7 @@ def recorded(version_dir: Path, name: str) -> list[str]:
 
 
 def run_file(argv, data: bytes, cwd=None, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run(argv, input=data, capture_output=True, timeout=WAIT, cwd=cwd, env=env)
+    return subprocess.run(argv, input=data, capture_output=True, timeout=WAIT, cwd=cwd, env=env or child_env())
 
 
 # --------------------------------------------------------------------------- transcripts
@@ -277,6 +286,25 @@ def test_unrecorded_request_gets_a_repl_style_error_and_the_process_lives_on(spa
     assert p.close() == 0
 
 
+@pytest.mark.parametrize("version,answered", [(V, True), ("v4.8.0", False)])
+def test_request_lines_join_per_version(transcripts_root, version, answered):
+    # A raw newline inside a JSON string: v4.22+ joins the lines with nothing between
+    # ("def f := 37", recorded in def_eval); older REPLs keep the newline (not recorded).
+    # Neither is fatal.
+    proc = run_file(standin_command(transcripts_root / version), b'{"cmd": "def f :=\n 37"}\n\n')
+    assert proc.returncode == 0
+    assert (proc.stdout == b'{"env": 0}\n\n') is answered
+    assert answered or b"no recording" in proc.stdout
+
+
+def test_sigint_kills_like_the_repl(spawn):
+    # The real REPL has no interrupt: SIGINT ends it, so clients must restart.
+    p = spawn()
+    assert p.request(DEF) == '{"env": 0}'
+    p.proc.send_signal(signal.SIGINT)
+    assert p.proc.wait(WAIT) == -signal.SIGINT
+
+
 def test_comment_requests_get_no_answer(spawn):
     p = spawn()
     p.send("# just a comment\n\n-- another\n\n")
@@ -329,8 +357,6 @@ def test_unpickle_of_an_unrecorded_path_is_an_error(spawn):
 
 
 # --------------------------------------------------------------------------- faults
-
-DEF = {"cmd": "def f := 37"}
 
 
 def test_exit_at_exits_with_the_code_without_answering(spawn):
@@ -420,7 +446,7 @@ def test_delay_on_holds_back_only_matching_requests(spawn):
 
 
 def test_faults_can_come_from_the_environment(spawn):
-    env = dict(os.environ, LEAN_STANDIN_ARGS="--exit-at 1 --exit-code 5")
+    env = child_env(LEAN_STANDIN_ARGS="--exit-at 1 --exit-code 5")
     p = spawn(env=env)
     p.send(json.dumps(DEF) + "\n\n")
     assert p.read_block() is None and p.proc.wait(WAIT) == 5

@@ -1,0 +1,199 @@
+"""IPython magics: ``%%lean`` cells and the ``%lean_*`` line magics.
+
+A thin layer: every magic turns its options into a call on the shared ``LeanChecker``
+(``lean_magic.shared_checker()``), so a notebook's ``%%lean`` cells and Python code that
+uses that checker see the same REPL and the same env chain.
+
+IPython cells have no stable id (re-running a cell is indistinguishable from running a
+new one with the same text), so every ``%%lean`` run is a new cell chained on the last
+successful one; use ``--env N`` or ``--fresh`` to build on something else.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, Mapping
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+
+from lean_kernel.process import ReplFailure
+from lean_kernel.session import ChainEntry
+
+from .api import LeanResult, close_shared_checker, shared_checker
+from .setup import SetupError, doctor, setup
+
+MAGIC_CONTINUE_HINT = "%%lean --proofstate {id}"
+
+# {{name}} is a literal {name}; {name} is a Python value when `name` is a variable.
+# Nothing else is touched, so Lean's own braces ({x : Nat}, { s with ... }) pass through.
+_PLACEHOLDER = re.compile(r"\{\{([^\W\d]\w*)\}\}|\{([^\W\d]\w*)\}")
+
+
+def interpolate(code: str, namespace: Mapping[str, Any]) -> str:
+    """Substitute ``{name}`` with ``str(namespace[name])`` for names that exist in
+    ``namespace``; ``{{name}}`` gives a literal ``{name}``; everything else is kept."""
+
+    def replace(match: re.Match) -> str:
+        escaped, name = match.group(1), match.group(2)
+        if escaped is not None:
+            return "{" + escaped + "}"
+        return str(namespace[name]) if name in namespace else match.group(0)
+
+    return _PLACEHOLDER.sub(replace, code)
+
+
+class EnvChain(list):
+    """What ``%lean_env`` shows: the committed cells and the envs they produced."""
+
+    def __init__(self, entries: list[ChainEntry], current_env: int | None) -> None:
+        super().__init__(entries)
+        self.current_env = current_env
+
+    def _rows(self) -> list[tuple[str, str, str, str]]:
+        rows = []
+        for e in self:
+            before = "fresh" if e.env_before is None else str(e.env_before)
+            state = "stale" if e.stale else ("current chain" if e.current else "off the chain")
+            rows.append((e.key, f"{before} → {e.env_after}", state, e.summary))
+        return rows
+
+    def __repr__(self) -> str:
+        if not self:
+            return "no Lean cells have run yet (the next %%lean cell starts from a fresh env)"
+        lines = [f"current env: {self.current_env}"]
+        lines += [f"{key:<12} {envs:<12} {state:<14} {summary}" for key, envs, state, summary in self._rows()]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        if not self:
+            return f"<p>{html.escape(repr(self))}</p>"
+        cells = "".join(
+            "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(v)}</td>" for v in row) + "</tr>"
+            for row in self._rows()
+        )
+        return (
+            f"<div>current env: <b>{self.current_env}</b></div><table><thead><tr><th>cell</th><th>env</th>"
+            f"<th>state</th><th>first line</th></tr></thead><tbody>{cells}</tbody></table>"
+        )
+
+
+@magics_class
+class LeanMagics(Magics):
+    @no_var_expand
+    @magic_arguments()
+    @argument("--fresh", action="store_true", help="run on a fresh env: ignore earlier cells (imports allowed)")
+    @argument("--env", type=int, metavar="N", help="run on env N (see %%lean_env, or a result's .env)")
+    @argument("--timeout", type=float, metavar="S", help="seconds before the REPL is killed, restarted and replayed")
+    @argument("--out", metavar="NAME", help="store the LeanResult in the Python variable NAME")
+    @argument("--raise", dest="raise_", action="store_true",
+              help="raise LeanError when Lean reports an error, so Run All stops here")
+    @argument("-q", "--quiet", action="store_true", help="display nothing (use with --out)")
+    @argument("--widget", action="store_true", help="show the goal widget: step through the tactics (runs with allTactics)")
+    @argument("-i", "--interpolate", action="store_true",
+              help="replace {name} by the value of the Python variable name; {{name}} is a literal {name}; "
+                   "other braces ({x : Nat}) are left alone")
+    @argument("--axioms", action="store_true", help="also list the axioms each declaration depends on")
+    @argument("--proofstate", type=int, metavar="N",
+              help="run the cell as tactics on proof state N (from a sorry) instead of as a command")
+    @line_cell_magic
+    def lean(self, line: str, cell: str | None = None) -> LeanResult | None:
+        """Run Lean 4 code in the notebook's Lean REPL.
+
+        %%lean [options]    the cell is Lean code; it runs on the env of the last
+                            successful %%lean cell and, if it succeeds, the next cell
+                            builds on it. The value is a LeanResult (errors, sorries,
+                            goals, env ...), shown as HTML.
+        %lean CODE          one line of Lean code (no options).
+
+        The REPL is configured by %lean_setup BUNDLE or by LEAN_REPL_PATH / LEAN_PROJECT.
+        Other magics: %lean_env (the chain of envs), %lean_restart (new REPL, earlier
+        cells replayed), %lean_setup [PATH], %lean_doctor (what is wrong and the fix).
+        """
+        if cell is None:
+            if not line.strip():
+                raise UsageError("%lean needs Lean code on the same line, e.g. `%lean #eval 2+2`; use %%lean for a cell")
+            return self._run(line.strip(), fresh=False, env=None, timeout=None, axioms=False, widget=False)
+        args = parse_argstring(self.lean, line)
+        code = cell.rstrip()
+        if not code.strip():
+            raise UsageError("the %%lean cell is empty: write Lean code under the %%lean line")
+        if args.fresh and args.env is not None:
+            raise UsageError("--fresh and --env contradict each other: use one")
+        if args.proofstate is not None and (args.fresh or args.env is not None or args.widget or args.axioms):
+            raise UsageError("--proofstate runs tactics: it cannot be combined with --fresh, --env, --widget or --axioms")
+        if args.out is not None and not args.out.isidentifier():
+            raise UsageError(f"--out needs a Python variable name, not {args.out!r}")
+        if args.interpolate:
+            code = interpolate(code, self.shell.user_ns)
+        result = self._run(
+            code, fresh=args.fresh, env=args.env, timeout=args.timeout, axioms=args.axioms,
+            widget=args.widget, proofstate=args.proofstate,
+        )
+        if args.out:
+            self.shell.user_ns[args.out] = result
+        if args.raise_:
+            result.raise_for_errors()
+        if args.quiet:
+            return None
+        if args.widget:
+            display(result.widget())
+        return result
+
+    def _run(self, code: str, *, fresh: bool, env: int | None, timeout: float | None, axioms: bool,
+             widget: bool, proofstate: int | None = None) -> LeanResult:
+        checker = shared_checker()
+        if proofstate is not None:
+            result = checker.tactic(proofstate, code, timeout=timeout)
+        else:
+            result = checker.run(code, fresh=fresh, env=env, timeout=timeout, axioms=axioms, all_tactics=widget)
+        result.continue_hint = MAGIC_CONTINUE_HINT
+        return result
+
+    @line_magic
+    def lean_env(self, line: str = "") -> EnvChain:
+        """Show the chain: each successful %%lean cell, the env it ran on and the env it made."""
+        checker = shared_checker()
+        return EnvChain(checker.chain(), checker.env)
+
+    @line_magic
+    def lean_restart(self, line: str = "") -> None:
+        """Kill the Lean REPL, start a new one and replay the cells of the current chain."""
+        try:
+            note = shared_checker().restart()
+        except ReplFailure as exc:
+            print(f"the Lean REPL could not be started: {exc}\nrun %lean_doctor to see why")
+            return
+        print(note)
+
+    @magic_arguments()
+    @argument("path", nargs="?", help="the bundle folder (default: $LEAN_BUNDLE, else a dataset under /kaggle/input)")
+    @argument("--workdir", metavar="DIR", help="where to copy a read-only project (default: a temp folder)")
+    @argument("--no-check", action="store_true", help="skip the positive control (#eval 2+2)")
+    @line_magic
+    def lean_setup(self, line: str = ""):
+        """Use an offline Lean bundle (toolchain + project + repl); nothing is downloaded.
+        Later %%lean cells run in a new REPL from that bundle."""
+        args = parse_argstring(self.lean_setup, line)
+        try:
+            report = setup(args.path, workdir=args.workdir, check=not args.no_check)
+        except SetupError as exc:
+            raise UsageError(str(exc)) from None
+        close_shared_checker()  # the next cell starts the bundle's REPL
+        return report
+
+    @line_magic
+    def lean_doctor(self, line: str = ""):
+        """Versions, paths and checks of the Lean REPL %%lean uses, each failure with its fix."""
+        return doctor(shared_checker().config)
+
+
+def load(ip) -> None:
+    ip.register_magics(LeanMagics)
+
+
+def unload(ip) -> None:
+    close_shared_checker()
