@@ -48,10 +48,9 @@ _EXTRA_IDENT = set("_'!?.₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₔₕₖₗ�
 
 
 def is_ident_char(ch: str) -> bool:
-    if ch in _EXTRA_IDENT or ch.isalnum():
-        return True
-    # λ, Π and Σ are Lean tokens, not letters of a name.
-    return ch not in "λΠΣ" and unicodedata.category(ch).startswith("L")
+    if ch in "λΠΣ":  # Lean tokens, although Unicode calls them letters
+        return False
+    return ch in _EXTRA_IDENT or ch.isalnum() or unicodedata.category(ch).startswith("L")
 
 
 def word_before(code: str, cursor_pos: int) -> tuple[int, str]:
@@ -106,6 +105,7 @@ _CONTINUES_WORDS = {
     "by", "where", "fun", "λ", "do", "then", "else", "with", "calc", "from", "have", "show",
     "at", "in", "let", "match", "if", "∀", "∃", "Π", "Σ", "deriving", "extends", "using",
 }
+_OPENS_BLOCK = {"by", "where", "do", "calc"}
 _CONTINUES_SYMBOLS = (
     ":=", "=>", "←", "→", "->", "<-", "↔", "∧", "∨", "|", ":", ",", "=", "+", "-", "*", "/",
     "<;>", "·", "$", "<|", "|>", "∘", "×", "^",
@@ -195,10 +195,10 @@ def is_complete(code: str) -> tuple[str, str]:
     if not tail:
         return "complete", ""
     last_word = re.split(r"[\s()\[\]{}⟨⟩]+", tail)[-1]
+    if last_word in _OPENS_BLOCK or tail.endswith((":=", "=>")):
+        return "incomplete", indent + "  "  # the next line is one level deeper
     if last_word in _CONTINUES_WORDS or tail.endswith(_CONTINUES_SYMBOLS):
-        return "incomplete", (indent + "  ") if last_word in ("by", "where", "do", ":=", "calc") or tail.endswith(
-            (":=", "=>")
-        ) else (indent or "  ")
+        return "incomplete", indent or "  "
     if len(lines) > 1 and indent:
         return "incomplete", indent
     return "complete", ""

@@ -112,27 +112,39 @@ def _parse_one(lines: list[str]) -> Goal:
 
 
 def _split_goals(text: str) -> list[list[str]]:
-    """Blank lines separate goals, but only once a goal has its target: a blank line
-    before any ``⊢`` cannot end a goal, so it stays inside it."""
+    """A goal ends after its ``⊢`` line and the indented lines continuing it. Error
+    messages put a blank line between goals; ``allTactics`` puts none (Lean joins them
+    with a single newline), so an unindented line after a target starts the next goal.
+    A blank line before any ``⊢`` cannot end a goal, so it stays inside it."""
     blocks: list[list[str]] = []
     current: list[str] = []
     has_target = False
     for line in text.split("\n"):
-        if line.strip() == "" and has_target:
+        if has_target and (line.strip() == "" or not _is_continuation(line)):
             if current:
                 blocks.append(current)
             current, has_target = [], False
-            continue
+            if line.strip() == "":
+                continue
         if line.strip() == "" and not current:
             continue
         current.append(line)
-        if line.startswith(TURNSTILE):
+        # Old REPLs print "t : Nat ⊢ Nat" on one line: that line holds the target too.
+        if line.startswith(TURNSTILE) or (not _is_continuation(line) and f" {TURNSTILE} " in line):
             has_target = True
     while current and current[-1].strip() == "":
         current.pop()
     if current:
         blocks.append(current)
     return blocks
+
+
+def split_goals(text: str) -> list[str]:
+    """One string per goal, in Lean's own layout (``"no goals"`` and empty text give ``[]``)."""
+    text = text.strip("\n")
+    if text.strip() in ("", NO_GOALS):
+        return []
+    return ["\n".join(block) for block in _split_goals(text)]
 
 
 def parse_goals(goals: str | Iterable[str]) -> list[Goal]:

@@ -104,6 +104,7 @@ class LeanKernel(Kernel):
         self._shown: dict[str, dict] = {}  # cell id -> bundle last displayed (for stale banners)
         self._widgets = False
         self._meta_envs: dict[int | None, bool] = {}  # env -> can it run meta code (completion)
+        self._silent = False
         self._wire_comms()
 
     @property
@@ -245,6 +246,8 @@ class LeanKernel(Kernel):
             if cell_id is not None:
                 self._shown[cell_id] = bundle
             return None
+        if cell_id is not None:
+            self._shown.pop(cell_id, None)  # its old display was cleared by the re-run
         if bundle["text/plain"].strip():
             self._display(bundle, metadata)
         ename, evalue, tb = summary
@@ -296,7 +299,10 @@ class LeanKernel(Kernel):
     def _magic(self, name: str, arg: str, cell_id: str | None) -> None:
         if name not in MAGICS:
             raise MagicError(f"unknown magic %{name}; valid magics: " + ", ".join("%" + m for m in MAGICS))
-        getattr(self, f"_magic_{name}")(arg, cell_id)
+        try:
+            getattr(self, f"_magic_{name}")(arg, cell_id)
+        except ConfigError as exc:  # a bad LEAN_* variable, met by a magic before any cell
+            raise MagicError(str(exc)) from None
 
     def _magic_help(self, arg: str, cell_id: str | None) -> None:
         lines = ["Kernel magics (at the top of a cell, one per line):", *("  " + text for text in MAGICS.values())]

@@ -27,10 +27,9 @@ Framing rule (what ``_take_frame`` implements):
 
 from __future__ import annotations
 
-import errno
 import json
 import os
-import selectors
+import select
 import signal as _signal
 import subprocess
 import threading
@@ -193,19 +192,26 @@ class _TailBuffer:
             return bytes(self._buf[-self.limit :]).decode("utf-8", "replace")
 
 
-def _drain(fd: int, sink: _TailBuffer) -> None:
+def _drain(stream, sink: _TailBuffer) -> None:
     # Blocking reads on its own daemon thread: stderr can never fill its pipe and stall
-    # the REPL while we wait on stdout.
-    while True:
+    # the REPL while we wait on stdout. The thread owns the stream and closes it, so its
+    # fd number is never reused under a read that is still blocked.
+    try:
+        while True:
+            try:
+                data = stream.read(65536)
+            except InterruptedError:
+                continue
+            except (OSError, ValueError):
+                return
+            if not data:
+                return
+            sink.add(data)
+    finally:
         try:
-            data = os.read(fd, 65536)
-        except InterruptedError:
-            continue
+            stream.close()
         except OSError:
-            return
-        if not data:
-            return
-        sink.add(data)
+            pass
 
 
 class _Fault(Exception):
@@ -216,10 +222,6 @@ class _Fault(Exception):
         self.cls = cls
         self.cause = cause
         self.attrs = attrs
-
-
-class _EOF(Exception):
-    """Internal: stdout closed before a complete frame."""
 
 
 # --------------------------------------------------------------------------- the process
@@ -240,6 +242,9 @@ class ReplProcess:
         self._stderr = _TailBuffer()
         self._stderr_thread: threading.Thread | None = None
         self._buf = bytearray()  # stdout read but not yet consumed
+        self._chunk = bytearray(READ_CHUNK)  # reused by readv: no 1 MiB allocation per read
+        self._chunk_view = memoryview(self._chunk)
+        self._poller: select.poll | None = None
         self._lock = threading.RLock()
         self._cancelled = False
 
@@ -304,17 +309,22 @@ class ReplProcess:
             self._exit_status(wait=EXIT_GRACE)
             self._kill_and_reap()
 
-    def cancel(self) -> None:
-        """Kill the REPL from another thread; a request in flight raises ReplInterrupted
-        (after a restart). Deliberately lock-free: the lock is held by that request."""
+    def cancel(self) -> bool:
+        """Kill the REPL from another thread so that the request in flight raises
+        ReplInterrupted (after a restart). Lock-free on purpose: that request holds the
+        lock. Returns False, doing nothing, when no request is in flight."""
         proc = self._proc
         if proc is None:
-            return
+            return False
+        if self._lock.acquire(blocking=False):  # idle: nothing to cancel
+            self._lock.release()
+            return False
         self._cancelled = True
         try:
             os.killpg(proc.pid, _signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        return True
 
     def _spawn(self) -> None:
         cfg = self.config
@@ -387,10 +397,12 @@ class ReplProcess:
             pass  # best effort: only speed depends on it
         os.set_blocking(self._stdin_fd, False)
         os.set_blocking(self._stdout_fd, False)
+        self._poller = select.poll()
+        self._poller.register(self._stdout_fd, select.POLLIN)
         self._buf = bytearray()
         self._stderr = _TailBuffer()
         self._stderr_thread = threading.Thread(
-            target=_drain, args=(proc.stderr.fileno(), self._stderr), name=f"repl-stderr-{proc.pid}", daemon=True
+            target=_drain, args=(proc.stderr, self._stderr), name=f"repl-stderr-{proc.pid}", daemon=True
         )
         self._stderr_thread.start()
         self._cancelled = False
@@ -441,12 +453,8 @@ class ReplProcess:
             except OSError:
                 pass
         if self._stderr_thread is not None:
+            # Not joined forever: a grandchild that escaped the group may hold stderr open.
             self._stderr_thread.join(timeout=1.0)
-        try:
-            if proc.stderr is not None:
-                proc.stderr.close()
-        except OSError:
-            pass
         self._proc = None
         self._stdin_fd = self._stdout_fd = -1
 
@@ -455,8 +463,8 @@ class ReplProcess:
     def request(self, req: Request, timeout: float | None | object = _DEFAULT) -> Response:
         """Send one request and return its parsed response (a ReplErrorResponse is
         returned, not raised). Any fault restarts the REPL and raises a ReplFailure."""
-        _, obj = self._exchange(encode_request(req), timeout)
-        return parse_response(obj)
+        _, resp = self._exchange(encode_request(req), timeout, typed=True)
+        return resp
 
     def request_json(self, obj: dict | str, timeout: float | None | object = _DEFAULT) -> str:
         """Send a raw request (a dict, or text sent verbatim) and return the response's
@@ -465,10 +473,10 @@ class ReplProcess:
             payload = obj.rstrip("\n").encode("utf-8") + b"\n\n"
         else:
             payload = (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n\n").encode("utf-8")
-        raw, _ = self._exchange(payload, timeout)
+        raw, _ = self._exchange(payload, timeout, typed=False)
         return raw.decode("utf-8", "replace")
 
-    def _exchange(self, payload: bytes, timeout: float | None | object) -> tuple[bytes, dict]:
+    def _exchange(self, payload: bytes, timeout: float | None | object, typed: bool) -> tuple[bytes, Any]:
         limit = self.config.timeout if timeout is _DEFAULT else timeout
         with self._lock:
             if self._proc is None:
@@ -476,25 +484,30 @@ class ReplProcess:
             try:
                 try:
                     raw, obj = self._roundtrip(payload, limit)  # type: ignore[arg-type]
+                    result = parse_response(obj) if typed else obj
                 except KeyboardInterrupt:
                     raise _Fault(ReplInterrupted, "Lean REPL interrupted (KeyboardInterrupt) while running a request")
+                except ProtocolError as exc:
+                    # JSON, but no response shape we know: as unusable as garbage.
+                    raise _Fault(ReplBadOutput, f"Lean REPL sent an unparsable response ({exc})", first_bytes=raw[:200])
             except _Fault as fault:
                 self._fail(fault)
             self.requests_served += 1
-            return raw, obj
+            return raw, result
 
     def _roundtrip(self, payload: bytes, limit: float | None) -> tuple[bytes, dict]:
         deadline = None if limit is None else time.monotonic() + limit
         max_bytes = self.config.max_response_bytes
         self.last_stray_output = ""
-        sel = selectors.DefaultSelector()
+        poller = self._poller
+        out_fd, in_fd = self._stdout_fd, self._stdin_fd
+        pending = memoryview(payload) if in_fd >= 0 else memoryview(b"")
+        # Most requests fit in the pipe at once: write before polling, and ask poll for
+        # writability only while something is left (a request larger than the pipe).
+        pending = self._write_some(pending)
+        if pending:
+            poller.register(in_fd, select.POLLOUT)
         try:
-            sel.register(self._stdout_fd, selectors.EVENT_READ)
-            pending = memoryview(payload)
-            if self._stdin_fd >= 0:
-                sel.register(self._stdin_fd, selectors.EVENT_WRITE)
-            else:
-                pending = pending[:0]
             scan = 0  # bytes of the current frame already searched for the terminator
             while True:
                 frame = self._take_frame(scan)
@@ -511,7 +524,7 @@ class ReplProcess:
                 if self._cancelled:
                     raise _Fault(ReplInterrupted, "Lean REPL interrupted (cancelled) while running a request")
                 if deadline is None:
-                    wait = None
+                    wait_ms = None
                 else:
                     wait = deadline - time.monotonic()
                     if wait <= 0:
@@ -521,28 +534,35 @@ class ReplProcess:
                             timeout=limit,
                             stdout_head=bytes(self._buf[:200]) or None,
                         )
-                for key, _ in sel.select(wait):
-                    if key.fd == self._stdout_fd:
+                    wait_ms = max(1, int(wait * 1000) + 1)
+                for fd, _ in poller.poll(wait_ms):
+                    if fd == out_fd:
                         try:
-                            data = os.read(self._stdout_fd, READ_CHUNK)
+                            n = os.readv(out_fd, [self._chunk])
                         except BlockingIOError:
                             continue
-                        if not data:
+                        if not n:
                             self._on_eof()
-                        self._buf += data
+                        self._buf += self._chunk_view[:n]
                     elif pending:
-                        try:
-                            n = os.write(self._stdin_fd, pending)
-                            pending = pending[n:]
-                        except BlockingIOError:
-                            n = 0
-                        except BrokenPipeError:
-                            # It died before reading everything; stdout EOF tells us how.
-                            pending = pending[:0]
+                        pending = self._write_some(pending)
                         if not pending:
-                            sel.unregister(self._stdin_fd)
+                            poller.unregister(in_fd)
         finally:
-            sel.close()
+            if pending:
+                try:
+                    poller.unregister(in_fd)
+                except KeyError:
+                    pass
+
+    def _write_some(self, pending: memoryview) -> memoryview:
+        try:
+            return pending[os.write(self._stdin_fd, pending) :] if pending else pending
+        except BlockingIOError:
+            return pending
+        except BrokenPipeError:
+            # It died before reading everything; stdout EOF will tell us how.
+            return pending[:0]
 
     def _take_frame(self, scan: int) -> tuple[bytes, dict] | int:
         """Cut one response off the read buffer (see the module docstring for the rule).
@@ -559,8 +579,11 @@ class ReplProcess:
         end = buf.find(b"\n\n", max(0, scan - 1))
         if end < 0:
             return len(buf)
-        frame = bytes(buf[:end])
+        with memoryview(buf) as view:
+            frame = bytes(view[:end])  # one copy, not two (a bytearray slice copies too)
         del buf[: end + 2]
+        if not buf:
+            self._buf = bytearray()  # do not keep a 100 MB allocation for the next request
         at = 0
         tries = 0
         while tries < MAX_SUFFIX_TRIES:
@@ -570,9 +593,16 @@ class ReplProcess:
             tries += 1
             try:
                 obj = json.loads(frame[at:] if at else frame)
-            except (ValueError, RecursionError):
+            except ValueError:
                 at += 1
                 continue
+            except RecursionError:
+                raise _Fault(
+                    ReplBadOutput,
+                    "Lean REPL response is nested too deeply for Python's JSON parser (recursion "
+                    "limit); ask for less (e.g. infotree=\"tactics\" instead of \"full\")",
+                    first_bytes=frame[:200],
+                ) from None
             if isinstance(obj, dict):
                 stray = frame[:at]
                 self.last_stray_output = stray.decode("utf-8", "replace")

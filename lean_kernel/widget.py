@@ -65,6 +65,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from .protocol import CommandResponse, InfoNode, Message, Pos, ReplErrorResponse, TacticResponse
+from .goals import split_goals
 from .render import goal_html
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -111,10 +112,6 @@ STRUCTURAL_TACTICS = frozenset(
 # --------------------------------------------------------------------------- goal text
 
 
-def _is_target_line(line: str) -> bool:
-    return line.startswith(TURNSTILE) or (not line[:1].isspace() and f" {TURNSTILE} " in line)
-
-
 def _unflatten(goal: str) -> str:
     """Break a pre-v4.9 one-line goal (``x : T ⊢ P``) before its ``⊢``."""
     first, sep, rest = goal.partition("\n")
@@ -125,42 +122,11 @@ def _unflatten(goal: str) -> str:
 
 
 def split_goal_text(text: str | None) -> list[str]:
-    """Split the goals string of an ``allTactics`` entry into one string per goal.
-
-    ``"no goals"`` and empty text give ``[]``. A goal ends after its target line and the
-    indented lines continuing it; blank lines between goals are tolerated too."""
+    """Split the goals string of an ``allTactics`` entry into one string per goal
+    (``"no goals"`` and empty text give ``[]``); old one-line goals are unflattened."""
     if text is None:
         return []
-    text = text.strip("\n")
-    if text.strip() in ("", "no goals"):
-        return []
-    goals: list[str] = []
-    current: list[str] = []
-    in_target = False
-
-    def flush() -> None:
-        while current and not current[-1].strip():
-            current.pop()
-        if current:
-            goals.append(_unflatten("\n".join(current)))
-        current.clear()
-
-    for line in text.split("\n"):
-        if not line.strip():
-            if in_target:
-                flush()
-                in_target = False
-            elif current:
-                current.append(line)
-            continue
-        if in_target and not line[:1].isspace():
-            flush()
-            in_target = False
-        current.append(line)
-        if _is_target_line(line):
-            in_target = True
-    flush()
-    return goals
+    return [_unflatten(goal) for goal in split_goals(text)]
 
 
 # --------------------------------------------------------------------------- source text

@@ -180,6 +180,10 @@ class LeanResult(CellResult):
         from lean_kernel.render import render_bundle
 
         bundle = render_bundle(self, continue_hint=self.continue_hint)
+        # JupyterLab (and Kaggle, built on it) ranks application/json above text/html and
+        # would show a JSON tree instead of the rendered result: offer it only on request.
+        if not include or "application/json" not in include:
+            bundle.pop("application/json", None)
         if not bundle.get("text/plain"):
             bundle["text/plain"] = repr(self)  # a saved notebook still shows something
         if include:
@@ -262,7 +266,7 @@ class LeanChecker:
             raise ValueError(f"env must be an env id (an int >= 0, e.g. an earlier result's .env), not {env!r}")
         chosen = {} if env is None else {"env": env}
         cell = self.session.run_cell(code, fresh=fresh, timeout=timeout, all_tactics=all_tactics, **chosen)
-        result = LeanResult.from_cell(cell)
+        result = _interrupt_check(LeanResult.from_cell(cell))
         if axioms and result.ok and result.env_after is not None:
             names = declared_names_in(code)
             result.axioms = self.session.axioms_of(names, env=result.env_after, timeout=timeout)
@@ -275,7 +279,7 @@ class LeanChecker:
         if not isinstance(tactic, str):
             raise TypeError(f"tactic must be a str, not {type(tactic).__name__}")
         proof_state = _proof_state_of(state)
-        return LeanResult.from_cell(self.session.run_tactic(tactic, proof_state, timeout=timeout))
+        return _interrupt_check(LeanResult.from_cell(self.session.run_tactic(tactic, proof_state, timeout=timeout)))
 
     # ------------------------------------------------------------------ verification (verify.py, pool.py)
 
@@ -335,6 +339,14 @@ class LeanChecker:
         proc = self._session.process if self._session else None
         state = "not started" if proc is None or proc.pid is None else f"pid {proc.pid}"
         return f"<LeanChecker repl={self.config.repl_path or self.config.project_dir!r} env={self.env} {state}>"
+
+
+def _interrupt_check(result: LeanResult) -> LeanResult:
+    # The session turned Ctrl-C into "REPL restarted and replayed". Python code (a loop
+    # over candidates, Run All in a notebook) must still stop, as after any Ctrl-C.
+    if result.failure_kind == "ReplInterrupted":
+        raise KeyboardInterrupt(f"interrupted; {'; '.join(result.notes) or 'the Lean REPL was restarted'}")
+    return result
 
 
 def _proof_state_of(state: Any) -> int | None:

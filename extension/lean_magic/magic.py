@@ -171,7 +171,7 @@ class LeanMagics(Magics):
 
     @magic_arguments()
     @argument("path", nargs="?", help="the bundle folder (default: $LEAN_BUNDLE, else a dataset under /kaggle/input)")
-    @argument("--workdir", metavar="DIR", help="where to copy a read-only project (default: a temp folder)")
+    @argument("--workdir", metavar="DIR", help="a writable folder for the copies a read-only bundle needs (default: <tempdir>/lean-magic)")
     @argument("--no-check", action="store_true", help="skip the positive control (#eval 2+2)")
     @line_magic
     def lean_setup(self, line: str = ""):

@@ -33,8 +33,13 @@ What ``setup`` does:
   not copied. ``link_packages=False`` copies package sources too and links only their
   ``.lake/build`` (for lake, which writes into package folders); see
   benchmarks/bench_magic_setup.py for the cost of each on a Mathlib-sized fake tree.
-  The default destination is ``<tempdir>/lean-magic/<project name>``, not
-  ``/kaggle/working``: that folder is the notebook's saved output.
+  The copy goes to ``<workdir>/<project name>``; ``workdir`` defaults to
+  ``<tempdir>/lean-magic``, not ``/kaggle/working``: that folder is the notebook's saved
+  output.
+- copies binaries that lost their executable bit (uploading a Kaggle dataset loses it,
+  and chmod is impossible on a read-only mount): the toolchain's ``bin`` files go to
+  ``<workdir>/toolchain/bin`` (its other folders are symlinks), the repl to
+  ``<workdir>/bin/repl``.
 - runs the positive control (``#eval 2+2`` must print 4) from ``lean_kernel.doctor``.
 """
 
@@ -50,7 +55,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import MutableMapping
+from typing import Any, MutableMapping
 
 from lean_kernel.config import ReplConfig
 from lean_kernel.doctor import Check, HealthReport, read_toolchain, run_checks
@@ -219,6 +224,7 @@ class Installation:
     repl_pin: str | None = None  # the Lean version the REPL was built for, if knowable
     copied: bool = False
     other_toolchains: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what setup changed to make it usable
 
 
 def inspect_bundle(
@@ -334,24 +340,75 @@ def is_writable(folder: Path) -> bool:
     return True
 
 
-def default_workdir(project: Path) -> Path:
-    return Path(tempfile.gettempdir()) / "lean-magic" / project.name
+def default_workdir() -> Path:
+    return Path(tempfile.gettempdir()) / "lean-magic"
+
+
+def _fresh_dest(dest: Path, source: Path, **info: Any) -> None:
+    """Make ``dest`` an empty folder of ours. An earlier copy of ours is replaced; a
+    foreign non-empty folder is never deleted."""
+    if dest.exists() or dest.is_symlink():
+        if not (dest / COPY_MARKER).is_file() and dest.is_dir() and any(dest.iterdir()):
+            raise SetupError(f"{dest} exists and was not made by lean_magic; pass another workdir=")
+        if dest.is_dir() and not dest.is_symlink():
+            shutil.rmtree(dest)
+        else:
+            dest.unlink()
+    dest.mkdir(parents=True)
+    (dest / COPY_MARKER).write_text(json.dumps({"source": str(source), **info}) + "\n")
 
 
 def prepare_project(source: Path, dest: Path, *, link_packages: bool = True) -> Path:
-    """A writable copy of a Lean project whose build outputs are symlinks to ``source``.
-    Re-running replaces an earlier copy of ours; a foreign folder is never deleted."""
+    """A writable copy of a Lean project whose build outputs are symlinks to ``source``."""
     source, dest = Path(source).resolve(), Path(dest)
-    if dest.exists():
-        marker = dest / COPY_MARKER
-        if not marker.is_file():
-            if any(dest.iterdir()):
-                raise SetupError(f"{dest} exists and was not made by lean_magic; pass another workdir=")
-        shutil.rmtree(dest)
-    dest.mkdir(parents=True)
+    _fresh_dest(dest, source, link_packages=link_packages)
     _copy_tree(source, dest, top=True, link_packages=link_packages)
-    (dest / COPY_MARKER).write_text(json.dumps({"source": str(source), "link_packages": link_packages}) + "\n")
     return dest
+
+
+def _runnable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def prepare_toolchain(source: Path, dest: Path) -> Path:
+    """A toolchain whose ``bin`` files are executable copies and whose other folders
+    (lib, include, ...) are symlinks to ``source``: for bundles that lost their
+    executable bits (uploading a dataset does that), where chmod is impossible."""
+    source, dest = Path(source).resolve(), Path(dest)
+    _fresh_dest(dest, source)
+    for entry in sorted(source.iterdir()):
+        if entry.name == "bin" and entry.is_dir():
+            (dest / "bin").mkdir()
+            for tool in sorted(entry.iterdir()):
+                if tool.is_file():
+                    shutil.copyfile(tool, dest / "bin" / tool.name)
+                    os.chmod(dest / "bin" / tool.name, 0o755)
+        else:
+            os.symlink(entry, dest / entry.name)
+    return dest
+
+
+def make_runnable(inst: Installation, root: Path) -> list[str]:
+    """Executable copies of the toolchain's binaries and of the repl when the bundle's
+    lack the executable bit. Returns what was done, in words."""
+    notes = []
+    tc = inst.toolchain_dir
+    if tc is not None and (tc / "bin").is_dir():
+        tools = [t for t in (tc / "bin").iterdir() if t.is_file()]
+        if tools and not all(_runnable(t) for t in tools):
+            inst.toolchain_dir = prepare_toolchain(tc, root / "toolchain")
+            notes.append(f"toolchain binaries were not executable: copied to {inst.toolchain_dir / 'bin'}")
+            if inst.toolchain_version_source != f"{tc / 'bin' / 'lean'} --version":
+                inst.toolchain_version, inst.toolchain_version_source = toolchain_version(inst.toolchain_dir)
+    repl = inst.repl_path
+    if repl is not None and repl.is_file() and not _runnable(repl):
+        dest = root / "bin" / "repl"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(repl, dest)
+        os.chmod(dest, 0o755)
+        inst.repl_path = dest
+        notes.append(f"the repl binary was not executable: copied to {dest}")
+    return notes
 
 
 def _copy_tree(src: Path, dst: Path, *, top: bool, link_packages: bool) -> None:
@@ -435,8 +492,7 @@ class SetupReport:
         inst = self.installation
         lines = [f"Lean bundle: {inst.bundle}"]
         lines += _installation_lines(inst)
-        if inst.copied:
-            lines.append(f"  (read-only bundle: project copied to {inst.project_dir}; build outputs are symlinks)")
+        lines += [f"  note: {n}" for n in inst.notes]
         for key in ("LEAN_SYSROOT", "LEAN_PATH"):
             if self.config and key in self.config.env:
                 lines.append(f"{key}: {self.config.env[key]}")
@@ -573,7 +629,8 @@ def setup(
 
     ``bundle``: the bundle folder (default: ``$LEAN_BUNDLE``, else a dataset under
     /kaggle/input). ``toolchain``/``project``/``repl`` override what the search finds.
-    ``copy``: copy the project to ``workdir`` (None: only when the bundle is read-only).
+    ``workdir``: a writable folder for copies (default ``<tempdir>/lean-magic``).
+    ``copy``: copy the project into it (None: only when the bundle is read-only).
     ``export``: also set PATH, LEAN_SYSROOT, LEAN_PATH, LEAN_REPL_PATH (and LEAN_REPL_ENV)
     in ``environ`` (default os.environ), so child processes (pool workers, ``!lean``) see
     the same Lean. ``check``: run the positive control. Returns a SetupReport; check
@@ -591,12 +648,16 @@ def setup(
             )
     inst = inspect_bundle(Path(bundle), toolchain=toolchain, project=project, repl=repl)
 
+    root = Path(workdir).expanduser() if workdir else default_workdir()
     if inst.source_project_dir is not None:
         wanted = copy if copy is not None else not is_writable(inst.source_project_dir)
         if wanted:
-            dest = Path(workdir).expanduser() if workdir else default_workdir(inst.source_project_dir)
+            name = inst.source_project_dir.name
+            dest = root / (name if name not in ("toolchain", "bin") else f"project-{name}")
             inst.project_dir = prepare_project(inst.source_project_dir, dest, link_packages=link_packages)
             inst.copied = True
+            inst.notes.append(f"read-only bundle: project copied to {dest} (build outputs are symlinks)")
+    inst.notes += make_runnable(inst, root)
 
     health = HealthReport(installation_checks(inst, from_bundle=True))
     if inst.repl_path is None:

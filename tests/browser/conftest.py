@@ -260,6 +260,9 @@ def lab_server(tmp_path, standin_env):
 # ---------------------------------------------------------------------------- page object
 
 DEFAULT_TIMEOUT_MS = 30_000
+# Tall enough that a whole test notebook fits: page screenshots only see the viewport, and
+# JupyterLab may skip rendering cells scrolled out of view.
+VIEWPORT_HEIGHT = 1500
 KERNEL_TIMEOUT_MS = 60_000
 KERNEL_STATUS_ITEM = '#jp-main-statusbar .jp-StatusBar-TextItem[title^="Change kernel"]'
 
@@ -319,9 +322,20 @@ class Lab:
         return self.page.locator(KERNEL_STATUS_ITEM).first.inner_text().strip()
 
     def wait_kernel_idle(self, timeout: float = KERNEL_TIMEOUT_MS) -> None:
-        # The toolbar's execution indicator says "idle" before the kernel is even connected;
-        # the status bar's kernel item reads "<kernel> | Idle" only once it is.
-        self.page.locator(KERNEL_STATUS_ITEM, has_text=re.compile(r"\| Idle$")).first.wait_for(timeout=timeout)
+        """Wait until the kernel is connected and idle; fail at once if it died.
+
+        The toolbar's execution indicator says "idle" before the kernel is even connected,
+        so the status bar's kernel item ("<kernel> | Idle") is the first condition."""
+        item = self.page.locator(KERNEL_STATUS_ITEM).first
+        item.wait_for(timeout=timeout)
+        self.page.wait_for_function(
+            "el => /\\| (Idle|Dead)$/.test(el.textContent.trim())",
+            arg=item.element_handle(),
+            timeout=timeout,
+        )
+        status = item.inner_text().strip()
+        if not status.endswith("| Idle"):
+            raise AssertionError(f"kernel status is {status!r}; server log:\n{self.server.log_tail()}")
         self.notebook.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(
             state="attached", timeout=timeout
         )
@@ -420,7 +434,7 @@ def _is_local(url: str) -> bool:
 
 @pytest.fixture
 def lab(request, chromium_browser, lab_server):
-    context = chromium_browser.new_context(viewport={"width": 1280, "height": 860}, device_scale_factor=1)
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": VIEWPORT_HEIGHT}, device_scale_factor=1)
     external: list[str] = []
 
     # Nothing in the suite may depend on the internet; record and refuse any attempt.
@@ -449,6 +463,8 @@ def lab(request, chromium_browser, lab_server):
                 page.screenshot(path=str(ARTIFACTS / f"{lab.name}-FAILED.png"))
             except Exception:
                 pass
+            # Shown by pytest with the failure: what the server and kernels said.
+            print(f"--- JupyterLab log (tail) ---\n{lab_server.log_tail()}")
         (ARTIFACTS / f"{lab.name}-console.log").write_text("\n".join(console))
         context.close()
 

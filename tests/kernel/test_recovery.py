@@ -125,7 +125,7 @@ def test_out_of_memory_kill_is_reported_as_such(base_kernelspec, standin_env, tm
 
 
 def test_keyboard_interrupt_in_kernel_code_restarts_the_repl(standin_env, monkeypatch):
-    """An interrupt that lands outside a REPL request (here: while rendering) is handled
+    """An interrupt that lands outside a REPL request (here: while parsing magics) is handled
     by the kernel itself: restart, replay, and a reply instead of a dead request.
     In-process, so the interrupt can be placed exactly; the REPL is the real stand-in."""
     for key, value in standin_env().items():
@@ -140,13 +140,13 @@ def test_keyboard_interrupt_in_kernel_code_restarts_the_repl(standin_env, monkey
     try:
         assert asyncio.run(k.do_execute("def f := 37", False))["status"] == "ok"
         pid_before = k._session.process.pid
-        real_render = kernel_module.render_bundle
+        real_split = kernel_module.split_magics
 
         def interrupted(*args, **kwargs):
-            monkeypatch.setattr(kernel_module, "render_bundle", real_render)
+            monkeypatch.setattr(kernel_module, "split_magics", real_split)
             raise KeyboardInterrupt
 
-        monkeypatch.setattr(kernel_module, "render_bundle", interrupted)
+        monkeypatch.setattr(kernel_module, "split_magics", interrupted)
         reply = asyncio.run(k.do_execute("#check (rfl : f = 37)", False))
         assert reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt"
         assert "restarted and replayed 1 cell" in "\n".join(reply["traceback"])

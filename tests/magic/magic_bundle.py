@@ -32,6 +32,7 @@ def make_bundle(
     repl_pin: str = "v4.33.0-rc2",
     with_repl: bool = True,
     with_lean: bool = True,
+    executable: bool = True,
 ) -> Path:
     """A bundle laid out like a real one: toolchain/, project/ (with .lake build outputs
     and a mathlib package), repl/ (a REPL source tree whose binary execs the stand-in).
@@ -64,6 +65,10 @@ def make_bundle(
             f'exec {argv} "$@"\n'
         )
         _write(repl_src / ".lake" / "build" / "bin" / "repl", script, executable=True)
+    if not executable:
+        for binary in [*(tc / "bin").iterdir(), repl_src / ".lake" / "build" / "bin" / "repl"]:
+            if binary.exists():
+                binary.chmod(0o644)
     return bundle
 
 

@@ -40,9 +40,9 @@ def test_read_only_bundle(fake_bundle, clean_env, tmp_path):
     assert not is_writable(bundle / "project")
     before = sorted(p.relative_to(bundle) for p in bundle.rglob("*"))
     clean_env.setenv("LEAN_REPL_ARGS", "--left-over-from-earlier")
-    work = tmp_path / "work"
+    work = tmp_path / "work" / "project"
 
-    report = setup(bundle, workdir=work)
+    report = setup(bundle, workdir=tmp_path / "work")
 
     inst = report.installation
     assert report.ok, report.as_text()
@@ -111,6 +111,7 @@ def test_setup_magic_then_cells_run_in_the_bundle(ip, fake_bundle, tmp_path):
     work = tmp_path / "work"
     ip.run_cell("%%lean\ndef f := 37")  # the env-var stand-in, before set-up
     report = ip.run_line_magic("lean_setup", f"{bundle} --workdir {work}")
+    work = work / "project"
     assert report.ok and "ready" in report.as_text()
     env_log.unlink()
     r = ip.run_cell("%%lean\ndef f := 37").result  # a new REPL: the bundle's (recording: def_eval)
@@ -233,3 +234,22 @@ def test_doctor_without_a_bundle(use_standin):
     assert report.ok
     assert report.installation.toolchain_dir is None or report.installation.toolchain_version
     assert "== checks" in report.as_text() and "[ok] positive control" in report.as_text()
+
+
+def test_binaries_without_executable_bits_are_copied(fake_bundle, clean_env, tmp_path):
+    # a dataset upload loses the executable bits, and the mount is read-only (no chmod)
+    bundle, env_log = fake_bundle(executable=False)
+    assert not os.access(bundle / "toolchain" / "bin" / "lean", os.X_OK)
+    report = setup(bundle, workdir=tmp_path / "w")
+    inst = report.installation
+    assert report.ok, report.as_text()
+    assert inst.toolchain_dir == tmp_path / "w" / "toolchain"
+    assert os.access(inst.toolchain_dir / "bin" / "lean", os.X_OK) and not (inst.toolchain_dir / "bin").is_symlink()
+    assert (inst.toolchain_dir / "lib").readlink() == bundle / "toolchain" / "lib"
+    assert inst.toolchain_version == "4.33.0-rc2" and inst.toolchain_version_source.endswith("--version")
+    assert inst.repl_path == tmp_path / "w" / "bin" / "repl" and os.access(inst.repl_path, os.X_OK)
+    assert report.config.env["LEAN_SYSROOT"] == str(inst.toolchain_dir)
+    assert report.config.env["LEAN_PATH"].split(os.pathsep)[-1] == str(inst.toolchain_dir / "lib" / "lean")
+    text = report.as_text()
+    assert "note: toolchain binaries were not executable" in text and "note: the repl binary was not executable" in text
+    assert _env_log(env_log)["CWD"] == str(tmp_path / "w" / "project")  # the positive control ran the copy

@@ -130,3 +130,14 @@ def test_parse_inverts_to_text(case, hyps, target):
     goal = Goal(tuple(Hypothesis(tuple(n), t) for n, t in hyps), target, case)
     assert parse_goals(goal.to_text()) == [goal]
     assert parse_goals(goal.to_text() + "\n\n" + goal.to_text()) == [goal, goal]
+
+
+def test_goals_joined_by_single_newlines_split_at_each_target():
+    # allTactics joins goals with one newline (no blank line), e.g. after `constructor`.
+    from lean_kernel.goals import split_goals
+
+    text = "case left\np q : Prop\nh : p\n⊢ p\ncase right\np q : Prop\n⊢ q"
+    goals = parse_goals(text)
+    assert [g.case for g in goals] == ["left", "right"]
+    assert [g.target for g in goals] == ["p", "q"]
+    assert split_goals("t : Nat ⊢ Nat\nx : Nat ⊢ Bool") == ["t : Nat ⊢ Nat", "x : Nat ⊢ Bool"]

@@ -1,0 +1,94 @@
+"""%widget on: cells run with allTactics and the kernel hosts a goal widget (ipywidgets
+over comms it wires itself); %widget off: the static output only.
+
+Recorded allTactics commands (v4.33.0-rc2): all_tactics.in
+``def f : Nat := by have t := 37; exact t``. With the widget off, self_proof_check.in's
+``theorem ex : False := by sorry`` (recorded without allTactics).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .conftest import KernelHarness, read_log
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+TWO_STEPS = "def f : Nat := by have t := 37; exact t"
+
+
+@pytest.fixture(scope="module")
+def log_path(tmp_path_factory):
+    return tmp_path_factory.mktemp("standin") / "requests.jsonl"
+
+
+@pytest.fixture(scope="module")
+def kernel(base_kernelspec, standin_env, log_path):
+    k = KernelHarness(base_kernelspec, standin_env("--log", str(log_path)))
+    k.run("#print List.cons")
+    yield k
+    k.close()
+
+
+def models(execution, name: str) -> list[dict]:
+    return [
+        m["content"]
+        for m in execution.messages
+        if m["msg_type"] == "comm_open" and m["content"]["data"]["state"].get("_model_name") == name
+    ]
+
+
+def test_widget_on_opens_comms_and_displays_the_widget(kernel, log_path):
+    assert "goal widget on" in kernel.run("%widget on").text
+    try:
+        kernel.run("%reset")
+        result = kernel.run(TWO_STEPS)
+        assert result.status == "ok"
+        assert read_log(log_path)[-1] == {"cmd": TWO_STEPS, "allTactics": True}
+
+        opens = result.of_type("comm_open")
+        assert opens and all(o["target_name"] == "jupyter.widget" for o in opens)
+        views = [d for d in result.displays if WIDGET_VIEW in d["data"]]
+        assert len(views) == 1
+        bundle = views[0]["data"]
+        box = models(result, "VBoxModel")
+        assert bundle[WIDGET_VIEW]["model_id"] in {b["comm_id"] for b in box}
+        # Fallbacks in the same bundle for frontends without widgets and saved notebooks.
+        assert "lean-proof-steps" in bundle["text/html"] and "2 tactic steps" in bundle["text/html"]
+        assert "have t := 37" in bundle["text/plain"]
+        # The cell's own result is displayed too, before the widget.
+        assert WIDGET_VIEW not in result.displays[0]["data"]
+        assert "tactics (2)" in result.displays[0]["data"]["text/html"]
+
+        # Drive it like the frontend does: move the slider; the kernel updates the panes.
+        slider = models(result, "IntSliderModel")[0]["comm_id"]
+        msg = kernel.kc.session.msg(
+            "comm_msg", {"comm_id": slider, "data": {"method": "update", "state": {"value": 1}, "buffer_paths": []}}
+        )
+        kernel.kc.shell_channel.send(msg)
+        updates = kernel.iopub_until_idle(msg["header"]["msg_id"], deadline=time.monotonic() + 20)
+        values = [
+            str(u["content"]["data"].get("state", {}).get("value", "")) for u in updates if u["msg_type"] == "comm_msg"
+        ]
+        assert any("step 2 of 2" in v for v in values)
+        assert any('lean-hyp-name">t</span>' in v for v in values)  # goals before `exact t`: t : Nat
+    finally:
+        kernel.run("%widget off")
+
+
+def test_widget_off_shows_static_output_only(kernel, log_path):
+    assert "goal widget off" in kernel.run("%widget off").text
+    kernel.run("%reset")
+    result = kernel.run("theorem ex : False := by sorry")
+    assert result.status == "ok"
+    assert read_log(log_path)[-1] == {"cmd": "theorem ex : False := by sorry"}  # no allTactics
+    assert not result.of_type("comm_open")
+    assert all(WIDGET_VIEW not in d["data"] for d in result.displays)
+    assert "⊢ False" in result.html
+
+
+def test_widget_magic_rejects_other_words(kernel):
+    result = kernel.run("%widget maybe")
+    assert result.status == "error" and "%widget wants on or off" in result.reply["content"]["evalue"]
+    assert "goal widget off" in kernel.run("%widget").text

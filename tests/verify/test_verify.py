@@ -1,0 +1,275 @@
+"""verify() end to end through a stand-in REPL: one test per check and per cheat.
+
+Scripted responses: the recordings never ran the verifier's requests, so every Lean
+answer in this file comes from a scripted transcript in tests/fixtures/scripted, written
+by hand in tests/verify/verify_transcripts.py (see its docstring) and replayed by the
+stand-in next to the v4.33.0-rc2 recordings. A verification sends three requests (the
+statement probe, the candidate, the checks); the file that answers them is named in each
+test:
+
+    verify_ok_rfl, verify_ok_renamed_binder, verify_ok_answer, verify_ok_permitted_sorry,
+    verify_native_decide, verify_statement_error, verify_compile_error,
+    verify_missing_declaration, verify_kind_mismatch, verify_type_mismatch,
+    verify_value_mismatch, verify_sorry, verify_sorryax, verify_new_axiom,
+    verify_implemented_by, verify_extern, verify_skip_kernel, verify_open_private,
+    verify_metaprogramming, verify_redefined_name, verify_statement_changed
+
+The timeout and crash tests use the statement probe of the verify_ok_rfl family (all the
+add_zero transcripts answer it alike) and a stand-in fault for the candidate. The
+extra_import and unsupported-statement tests send nothing. tests/lean/test_verify_real.py
+runs every case here against a real REPL.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lean_kernel.protocol import Message
+from lean_magic.verify import DEFAULT_ALLOWED_AXIOMS, REASONS, VerificationResult, verify
+from verify_transcripts import CASES, SCRIPTED, STATEMENTS, UNSCRIPTED_CANDIDATES, transcript_for
+
+CASE = {c.name: c for c in CASES}
+
+
+def run_case(standin_session, name: str, **options) -> VerificationResult:
+    case = CASE[name]
+    session = standin_session()
+    result = verify(session, STATEMENTS[case.statement].text, case.candidate, **{**case.options, **options})
+    assert result.reasons == case.expect or set(result.reasons) == set(case.expect), result.summary()
+    assert result.okay is (not case.expect)
+    # Nothing a verification does is committed to the session.
+    assert session.current_env is None and session.cells == []
+    return result
+
+
+# --------------------------------------------------------------------------- accepted
+
+
+def test_accepts_honest_proof(standin_session):
+    # Scripted: verify_ok_rfl answers the statement probe, the candidate and the checks.
+    r = run_case(standin_session, "verify_ok_rfl")
+    assert r.tool_messages == [] and r.failed_declarations == []
+    assert r.declarations == ["foo"] and r.axioms == {"foo": []}
+    assert set(r.timings) == {"statement", "candidate", "checks", "total"}
+    assert json.loads(json.dumps(r.to_dict()))["okay"] is True
+
+
+def test_accepts_renamed_binder_and_allowed_axiom(standin_session):
+    # Scripted: verify_ok_renamed_binder (the candidate says `m` where the statement says `n`).
+    r = run_case(standin_session, "verify_ok_renamed_binder")
+    assert r.axioms == {"foo": ["propext"]}
+
+
+def test_accepts_filled_in_answer(standin_session):
+    # Scripted: verify_ok_answer (`abbrev answer : Nat := sorry` is the candidate's to fill).
+    r = run_case(standin_session, "verify_ok_answer")
+    assert r.declarations == ["answer", "answer_spec"]
+
+
+def test_accepts_sorry_in_permitted_declaration(standin_session):
+    # Scripted: verify_ok_permitted_sorry (helper keeps its sorry; main_thm uses helper).
+    r = run_case(standin_session, "verify_ok_permitted_sorry")
+    assert r.axioms == {"main_thm": ["sorryAx"]}  # excused: its only sorry is in helper
+    assert [m.data for m in r.lean_messages] == ["declaration uses `sorry`"]
+    assert all(isinstance(m, Message) for m in r.lean_messages)
+
+
+def test_same_sorry_is_rejected_without_permission(standin_session):
+    # Scripted: verify_ok_permitted_sorry again; the same answers, no permission this time.
+    case = CASE["verify_ok_permitted_sorry"]
+    r = verify(standin_session(), STATEMENTS[case.statement].text, case.candidate)
+    assert r.reasons == ["sorry", "sorryAx"]
+    assert r.failed_declarations == ["helper", "main_thm"]
+
+
+def test_native_decide_is_opt_in(standin_session):
+    # Scripted: verify_native_decide (axioms Lean.ofReduceBool, Lean.trustCompiler), twice.
+    r = run_case(standin_session, "verify_native_decide")
+    assert "allow_native_decide=True" in r.tool_messages[0].message
+    ok = verify(standin_session(), STATEMENTS["two_add_two"].text, CASE["verify_native_decide"].candidate, allow_native_decide=True)
+    assert ok.okay, ok.summary()
+
+
+# --------------------------------------------------------------------------- rejected: the checks
+
+
+def test_rejects_statement_that_does_not_compile(standin_session):
+    # Scripted: verify_statement_error (one request: the statement probe reports an error).
+    r = run_case(standin_session, "verify_statement_error")
+    assert "Nat.undefinedThing" in r.tool_messages[0].message
+
+
+@pytest.mark.parametrize("statement", ["example : 1 = 1 := sorry", "structure S where\n  x : Nat"])
+def test_rejects_unsupported_statement_without_a_request(standin_session, statement):
+    # No responses: the statement is refused before anything is sent.
+    session = standin_session()
+    r = verify(session, statement, "theorem foo : 1 = 1 := rfl")
+    assert r.reasons == ["statement_error"]
+    assert session.process.pid is None  # no REPL was even started
+
+
+def test_rejects_compile_error(standin_session):
+    # Scripted: verify_compile_error (the candidate's answer has a type mismatch error).
+    r = run_case(standin_session, "verify_compile_error")
+    assert r.lean_messages[0].severity == "error" and r.lean_messages[0].pos.line == 2
+    assert "line 2" in r.tool_messages[0].message
+    assert "checks" not in r.timings  # nothing is checked on a broken env
+
+
+def test_rejects_missing_declaration(standin_session):
+    # Scripted: verify_missing_declaration (`#print _root_.foo` answers Unknown constant).
+    r = run_case(standin_session, "verify_missing_declaration")
+    assert r.failed_declarations == ["foo"]
+
+
+def test_rejects_kind_mismatch(standin_session):
+    # Scripted: verify_kind_mismatch (`#print _root_.foo` answers `def foo ...`).
+    r = run_case(standin_session, "verify_kind_mismatch")
+    assert "def in the candidate but a theorem" in r.tool_messages[0].message
+
+
+def test_rejects_changed_hypothesis(standin_session):
+    # Scripted: verify_type_mismatch (the type check's `rfl` fails with a type mismatch).
+    r = run_case(standin_session, "verify_type_mismatch")
+    assert r.failed_declarations == ["foo"]
+    assert "Variable name `h`" in r.lean_messages[0].data  # the candidate's own linter warning
+
+
+def test_rejects_changed_definition_value(standin_session):
+    # Scripted: verify_value_mismatch (f_one still holds, but f is another function).
+    r = run_case(standin_session, "verify_value_mismatch")
+    assert r.failed_declarations == ["f"]
+
+
+def test_rejects_sorry(standin_session):
+    # Scripted: verify_sorry (sorry warning and sorries in the candidate; axioms [sorryAx]).
+    r = run_case(standin_session, "verify_sorry")
+    assert r.axioms == {"foo": ["sorryAx"]}
+    assert r.tool_messages[0].message == "`sorry` in foo (line 2)"
+
+
+def test_rejects_sorryax_written_out(standin_session):
+    # Scripted: verify_sorryax.
+    run_case(standin_session, "verify_sorryax")
+
+
+def test_rejects_new_axiom(standin_session):
+    # Scripted: verify_new_axiom (axioms of foo: [cheat]).
+    r = run_case(standin_session, "verify_new_axiom")
+    assert any("cheat" in m.message for m in r.tool_messages if m.reason == "disallowed_axiom")
+
+
+def test_allowed_axioms_can_be_narrowed(standin_session):
+    # Scripted: verify_ok_renamed_binder (uses propext), checked with an empty allowed set.
+    case = CASE["verify_ok_renamed_binder"]
+    r = verify(standin_session(), STATEMENTS["add_zero"].text, case.candidate, allowed_axioms=())
+    assert r.reasons == ["disallowed_axiom"] and "propext" in r.tool_messages[0].message
+    assert "propext" in DEFAULT_ALLOWED_AXIOMS
+
+
+# --------------------------------------------------------------------------- rejected: known cheats
+
+
+def test_rejects_implemented_by(standin_session):
+    # Scripted: verify_implemented_by (the Lean checks pass; the scan finds the attribute).
+    run_case(standin_session, "verify_implemented_by")
+
+
+def test_rejects_extern(standin_session):
+    # Scripted: verify_extern.
+    run_case(standin_session, "verify_extern")
+
+
+def test_rejects_skip_kernel_option(standin_session):
+    # Scripted: verify_skip_kernel.
+    r = run_case(standin_session, "verify_skip_kernel")
+    assert "debug.skipKernelTC" in r.tool_messages[0].message
+
+
+def test_rejects_open_private(standin_session):
+    # Scripted: verify_open_private.
+    run_case(standin_session, "verify_open_private")
+
+
+def test_rejects_metaprogramming(standin_session):
+    # Scripted: verify_metaprogramming (`#eval 1 + 1` prints 2).
+    run_case(standin_session, "verify_metaprogramming")
+
+
+def test_rejects_statement_name_in_another_namespace(standin_session):
+    # Scripted: verify_redefined_name (`open Evil` cannot make `_root_.foo` resolve to Evil.foo).
+    r = run_case(standin_session, "verify_redefined_name")
+    assert "Evil.foo" in r.tool_messages[0].message
+
+
+def test_rejects_instance_that_changes_the_statement(standin_session):
+    # Scripted: verify_statement_changed (after the candidate's `instance : Add Nat`, the
+    # copy's pp.all type names instAddNat_1 where the clean env has instAddNat; the type
+    # check alone would pass, since the candidate's foo uses the same instance).
+    r = run_case(standin_session, "verify_statement_changed")
+    assert r.failed_declarations == ["foo"]
+
+
+def test_rejects_extra_import_without_a_request(standin_session):
+    # No responses: the import scan stops before anything is sent.
+    session = standin_session()
+    r = verify(session, STATEMENTS["add_zero"].text, UNSCRIPTED_CANDIDATES["extra_import"])
+    assert r.reasons == ["extra_import"] and "Lean" in r.tool_messages[0].message
+    assert session.process.pid is None
+
+
+# --------------------------------------------------------------------------- faults
+
+
+def test_timeout_fails_only_this_verification(standin_session):
+    # Scripted: the statement probe is answered by the add_zero transcripts; the candidate
+    # hangs (stand-in --hang-on). Afterwards verify_ok_rfl answers a normal verification.
+    session = standin_session("--hang-on", "verify_test_hang_here")
+    r = verify(session, STATEMENTS["add_zero"].text, UNSCRIPTED_CANDIDATES["hang"], timeout=1.5)
+    assert r.reasons == ["timeout"] and "ReplTimeout" in r.tool_messages[0].message
+    assert session.process.generation == 2  # killed and started again
+    again = verify(session, STATEMENTS["add_zero"].text, CASE["verify_ok_rfl"].candidate)
+    assert again.okay, again.summary()
+
+
+def test_crash_is_a_repl_failure(standin_session):
+    # Scripted: statement probe from the add_zero transcripts; the candidate crashes the
+    # stand-in (--crash-on), which exits with "uncaught exception" on stderr.
+    session = standin_session("--crash-on", "verify_test_crash_here")
+    r = verify(session, STATEMENTS["add_zero"].text, UNSCRIPTED_CANDIDATES["crash"])
+    assert r.reasons == ["repl_failure"] and "ReplExited" in r.tool_messages[0].message
+    assert session.process.generation == 2
+
+
+# --------------------------------------------------------------------------- plumbing
+
+
+def test_header_less_candidate_runs_on_statement_imports(standin_session):
+    # Scripted: none needed for the assertion; the stand-in has no `import Lean` answer for
+    # this probe, so the statement probe fails as a REPL refusal and says so.
+    session = standin_session()
+    r = verify(session, "import Lean\n" + STATEMENTS["add_zero"].text, CASE["verify_ok_rfl"].candidate)
+    assert r.reasons == ["repl_failure"]
+    assert "no recording" in r.tool_messages[0].message
+
+
+def test_every_reason_is_documented():
+    used = {r for c in CASES for r in c.expect} | {"extra_import", "timeout", "repl_failure"}
+    assert used <= set(REASONS)
+    assert len([c for c in CASES if c.expect]) >= 12
+
+
+def test_verify_scripted_files_are_current():
+    # The transcripts must be exactly what verify() sends now (else: run
+    # `python tests/verify/verify_transcripts.py` and review the diff).
+    for case in CASES:
+        requests, responses = transcript_for(case)
+        assert (SCRIPTED / f"{case.name}.in").read_text(encoding="utf-8") == requests, case.name
+        assert (SCRIPTED / f"{case.name}.expected.out").read_text(encoding="utf-8") == responses, case.name
+
+
+def test_bad_arguments_name_the_fix(standin_session):
+    with pytest.raises(TypeError, match="Lean source text"):
+        verify(standin_session(), STATEMENTS["add_zero"].text, None)  # type: ignore[arg-type]

@@ -1,0 +1,195 @@
+"""The verifier's text side, without a REPL: the lexer, the cheat scan, reading a statement
+and building its renamed copy and check commands. No responses are scripted here."""
+
+from __future__ import annotations
+
+import pytest
+
+from lean_magic.verify import (
+    StatementError,
+    candidate_checks,
+    clean_probe,
+    parse_print_header,
+    parse_statement,
+    scan_candidate,
+    scan_declarations,
+    strip_comments_and_strings,
+)
+
+
+def reasons(candidate: str, names=("foo",), imports=()) -> list[str]:
+    return [m.reason for m in scan_candidate(candidate, list(names), list(imports))]
+
+
+# --------------------------------------------------------------------------- lexer
+
+
+def test_strip_blanks_comments_and_literals_but_keeps_offsets():
+    src = 'theorem t : True := by -- axiom here\n  /- a /- nested axiom -/ still -/ trivial\n#check "axiom" \'a\''
+    out = strip_comments_and_strings(src)
+    assert len(out.text) == len(src)
+    assert out.text.count("\n") == src.count("\n")
+    assert "axiom" not in out.text
+    assert "trivial" in out.text and out.text.index("trivial") == src.index("trivial")
+    assert [s.value for s in out.strings] == ["axiom"]
+
+
+def test_strip_keeps_primes_and_guillemets():
+    src = "theorem h' : «a -- b» = x' := rfl -- gone"
+    out = strip_comments_and_strings(src).text
+    assert "h'" in out and "«a -- b»" in out and "x'" in out and "gone" not in out
+
+
+def test_strip_handles_escapes_and_raw_strings():
+    src = 'def s := "a\\"b -- not a comment" ++ r#"raw "axiom" here"# -- comment'
+    out = strip_comments_and_strings(src)
+    assert "axiom" not in out.text and "comment" not in out.text
+    assert out.text.endswith(" " * len("-- comment"))
+    assert len(out.strings) == 2
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+def test_declarations_resolve_namespaces_and_root():
+    text = "namespace A\ntheorem foo : True := trivial\nsection\ndef B.g := 1\nend\nend A\ntheorem _root_.bar : True := trivial\nexample : 1 = 1 := rfl"
+    decls = scan_declarations(strip_comments_and_strings(text).text)
+    assert [(d.kind, d.full_name) for d in decls] == [
+        ("theorem", "A.foo"),
+        ("def", "A.B.g"),
+        ("theorem", "bar"),
+        ("example", None),
+    ]
+
+
+def test_declarations_skip_deriving_and_attribute_instances():
+    text = "deriving instance Repr for Foo\nattribute [local instance] bar\ninstance baz : Inhabited Nat := ⟨0⟩"
+    decls = scan_declarations(text)
+    assert [(d.kind, d.full_name) for d in decls] == [("instance", "baz")]
+
+
+# --------------------------------------------------------------------------- cheat scan (one per reason)
+
+
+def test_scan_ignores_cheats_in_comments_and_strings():
+    candidate = '-- axiom cheat : False\n/- sorryAx, implemented_by, set_option debug.skipKernelTC true -/\ntheorem foo : "open private" = "open private" := rfl'
+    assert reasons(candidate) == []
+
+
+def test_scan_new_axiom():
+    assert reasons("axiom cheat : False\ntheorem foo : False := cheat") == ["new_axiom"]
+
+
+def test_scan_axioms_command_is_not_an_axiom():
+    assert reasons("theorem foo : True := trivial\n#print axioms foo") == []
+
+
+def test_scan_sorryax():
+    assert reasons("theorem foo : False := sorryAx False false") == ["sorryAx"]
+
+
+def test_scan_implemented_by_and_extern():
+    assert reasons("@[implemented_by g] def f := 1") == ["implemented_by"]
+    assert reasons('@[extern "c_f"] def f := 1') == ["extern"]
+
+
+@pytest.mark.parametrize("option", ["debug.skipKernelTC", "debug.byAsSorry", "debug.anything", "pp.explicit"])
+def test_scan_unsafe_options(option):
+    assert reasons(f"set_option {option} true in\ntheorem foo : True := trivial") == ["unsafe_option"]
+
+
+@pytest.mark.parametrize("option", ["maxHeartbeats 400000", "maxRecDepth 10000", "linter.unusedVariables false"])
+def test_scan_harmless_options(option):
+    assert reasons(f"set_option {option} in\ntheorem foo : True := trivial") == []
+
+
+def test_scan_open_private():
+    assert reasons("open private secret in\ntheorem foo : True := trivial") == ["open_private"]
+
+
+@pytest.mark.parametrize("command", ["run_cmd pure ()", "#eval 1", "elab \"x\" : term => pure default", "macro \"x\" : term => `(1)"])
+def test_scan_metaprogramming(command):
+    assert "metaprogramming" in reasons(command + "\ntheorem foo : True := trivial")
+
+
+def test_scan_redefined_name_in_other_namespace():
+    found = scan_candidate("namespace X\ntheorem foo : True := trivial\nend X", ["foo"], [])
+    assert [(m.reason, m.declaration) for m in found] == [("redefined_statement_name", "foo")]
+    assert "X.foo" in found[0].message
+
+
+def test_scan_redefined_name_by_notation_or_reserved_name():
+    assert reasons('local notation "foo" => 1') == ["redefined_statement_name"]
+    assert reasons("theorem foo__stmt : True := trivial") == ["redefined_statement_name"]
+    assert reasons("export Nat (foo)") == ["redefined_statement_name"]
+
+
+def test_scan_same_name_in_statement_namespace_is_fine():
+    assert reasons("namespace A\ntheorem foo : True := trivial\nend A", names=("A.foo",)) == []
+
+
+def test_scan_extra_import():
+    assert reasons("import Lean\ntheorem foo : True := trivial", imports=()) == ["extra_import"]
+    assert reasons("import Mathlib\ntheorem foo : True := trivial", imports=("Mathlib",)) == []
+
+
+# --------------------------------------------------------------------------- statements
+
+
+def test_statement_copy_renames_declarations_and_references():
+    stmt = parse_statement(
+        "import Mathlib\ndef f (n : Nat) : Nat := n + 1\nabbrev answer : Nat := sorry\n"
+        "namespace A\ntheorem foo : f answer = answer + 1 := by\n  sorry -- f here\nend A"
+    )
+    assert stmt.imports == ["Mathlib"]
+    assert [(d.name, d.free) for d in stmt.decls] == [("f", False), ("answer", True), ("A.foo", False)]
+    # Free definitions keep their references: the copy must mean the candidate's answer.
+    assert "theorem foo__stmt : f__stmt answer = answer + 1" in stmt.copy_text
+    assert "abbrev answer__stmt : Nat := sorry" in stmt.copy_text
+    assert "-- f here" in stmt.copy_text  # comments untouched
+
+
+def test_statement_copy_renames_dotted_and_root_references():
+    stmt = parse_statement("theorem foo : True := trivial\ntheorem bar : True := _root_.foo\ntheorem baz (h : True) : True := foo.elim")
+    assert "_root_.foo__stmt" in stmt.copy_text and "foo__stmt.elim" in stmt.copy_text
+
+
+@pytest.mark.parametrize(
+    "statement, fix",
+    [
+        ("example : 1 = 1 := sorry", "name it"),
+        ("axiom a : False", "not supported"),
+        ("instance : Inhabited Nat := sorry", "give it a name"),
+        ("-- nothing here", "declares nothing"),
+        ("theorem foo__stmt : True := sorry", "reserved"),
+    ],
+)
+def test_statement_errors_name_the_fix(statement, fix):
+    with pytest.raises(StatementError, match=fix):
+        parse_statement(statement)
+
+
+def test_check_command_fixes_universes_and_uses_root_names():
+    stmt = parse_statement("theorem foo (α : Type u) (a : α) : a = a := sorry\ndef g : Nat := 3\ntheorem h : g = 3 := sorry")
+    stmt.decls[0].universes = ["u"]
+    text = candidate_checks(stmt).text
+    assert "theorem _root_.stmt__verify_type_1.{u} : (type_of% @_root_.foo__stmt.{u}) = (type_of% @_root_.foo) := rfl" in text
+    assert "@_root_.g__stmt = @_root_.g := by with_unfolding_all exact rfl" in text
+    assert "#print axioms _root_.h" in text
+    # The probe starts with the copy so its positions do not depend on the candidate.
+    assert text.startswith(stmt.copy_text)
+    assert clean_probe(stmt).text.startswith(stmt.text + "\n" + stmt.copy_text)
+
+
+@pytest.mark.parametrize(
+    "printed, expected",
+    [
+        ("theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl", ("theorem", [])),
+        ("@[reducible] def answer.{u, v} : Sort (max u v) :=\nsorry", ("def", ["u", "v"])),
+        ("private theorem A.b : True :=\ntrivial", ("theorem", [])),
+        ("axiom cheat : False", ("axiom", [])),
+        ("unsafe opaque x : Nat", ("opaque", [])),
+    ],
+)
+def test_print_header(printed, expected):
+    assert parse_print_header(printed) == expected

@@ -1,0 +1,573 @@
+"""The scripted REPL answers behind tests/verify (tests/fixtures/scripted/verify_*).
+
+The recordings never ran our verifier's requests, so these transcripts answer them. They
+are NOT recordings. How each file is made (run this module to rewrite them):
+
+- the requests (.in) are exactly what ``lean_magic.verify.verify`` sends from a fresh
+  process, captured by running it on ``_ScriptedProcess`` below;
+- the answers (.expected.out) are written by hand in ``STATEMENTS`` and ``CASES``: the
+  Lean messages a real v4.33 REPL would print (wording copied from the recordings where
+  they show it: "declaration uses `sorry`", "Unknown identifier `x`", the unused-variable
+  linter; ``#print`` / ``#print axioms`` in the format of Lean's Print.lean). Positions
+  are computed from the request text the way Lean reports them (a declaration's sorry
+  warning on its name, ``#check``/``#print`` output on the command's keyword, an
+  elaboration error on the offending term);
+- the layout is Lean's JSON pretty printer (``verify_lean_format.pretty``, checked
+  against every recorded response), env and proof-state ids numbered as a fresh REPL
+  numbers them (the stand-in renumbers them live).
+
+``test_verify_scripted_files_are_current`` regenerates them in memory and compares, so
+a change to verify.py's requests cannot leave stale transcripts behind unnoticed.
+
+    python tests/verify/verify_transcripts.py      # rewrite tests/fixtures/scripted/verify_*
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+sys.path[:0] = [str(HERE), str(REPO), str(REPO / "extension")]
+
+from verify_lean_format import pretty  # noqa: E402
+
+from lean_kernel.config import ReplConfig  # noqa: E402
+from lean_kernel.protocol import CommandRequest, parse_response_text  # noqa: E402
+from lean_kernel.session import LeanSession  # noqa: E402
+from lean_magic.verify import (  # noqa: E402
+    candidate_checks,
+    clean_probe,
+    parse_statement,
+    scan_declarations,
+    strip_comments_and_strings,
+    verify,
+)
+
+SCRIPTED = REPO / "tests" / "fixtures" / "scripted"
+PREFIX = "verify_"
+
+SORRY_WARNING = "declaration uses `sorry`"
+
+
+# --------------------------------------------------------------------------- what Lean says
+
+
+@dataclass
+class StatementFacts:
+    """What Lean prints about a statement's declarations (hand-written)."""
+
+    text: str
+    goals: dict[str, str]  # declaration name as written (copy: x__stmt) -> goal at its sorry
+    prints: dict[str, str]  # full name -> `#print _root_.x__stmt` (default options)
+    types: dict[str, str]  # full name -> `set_option pp.all true in #check @_root_.x__stmt`
+    values: dict[str, str] = field(default_factory=dict)  # non-free defs -> pp.all `#print`
+    errors: list = field(default_factory=list)  # (segment tag, needle, data): Lean errors in the probe
+
+
+@dataclass
+class Case:
+    name: str
+    statement: str  # key of STATEMENTS
+    candidate: str
+    options: dict = field(default_factory=dict)  # verify() keyword arguments
+    messages: list = field(default_factory=list)  # candidate: (severity, needle, occurrence, data)
+    sorries: list = field(default_factory=list)  # candidate: (needle, occurrence, goal)
+    kinds: dict[str, str] = field(default_factory=dict)  # `#print _root_.x` answer; absent: unknown
+    axioms: dict[str, str] = field(default_factory=dict)
+    type_errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (needle, data)
+    value_errors: dict[str, tuple[str, str]] = field(default_factory=dict)
+    changed_types: dict[str, str] = field(default_factory=dict)  # pp.all #check after the candidate
+    expect: list[str] = field(default_factory=list)  # reasons the test expects (empty: okay)
+    scripted: str = ""  # which answers are scripted, for the test's comment
+
+
+NAT_ADD_ZERO = (
+    "∀ (n : Nat), @Eq.{1} Nat (@HAdd.hAdd.{0, 0, 0} Nat Nat Nat (@instHAdd.{0} Nat instAddNat) n "
+    "(@OfNat.ofNat.{0} Nat 0 (instOfNatNat 0))) n"
+)
+
+STATEMENTS: dict[str, StatementFacts] = {
+    "add_zero": StatementFacts(
+        text="theorem foo (n : Nat) : n + 0 = n := by\n  sorry",
+        goals={"foo": "n : Nat\n⊢ n + 0 = n", "foo__stmt": "n : Nat\n⊢ n + 0 = n"},
+        prints={"foo": "theorem foo__stmt : ∀ (n : Nat), n + 0 = n :=\nfun n => sorry"},
+        types={"foo": "foo__stmt : " + NAT_ADD_ZERO},
+    ),
+    "two_add_two": StatementFacts(
+        text="theorem two_add_two : 2 + 2 = 4 := by\n  sorry",
+        goals={"two_add_two": "⊢ 2 + 2 = 4", "two_add_two__stmt": "⊢ 2 + 2 = 4"},
+        prints={"two_add_two": "theorem two_add_two__stmt : 2 + 2 = 4 :=\nsorry"},
+        types={
+            "two_add_two": "two_add_two__stmt : @Eq.{1} Nat (@HAdd.hAdd.{0, 0, 0} Nat Nat Nat "
+            "(@instHAdd.{0} Nat instAddNat) (@OfNat.ofNat.{0} Nat 2 (instOfNatNat 2)) "
+            "(@OfNat.ofNat.{0} Nat 2 (instOfNatNat 2))) (@OfNat.ofNat.{0} Nat 4 (instOfNatNat 4))"
+        },
+    ),
+    "def_value": StatementFacts(
+        text="def f (n : Nat) : Nat := n + 1\ntheorem f_one : f 1 = 2 := by\n  sorry",
+        goals={"f_one": "⊢ f 1 = 2", "f_one__stmt": "⊢ f__stmt 1 = 2"},
+        prints={
+            "f": "def f__stmt : Nat → Nat :=\nfun n => n + 1",
+            "f_one": "theorem f_one__stmt : f__stmt 1 = 2 :=\nsorry",
+        },
+        types={
+            "f": "f__stmt : Nat → Nat",
+            "f_one": "f_one__stmt : @Eq.{1} Nat (f__stmt (@OfNat.ofNat.{0} Nat 1 (instOfNatNat 1))) "
+            "(@OfNat.ofNat.{0} Nat 2 (instOfNatNat 2))",
+        },
+        values={
+            "f": "def f__stmt : Nat → Nat :=\nfun (n : Nat) => @HAdd.hAdd.{0, 0, 0} Nat Nat Nat "
+            "(@instHAdd.{0} Nat instAddNat) n (@OfNat.ofNat.{0} Nat 1 (instOfNatNat 1))"
+        },
+    ),
+    "answer": StatementFacts(
+        text="abbrev answer : Nat := sorry\ntheorem answer_spec : answer + answer = 6 := by\n  sorry",
+        goals={
+            "answer": "⊢ Nat",
+            "answer__stmt": "⊢ Nat",
+            "answer_spec": "⊢ answer + answer = 6",
+            "answer_spec__stmt": "⊢ answer + answer = 6",
+        },
+        prints={
+            "answer": "@[reducible] def answer__stmt : Nat :=\nsorry",
+            "answer_spec": "theorem answer_spec__stmt : answer + answer = 6 :=\nsorry",
+        },
+        types={
+            "answer": "answer__stmt : Nat",
+            "answer_spec": "answer_spec__stmt : @Eq.{1} Nat (@HAdd.hAdd.{0, 0, 0} Nat Nat Nat "
+            "(@instHAdd.{0} Nat instAddNat) answer answer) (@OfNat.ofNat.{0} Nat 6 (instOfNatNat 6))",
+        },
+    ),
+    "helper": StatementFacts(
+        text=(
+            "theorem helper (n : Nat) : n + 0 = n := by\n  sorry\n"
+            "theorem main_thm (n : Nat) : n + 0 + 0 = n := by\n  sorry"
+        ),
+        goals={
+            "helper": "n : Nat\n⊢ n + 0 = n",
+            "helper__stmt": "n : Nat\n⊢ n + 0 = n",
+            "main_thm": "n : Nat\n⊢ n + 0 + 0 = n",
+            "main_thm__stmt": "n : Nat\n⊢ n + 0 + 0 = n",
+        },
+        prints={
+            "helper": "theorem helper__stmt : ∀ (n : Nat), n + 0 = n :=\nfun n => sorry",
+            "main_thm": "theorem main_thm__stmt : ∀ (n : Nat), n + 0 + 0 = n :=\nfun n => sorry",
+        },
+        types={
+            "helper": "helper__stmt : " + NAT_ADD_ZERO,
+            "main_thm": "main_thm__stmt : ∀ (n : Nat), @Eq.{1} Nat (@HAdd.hAdd.{0, 0, 0} Nat Nat Nat "
+            "(@instHAdd.{0} Nat instAddNat) (@HAdd.hAdd.{0, 0, 0} Nat Nat Nat (@instHAdd.{0} Nat instAddNat) n "
+            "(@OfNat.ofNat.{0} Nat 0 (instOfNatNat 0))) (@OfNat.ofNat.{0} Nat 0 (instOfNatNat 0))) n",
+        },
+    ),
+    # A statement that does not compile: a dotted name is never auto-bound, so Lean
+    # reports it (in the statement and in its copy) and elaborates the rest with sorry.
+    "broken": StatementFacts(
+        text="theorem bad_stmt : Nat.undefinedThing = 1 := by\n  sorry",
+        goals={"bad_stmt": "⊢ sorry = 1", "bad_stmt__stmt": "⊢ sorry = 1"},
+        prints={"bad_stmt": "theorem bad_stmt__stmt : sorry = 1 :=\nsorry"},
+        types={"bad_stmt": "bad_stmt__stmt : @Eq.{1} Nat (sorryAx.{1} Nat Bool.true) (@OfNat.ofNat.{0} Nat 1 (instOfNatNat 1))"},
+        errors=[
+            ("statement", "Nat.undefinedThing", "Unknown identifier `Nat.undefinedThing`"),
+            ("copy", "Nat.undefinedThing", "Unknown identifier `Nat.undefinedThing`"),
+        ],
+    ),
+}
+
+NO_AXIOMS = "'{}' does not depend on any axioms"
+UNUSED_H = (
+    "Variable name `h` is not explicitly referenced.\n\nHint: The binding can be removed (if unused) or "
+    "named `_` (if used implicitly). Alternatively, prefix the name with `_` to silence this warning:\n"
+    "  [apply] _h\n\nNote: This linter can be disabled with `set_option linter.unusedVariables false`"
+)
+
+
+def _mismatch(given: str, expected: str) -> str:
+    return f"Type mismatch\n  rfl\nhas type\n  {given} : Prop\nbut is expected to have type\n  {expected} : Prop"
+
+
+CASES: list[Case] = [
+    Case(
+        "verify_statement_error", "broken", "theorem bad_stmt : Nat.undefinedThing = 1 := rfl",
+        expect=["statement_error"],
+    ),
+    Case(
+        "verify_ok_rfl", "add_zero", "theorem foo (n : Nat) : n + 0 = n := rfl",
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl"},
+        axioms={"foo": NO_AXIOMS.format("foo")},
+    ),
+    Case(
+        "verify_ok_renamed_binder", "add_zero", "theorem foo (m : Nat) : m + 0 = m := by\n  simp",
+        kinds={"foo": "theorem foo : ∀ (m : Nat), m + 0 = m :=\nfun m => of_eq_true (eq_self m)"},
+        axioms={"foo": "'foo' depends on axioms: [propext]"},
+    ),
+    Case(
+        "verify_ok_answer", "answer", "abbrev answer : Nat := 3\ntheorem answer_spec : answer + answer = 6 := rfl",
+        kinds={
+            "answer": "@[reducible] def answer : Nat :=\n3",
+            "answer_spec": "theorem answer_spec : answer + answer = 6 :=\nrfl",
+        },
+        axioms={"answer": NO_AXIOMS.format("answer"), "answer_spec": NO_AXIOMS.format("answer_spec")},
+    ),
+    Case(
+        "verify_ok_permitted_sorry", "helper",
+        "theorem helper (n : Nat) : n + 0 = n := by\n  sorry\n"
+        "theorem main_thm (n : Nat) : n + 0 + 0 = n := by\n  rw [helper, helper]",
+        options={"permitted_sorries": ["helper"]},
+        messages=[("warning", "helper", 1, SORRY_WARNING)],
+        sorries=[("sorry", 1, "n : Nat\n⊢ n + 0 = n")],
+        kinds={
+            "helper": "theorem helper : ∀ (n : Nat), n + 0 = n :=\nfun n => sorry",
+            "main_thm": "theorem main_thm : ∀ (n : Nat), n + 0 + 0 = n :=\nfun n => Eq.mpr (id (congrArg (fun _a => _a = n) (helper (n + 0)))) (Eq.mpr (id (congrArg (fun _a => _a = n) (helper n))) (Eq.refl n))",
+        },
+        axioms={"main_thm": "'main_thm' depends on axioms: [sorryAx]"},
+    ),
+    Case(
+        "verify_native_decide", "two_add_two", "theorem two_add_two : 2 + 2 = 4 := by\n  native_decide",
+        kinds={"two_add_two": "theorem two_add_two : 2 + 2 = 4 :=\nof_decide_eq_true (Lean.ofReduceBool two_add_two._nativeDecide_1_1 true (Eq.refl true))"},
+        axioms={"two_add_two": "'two_add_two' depends on axioms: [Lean.ofReduceBool, Lean.trustCompiler]"},
+        expect=["disallowed_axiom"],
+    ),
+    Case(
+        "verify_compile_error", "add_zero", "theorem foo (n : Nat) : n + 0 = n := by\n  exact Nat.zero_add n",
+        messages=[(
+            "error", "Nat.zero_add n", 1,
+            "Type mismatch\n  Nat.zero_add n\nhas type\n  0 + n = n : Prop\nbut is expected to have type\n  n + 0 = n : Prop",
+        )],
+        expect=["compile_error"],
+    ),
+    Case(
+        "verify_missing_declaration", "add_zero", "theorem foo' (n : Nat) : n + 0 = n := rfl",
+        type_errors={"foo": ("_root_.foo", "Unknown identifier `_root_.foo`")},
+        expect=["missing_declaration"],
+    ),
+    Case(
+        "verify_kind_mismatch", "add_zero", "def foo (n : Nat) : n + 0 = n := rfl",
+        kinds={"foo": "def foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl"},
+        axioms={"foo": NO_AXIOMS.format("foo")},
+        expect=["kind_mismatch"],
+    ),
+    Case(
+        "verify_type_mismatch", "add_zero", "theorem foo (n : Nat) (h : n = 0) : n + 0 = n := rfl",
+        messages=[("warning", "h", 1, UNUSED_H)],
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n = 0 → n + 0 = n :=\nfun n h => rfl"},
+        axioms={"foo": NO_AXIOMS.format("foo")},
+        type_errors={"foo": ("rfl", _mismatch(
+            "(∀ (n : Nat), n + 0 = n) = ∀ (n : Nat), n + 0 = n",
+            "(∀ (n : Nat), n + 0 = n) = ∀ (n : Nat), n = 0 → n + 0 = n",
+        ))},
+        expect=["type_mismatch"],
+    ),
+    Case(
+        "verify_value_mismatch", "def_value", "def f (n : Nat) : Nat := 2 * n\ntheorem f_one : f 1 = 2 := rfl",
+        kinds={"f": "def f : Nat → Nat :=\nfun n => 2 * n", "f_one": "theorem f_one : f 1 = 2 :=\nrfl"},
+        axioms={"f": NO_AXIOMS.format("f"), "f_one": NO_AXIOMS.format("f_one")},
+        value_errors={"f": ("rfl", _mismatch("f__stmt = f__stmt", "f__stmt = f"))},
+        expect=["value_mismatch"],
+    ),
+    Case(
+        "verify_sorry", "add_zero", "theorem foo (n : Nat) : n + 0 = n := by\n  sorry",
+        messages=[("warning", "foo", 1, SORRY_WARNING)],
+        sorries=[("sorry", 1, "n : Nat\n⊢ n + 0 = n")],
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => sorry"},
+        axioms={"foo": "'foo' depends on axioms: [sorryAx]"},
+        expect=["sorry", "sorryAx"],
+    ),
+    Case(
+        "verify_sorryax", "add_zero", "theorem foo (n : Nat) : n + 0 = n := sorryAx _ false",
+        messages=[("warning", "foo", 1, SORRY_WARNING)],
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => sorry"},
+        axioms={"foo": "'foo' depends on axioms: [sorryAx]"},
+        expect=["sorryAx", "sorry"],
+    ),
+    Case(
+        "verify_new_axiom", "add_zero",
+        "axiom cheat (n : Nat) : n + 0 = n\ntheorem foo (n : Nat) : n + 0 = n := cheat n",
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => cheat n"},
+        axioms={"foo": "'foo' depends on axioms: [cheat]"},
+        expect=["new_axiom", "disallowed_axiom"],
+    ),
+    Case(
+        "verify_implemented_by", "add_zero",
+        "def fastId (n : Nat) : Nat := n + 1\n@[implemented_by fastId] def myId (n : Nat) : Nat := n\n"
+        "theorem foo (n : Nat) : n + 0 = n := rfl",
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl"},
+        axioms={"foo": NO_AXIOMS.format("foo")},
+        expect=["implemented_by"],
+    ),
+    Case(
+        "verify_extern", "add_zero",
+        "@[extern \"lean_nat_add\"] def myAdd (a b : Nat) : Nat := a + b\n"
+        "theorem foo (n : Nat) : n + 0 = n := rfl",
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl"},
+        axioms={"foo": NO_AXIOMS.format("foo")},
+        expect=["extern"],
+    ),
+    Case(
+        "verify_skip_kernel", "add_zero",
+        "set_option debug.skipKernelTC true in\ntheorem foo (n : Nat) : n + 0 = n := rfl",
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl"},
+        axioms={"foo": NO_AXIOMS.format("foo")},
+        expect=["unsafe_option"],
+    ),
+    Case(
+        "verify_open_private", "add_zero",
+        "private theorem aux (n : Nat) : n + 0 = n := rfl\nopen private aux in\n"
+        "theorem foo (n : Nat) : n + 0 = n := aux n",
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => aux n"},
+        axioms={"foo": NO_AXIOMS.format("foo")},
+        expect=["open_private"],
+    ),
+    Case(
+        "verify_metaprogramming", "add_zero", "#eval 1 + 1\ntheorem foo (n : Nat) : n + 0 = n := rfl",
+        messages=[("info", "#eval", 1, "2")],
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl"},
+        axioms={"foo": NO_AXIOMS.format("foo")},
+        expect=["metaprogramming"],
+    ),
+    Case(
+        "verify_redefined_name", "add_zero",
+        "namespace Evil\ntheorem foo (n : Nat) : n + 0 = n := rfl\nend Evil\nopen Evil",
+        type_errors={"foo": ("_root_.foo", "Unknown identifier `_root_.foo`")},
+        expect=["redefined_statement_name", "missing_declaration"],
+    ),
+    Case(
+        "verify_statement_changed", "add_zero",
+        "instance : Add Nat := ⟨fun a _ => a⟩\ntheorem foo (n : Nat) : n + 0 = n := rfl",
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl"},
+        axioms={"foo": NO_AXIOMS.format("foo")},
+        changed_types={"foo": "foo__stmt : " + NAT_ADD_ZERO.replace("instAddNat)", "instAddNat_1)")},
+        expect=["statement_changed"],
+    ),
+]
+
+# Cases that need no transcript of their own: rejected before any request, or answered by
+# a fault of the stand-in (the statement probe comes from the add_zero transcripts).
+UNSCRIPTED_CANDIDATES = {
+    "extra_import": "import Lean\ntheorem foo (n : Nat) : n + 0 = n := rfl",
+    "hang": "theorem foo (n : Nat) : n + 0 = n := by\n  verify_test_hang_here",
+    "crash": "theorem foo (n : Nat) : n + 0 = n := by\n  verify_test_crash_here",
+}
+
+
+# --------------------------------------------------------------------------- positions
+
+
+def _where(text: str, needle: str, occurrence: int = 1, after: int = 0) -> tuple[dict, dict]:
+    at = after - 1
+    for _ in range(occurrence):
+        at = text.find(needle, at + 1)
+        if at < 0:
+            raise ValueError(f"{needle!r} not found in {text!r}")
+    return _pos(text, at), _pos(text, at + len(needle))
+
+
+def _pos(text: str, offset: int) -> dict:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1)
+    return {"line": line, "column": column}
+
+
+def _message(severity: str, pos: dict, end: dict, data: str) -> dict:
+    return {"severity": severity, "pos": pos, "endPos": end, "data": data}
+
+
+def _line_start(text: str, line: int) -> int:
+    return sum(len(ln) + 1 for ln in text.split("\n")[: line - 1])
+
+
+def _segment_findings(text: str, seg, goals: dict[str, str]) -> tuple[list, list]:
+    """Sorry warnings and sorries of the declarations in one segment, as Lean reports them:
+    the warning on the declaration's name, each sorry with the goal it stands for."""
+    start = _line_start(text, seg.first)
+    end = _line_start(text, seg.last + 1) if seg.last < text.count("\n") + 1 else len(text)
+    part = text[start:end]
+    stripped = strip_comments_and_strings(part).text
+    warnings, sorries = [], []
+    for decl in scan_declarations(stripped):
+        holes = [m.start() for m in re.finditer(r"(?<![\w'.])sorry(?![\w'])", stripped[decl.start : decl.end])]
+        if not holes:
+            continue
+        name_at = decl.name_start if decl.name_start is not None else decl.start
+        word = decl.name if decl.name is not None else decl.kind
+        warnings.append(_message("warning", _pos(text, start + name_at), _pos(text, start + name_at + len(word)), SORRY_WARNING))
+        for h in holes:
+            at = start + decl.start + h
+            sorries.append({"proofState": None, "pos": _pos(text, at), "goal": goals[decl.name], "endPos": _pos(text, at + 5)})
+    return warnings, sorries
+
+
+def _info_on(text: str, seg, keyword: str, data: str, severity: str = "info") -> dict:
+    start = _line_start(text, seg.first)
+    pos, end = _where(text, keyword, 1, start)
+    return _message(severity, pos, end, data)
+
+
+def _sorted(items: list) -> list:
+    return sorted(items, key=lambda m: (m["pos"]["line"], m["pos"]["column"]))
+
+
+def _response(messages: list, sorries: list) -> dict:
+    out: dict = {}
+    if sorries:
+        out["sorries"] = _sorted(sorries)
+    if messages:
+        out["messages"] = _sorted(messages)
+    return out
+
+
+def answer_clean_probe(facts: StatementFacts, text: str) -> dict:
+    stmt = parse_statement(facts.text)
+    script = clean_probe(stmt)
+    assert script.text == text, "the statement probe changed: regenerate"
+    messages, sorries = [], []
+    for seg in script.segments:
+        if seg.tag in ("statement", "copy"):
+            w, s = _segment_findings(text, seg, facts.goals)
+            messages += w
+            sorries += s
+            for tag, needle, data in facts.errors:
+                if tag == seg.tag:
+                    pos, end = _where(text, needle, 1, _line_start(text, seg.first))
+                    messages.append(_message("error", pos, end, data))
+        elif seg.tag == "stmt_print":
+            messages.append(_info_on(text, seg, "#print", facts.prints[seg.decl]))
+        elif seg.tag == "stmt_type":
+            messages.append(_info_on(text, seg, "#check", facts.types[seg.decl]))
+        elif seg.tag == "stmt_value":
+            messages.append(_info_on(text, seg, "#print", facts.values[seg.decl]))
+    return _response(messages, sorries)
+
+
+def answer_candidate(case: Case, text: str) -> dict:
+    assert text == case.candidate, "the candidate is sent as written"
+    messages = [_message(sev, *_where(text, needle, occ), data) for sev, needle, occ, data in case.messages]
+    sorries = []
+    for needle, occ, goal in case.sorries:
+        pos, end = _where(text, needle, occ)
+        sorries.append({"proofState": None, "pos": pos, "goal": goal, "endPos": end})
+    return _response(messages, sorries)
+
+
+def answer_checks(facts: StatementFacts, case: Case, text: str) -> dict:
+    stmt = parse_statement(facts.text)
+    # The universe parameters come from the statement probe: none in these statements.
+    script = candidate_checks(stmt)
+    assert script.text == text, "the check command changed: regenerate"
+    messages, sorries = [], []
+    for seg in script.segments:
+        name = seg.decl
+        if seg.tag == "copy":
+            w, s = _segment_findings(text, seg, facts.goals)
+            messages += w
+            sorries += s
+        elif seg.tag == "stmt_type":
+            messages.append(_info_on(text, seg, "#check", case.changed_types.get(name, facts.types[name])))
+        elif seg.tag == "stmt_value":
+            messages.append(_info_on(text, seg, "#print", facts.values[name]))
+        elif seg.tag == "kind":
+            if name in case.kinds:
+                messages.append(_info_on(text, seg, "#print", case.kinds[name]))
+            else:
+                messages.append(_info_on(text, seg, "#print", f"Unknown constant `_root_.{name}`", "error"))
+        elif seg.tag == "axioms":
+            if name in case.kinds:
+                if name in case.axioms:
+                    messages.append(_info_on(text, seg, "#print", case.axioms[name]))
+                else:  # a permitted declaration: not asked about by verify, but Lean still answers
+                    messages.append(_info_on(text, seg, "#print", "'{}' depends on axioms: [sorryAx]".format(name)))
+            else:
+                messages.append(_info_on(text, seg, "#print", f"Unknown constant `_root_.{name}`", "error"))
+        elif seg.tag == "type" and name in case.type_errors:
+            needle, data = case.type_errors[name]
+            start = _line_start(text, seg.first)
+            # the needle after "theorem ...:" (the right-hand side of the check)
+            at = text.find(needle, text.find(":=", start) if needle == "rfl" else text.find("(type_of% @_root_." + name + ")", start))
+            messages.append(_message("error", _pos(text, at), _pos(text, at + len(needle)), data))
+        elif seg.tag == "value" and name in case.value_errors:
+            needle, data = case.value_errors[name]
+            start = _line_start(text, seg.first)
+            at = text.find(needle, text.find("exact", start))
+            messages.append(_message("error", _pos(text, at), _pos(text, at + len(needle)), data))
+    return _response(messages, sorries)
+
+
+# --------------------------------------------------------------------------- capturing requests
+
+
+class _ScriptedProcess:
+    """Stands in for ReplProcess while the transcripts are written: answers each request
+    with the hand-written answer and numbers ids like a fresh REPL."""
+
+    def __init__(self, answer) -> None:
+        self.answer = answer
+        self.generation = 1
+        self.requests_served = 0
+        self.exchanges: list[tuple[dict, str]] = []
+        self.next_env = 0
+        self.next_state = 0
+        self.pid = 1  # "running", so the session does not start it
+
+    def start(self) -> None:
+        pass
+
+    def request(self, request, timeout=None):
+        obj = request.to_json()
+        body = self.answer(len(self.exchanges), request)
+        for s in body.get("sorries", []):
+            s["proofState"] = self.next_state
+            self.next_state += 1
+        body["env"] = self.next_env
+        self.next_env += 1
+        text = pretty(body)
+        self.exchanges.append((obj, text))
+        self.requests_served += 1
+        return parse_response_text(text)
+
+    def restart(self) -> None:  # pragma: no cover - never needed here
+        raise AssertionError("no restarts while scripting")
+
+    def close(self) -> None:
+        pass
+
+
+def transcript_for(case: Case) -> tuple[str, str]:
+    """(.in text, .expected.out text) for one case."""
+    facts = STATEMENTS[case.statement]
+
+    def answer(index: int, request) -> dict:
+        assert isinstance(request, CommandRequest)
+        if index == 0:
+            return answer_clean_probe(facts, request.cmd)
+        if index == 1:
+            return answer_candidate(case, request.cmd)
+        if index == 2:
+            return answer_checks(facts, case, request.cmd)
+        raise AssertionError(f"unexpected request {index}: {request}")
+
+    process = _ScriptedProcess(answer)
+    session = LeanSession(ReplConfig(repl_path="scripted"), process=process)  # type: ignore[arg-type]
+    verify(session, facts.text, case.candidate, **case.options)
+    requests = "\n\n".join(json.dumps(obj, ensure_ascii=False) for obj, _ in process.exchanges) + "\n"
+    responses = "".join(text + "\n\n" for _, text in process.exchanges)
+    return requests, responses
+
+
+def write_all(folder: Path = SCRIPTED) -> list[Path]:
+    written = []
+    for case in CASES:
+        requests, responses = transcript_for(case)
+        (folder / f"{case.name}.in").write_text(requests, encoding="utf-8")
+        (folder / f"{case.name}.expected.out").write_text(responses, encoding="utf-8")
+        written.append(folder / f"{case.name}.in")
+    return written
+
+
+if __name__ == "__main__":
+    for path in write_all():
+        print("wrote", path.relative_to(REPO), "and .expected.out")
