@@ -240,7 +240,7 @@ class LeanKernel(Kernel):
         result.notes[:0] = self._notes
         self._notes = []
         summary = error_summary(result)
-        bundle, metadata = _split_bundle(render_bundle(result, include_errors=summary is None))
+        bundle, metadata = render_bundle(result, include_errors=summary is None), {}
         if summary is None:
             self._display(bundle, metadata, display_id=_display_id(cell_id))
             if cell_id is not None:
@@ -568,15 +568,6 @@ def _magic_error(text: str) -> Outcome:
 
 def _display_id(cell_id: str | None) -> str | None:
     return None if cell_id is None else f"lean-cell-{cell_id}"
-
-
-def _split_bundle(bundle: dict) -> tuple[dict, dict]:
-    """JupyterLab ranks application/json above text/html and would show a JSON tree
-    instead of the rendered result, so the result's data goes into the metadata."""
-    data = {k: v for k, v in bundle.items() if k != "application/json"}
-    result = dict(bundle.get("application/json") or {})
-    result.pop("response", None)  # the raw answer can be megabytes; the notebook keeps the rest
-    return data, {"lean_kernel": result}
 
 
 def _constants_query(prefix: str) -> str:

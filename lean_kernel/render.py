@@ -661,12 +661,18 @@ def render_html(
     return f'<div class="lean-result" data-ok="{ok}" data-kind="{_ESC(result.kind)}">{"".join(parts)}</div>'
 
 
+# The raw result travels under a vendor MIME type: JupyterLab (and Kaggle) rank plain
+# application/json above text/html and would show a JSON tree instead of the rendering,
+# while an unknown type is kept in the notebook and skipped by every frontend.
+RESULT_MIME_TYPE = "application/vnd.lean.result+json"
+
+
 def render_bundle(
     result: CellResult, *, include_errors: bool = True, continue_hint: str | None = DEFAULT_CONTINUE_HINT
 ) -> dict[str, object]:
-    """A Jupyter MIME bundle: text/html, text/plain and application/json (result.to_dict())."""
+    """A Jupyter MIME bundle: text/html, text/plain and the raw result (result.to_dict())."""
     return {
         "text/html": render_html(result, include_errors=include_errors, continue_hint=continue_hint),
         "text/plain": render_text(result, include_errors=include_errors, continue_hint=continue_hint),
-        "application/json": result.to_dict(),
+        RESULT_MIME_TYPE: result.to_dict(),
     }

@@ -296,13 +296,15 @@ class LeanChecker:
         return check_many(list(codes), config=self.config, workers=workers, timeout=timeout, **options)
 
     def verify_many(
-        self, formal_statement: str | Sequence[str], candidates: Iterable[str], *, workers: int | None = None,
-        timeout: float | None = None, **options: Any,
+        self, formal_statement: str | Sequence[str] | Sequence[tuple[str, str]], candidates: Iterable[str] | None = None,
+        *, workers: int | None = None, timeout: float | None = None, **options: Any,
     ) -> Any:
-        """Verify many candidates (against one statement, or one statement each) in parallel."""
+        """Verify many candidates in parallel REPLs (lean_magic.pool.verify_many): against
+        one statement, one statement each, or (statement, candidate) pairs."""
         from .pool import verify_many
 
-        return verify_many(formal_statement, list(candidates), config=self.config, workers=workers, timeout=timeout, **options)
+        cands = None if candidates is None else list(candidates)
+        return verify_many(formal_statement, cands, config=self.config, workers=workers, timeout=timeout, **options)
 
     # ------------------------------------------------------------------ state and lifecycle
 

@@ -155,6 +155,26 @@ class LeanPool:
         """Each worker's current session (None before its first item)."""
         return [w.session for w in self._workers]
 
+    def start(self) -> None:
+        """Start every worker's REPL now, in parallel (else each starts on its first item),
+        so start-up is paid before the work, e.g. before timing it. Raises the first
+        start failure (ReplNotFound names the fix)."""
+        errors: list[BaseException] = []
+
+        def boot(worker: _Worker) -> None:
+            try:
+                worker.ensure_session().process.start()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=boot, args=(w,), daemon=True) for w in self._workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+
     def check_many(self, codes: Iterable[str], *, timeout: float | None = None, progress: bool = True) -> list[CellResult]:
         """Run each code on its own (its imports, else a fresh env); results in input order."""
         codes = _as_texts(codes, "codes")

@@ -265,6 +265,8 @@ DEFAULT_TIMEOUT_MS = 30_000
 VIEWPORT_HEIGHT = 1500
 KERNEL_TIMEOUT_MS = 60_000
 KERNEL_STATUS_ITEM = '#jp-main-statusbar .jp-StatusBar-TextItem[title^="Change kernel"]'
+# A CodeMirror 6 editor's text: one .cm-line element per line.
+EDITOR_TEXT_JS = "el => Array.from(el.querySelectorAll('.cm-line')).map(l => l.textContent).join('\\n')"
 
 
 class Lab:
@@ -278,6 +280,8 @@ class Lab:
         self.server = server
         self.name = name
         self.shots: list[Path] = []
+        self.console: list[str] = []  # the page's console messages and uncaught errors
+        self.external_requests: list[str] = []  # requests the page tried to send off this machine
 
     # -- navigation
 
@@ -350,9 +354,7 @@ class Lab:
         return self.cells().count()
 
     def editor_text(self, index: int) -> str:
-        return self.cell(index).locator(".cm-content").evaluate(
-            "el => Array.from(el.querySelectorAll('.cm-line')).map(l => l.textContent).join('\\n')"
-        )
+        return self.cell(index).locator(".cm-content").evaluate(EDITOR_TEXT_JS)
 
     def set_cell(self, index: int, text: str) -> None:
         """Replace a cell's source by typing into its CodeMirror editor.
@@ -367,7 +369,7 @@ class Lab:
         self.page.keyboard.press("Delete")
         self.page.keyboard.insert_text(text)
         self.page.wait_for_function(
-            """([el, want]) => Array.from(el.querySelectorAll('.cm-line')).map(l => l.textContent).join('\\n') === want""",
+            f"([el, want]) => ({EDITOR_TEXT_JS})(el) === want",
             arg=[editor.element_handle(), text],
             timeout=5_000,
         )
@@ -413,8 +415,12 @@ class Lab:
     def outputs(self, index: int):
         return self.cell(index).locator(".jp-OutputArea-output")
 
-    def output_text(self, index: int) -> str:
-        return "\n".join(self.outputs(index).all_inner_texts())
+    def assert_clean(self) -> None:
+        """No uncaught page error, no console error (a widget view that fails to render
+        logs one), and no attempt to reach the internet."""
+        errors = [m for m in self.console if m.startswith(("[error]", "[pageerror]"))]
+        assert not errors, "errors in the page's console:\n" + "\n".join(errors)
+        assert not self.external_requests, f"the page tried to reach the internet: {self.external_requests}"
 
     # -- evidence
 
@@ -435,24 +441,21 @@ def _is_local(url: str) -> bool:
 @pytest.fixture
 def lab(request, chromium_browser, lab_server):
     context = chromium_browser.new_context(viewport={"width": 1280, "height": VIEWPORT_HEIGHT}, device_scale_factor=1)
-    external: list[str] = []
+    page = context.new_page()
+    page.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    lab = Lab(page, lab_server, request.node.name.replace("test_", "", 1))
 
     # Nothing in the suite may depend on the internet; record and refuse any attempt.
     def guard(route):
         if _is_local(route.request.url):
             route.continue_()
         else:
-            external.append(route.request.url)
+            lab.external_requests.append(route.request.url)
             route.abort()
 
     context.route("**/*", guard)
-    page = context.new_page()
-    page.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    console: list[str] = []
-    page.on("console", lambda m: console.append(f"[{m.type}] {m.text}"))
-    page.on("pageerror", lambda e: console.append(f"[pageerror] {e}"))
-    lab = Lab(page, lab_server, request.node.name.replace("test_", "", 1))
-    lab.external_requests = external
+    page.on("console", lambda m: lab.console.append(f"[{m.type}] {m.text}"))
+    page.on("pageerror", lambda e: lab.console.append(f"[pageerror] {e}"))
     try:
         yield lab
     finally:
@@ -465,7 +468,7 @@ def lab(request, chromium_browser, lab_server):
                 pass
             # Shown by pytest with the failure: what the server and kernels said.
             print(f"--- JupyterLab log (tail) ---\n{lab_server.log_tail()}")
-        (ARTIFACTS / f"{lab.name}-console.log").write_text("\n".join(console))
+        (ARTIFACTS / f"{lab.name}-console.log").write_text("".join(m + "\n" for m in lab.console))
         context.close()
 
 

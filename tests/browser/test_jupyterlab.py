@@ -164,7 +164,7 @@ def test_lean_kernel_notebook(lab):
     expect(error_output(lab, widget)).to_have_count(0)
     step_widget_checks(lab, widget)
 
-    assert not lab.external_requests, f"JupyterLab tried to reach the internet: {lab.external_requests}"
+    lab.assert_clean()
 
 
 def test_python_notebook_lean_magic(lab):
@@ -197,4 +197,4 @@ def test_python_notebook_lean_magic(lab):
     step_widget_checks(lab, widget)
     readme_shot(lab, "magic", check, widget)
 
-    assert not lab.external_requests, f"JupyterLab tried to reach the internet: {lab.external_requests}"
+    lab.assert_clean()

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import pytest
 
+from lean_kernel.render import RESULT_MIME_TYPE
+
 from .conftest import KernelHarness, read_log
 
 
@@ -78,7 +80,7 @@ def test_rerun_of_a_middle_cell_uses_its_old_env_and_marks_later_cells_stale(ker
     assert first_c.displays[0]["transient"]["display_id"] == "lean-cell-c"
 
     # A stale cell that is re-run goes on the current env: the new f_def's.
-    env_b2 = int(rerun.displays[0]["metadata"]["lean_kernel"]["env_after"])
+    env_b2 = int(rerun.displays[0]["data"][RESULT_MIME_TYPE]["env_after"])
     again = kernel.run("set_option trace.Meta.Tactic.simp true", "c")
     assert again.status == "ok"
     assert sent()[-1] == {"cmd": "set_option trace.Meta.Tactic.simp true", "env": env_b2}
@@ -91,7 +93,7 @@ def test_failed_cell_commits_nothing(kernel, sent):
     kernel.run("def f := 2")
     ok = kernel.run("#check f")
     assert ok.status == "ok" and "f : Nat" in ok.text
-    env_after_check = ok.displays[-1]["metadata"]["lean_kernel"]["env_after"]
+    env_after_check = ok.displays[-1]["data"][RESULT_MIME_TYPE]["env_after"]
     failed = kernel.run("#check g")
     assert failed.status == "error"
     assert failed.reply["content"]["ename"] == "LeanError"
@@ -113,5 +115,5 @@ def test_import_cell_rerun_imports_nothing(kernel, sent):
     assert "nothing re-imported" in second.text
     cont = kernel.run("def f := 42", "def")
     assert cont.status == "ok"
-    header_env = int(first.displays[0]["metadata"]["lean_kernel"]["env_after"])
+    header_env = int(first.displays[0]["data"][RESULT_MIME_TYPE]["env_after"])
     assert sent()[-1] == {"cmd": "def f := 42", "env": header_env}

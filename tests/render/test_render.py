@@ -11,7 +11,7 @@ import pytest
 from .render_recordings import all_recorded, cell
 
 from lean_kernel.protocol import CommandResponse, Message, Pos
-from lean_kernel.render import error_summary, is_silent, render_bundle, render_html, render_text
+from lean_kernel.render import RESULT_MIME_TYPE, error_summary, is_silent, render_bundle, render_html, render_text
 from lean_kernel.results import CellResult
 
 V = "v4.33.0-rc2"
@@ -401,8 +401,9 @@ def test_axioms_are_listed_and_sorry_ax_is_flagged():
 def test_bundle_has_three_mime_types_and_json_is_the_result_dict():
     r = cell(V, "sorry_hypotheses", 0)
     bundle = render_bundle(r)
-    assert set(bundle) == {"text/html", "text/plain", "application/json"}
-    assert bundle["application/json"] == r.to_dict()
+    assert set(bundle) == {"text/html", "text/plain", RESULT_MIME_TYPE}
+    assert bundle[RESULT_MIME_TYPE] == r.to_dict()
+    assert "application/json" not in bundle  # JupyterLab would show a JSON tree instead of the HTML
     assert bundle["text/html"] == render_html(r) and bundle["text/plain"] == render_text(r)
 
 
@@ -445,5 +446,5 @@ def test_every_recording_renders_safely_and_agrees_with_ok():
         for bad in ("http", "<script", "<style", "<link", "<img", "src=", "url("):
             assert bad not in page.lower(), (name, bad)
         assert (error_summary(r) is None) == r.ok, name
-        json.dumps(bundle["application/json"])
+        json.dumps(bundle[RESULT_MIME_TYPE])
         assert "\x1b" not in bundle["text/plain"]

@@ -1,0 +1,85 @@
+"""verify() and the pool against a real Lean REPL: every case of tests/verify, with the
+same statements and candidates, must come out with the same reasons.
+
+Skipped unless LEAN_REPL_PATH or LEAN_PROJECT is set (see conftest.py); the Mathlib case
+also needs LEAN_TEST_MATHLIB=1. Nothing here is scripted: the cases are the ones whose
+answers tests/verify replays from tests/fixtures/scripted/verify_*, taken from
+tests/verify/verify_transcripts.py so the two suites cannot drift apart. Only reasons
+are compared, never the wording of Lean's messages.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "verify"))
+
+from lean_kernel.session import LeanSession  # noqa: E402
+from lean_magic.pool import LeanPool  # noqa: E402
+from lean_magic.verify import verify  # noqa: E402
+from verify_transcripts import CASES, STATEMENTS, UNSCRIPTED_CANDIDATES  # noqa: E402
+
+pytestmark = pytest.mark.lean
+
+SLOW = 300.0  # the first command of a process loads the prelude (and lake may start first)
+
+
+@pytest.fixture(scope="module")
+def real_session():
+    from lean_kernel.config import ReplConfig
+
+    session = LeanSession(ReplConfig.from_env(timeout=SLOW))
+    yield session
+    session.close()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case_has_the_same_reasons_on_real_lean(real_session, case):
+    result = verify(real_session, STATEMENTS[case.statement].text, case.candidate, **case.options)
+    assert set(result.reasons) == set(case.expect), result.summary()
+    assert result.okay is (not case.expect)
+
+
+def test_native_decide_accepted_when_allowed(real_session):
+    case = next(c for c in CASES if c.name == "verify_native_decide")
+    result = verify(real_session, STATEMENTS[case.statement].text, case.candidate, allow_native_decide=True)
+    assert result.okay, result.summary()
+
+
+def test_extra_import_rejected(real_session):
+    result = verify(real_session, STATEMENTS["add_zero"].text, UNSCRIPTED_CANDIDATES["extra_import"])
+    assert result.reasons == ["extra_import"]
+
+
+def test_timeout_is_reported_and_the_session_recovers(real_session):
+    slow = "theorem foo (n : Nat) : n + 0 = n := by\n  sleep 60000\n  rfl"
+    result = verify(real_session, STATEMENTS["add_zero"].text, slow, timeout=20)
+    assert result.reasons == ["timeout"]
+    again = verify(real_session, STATEMENTS["add_zero"].text, "theorem foo (n : Nat) : n + 0 = n := rfl")
+    assert again.okay, again.summary()
+
+
+def test_pool_verifies_all_cases_in_order():
+    from lean_kernel.config import ReplConfig
+
+    pairs = [(STATEMENTS[c.statement].text, c.candidate) for c in CASES]
+    with LeanPool(ReplConfig.from_env(timeout=SLOW), workers=2) as pool:
+        results = pool.verify_many(pairs, progress=False, permitted_sorries=["helper"])
+    for case, result in zip(CASES, results):
+        assert set(result.reasons) == set(case.expect), (case.name, result.summary())
+
+
+@pytest.mark.skipif(os.environ.get("LEAN_TEST_MATHLIB") != "1", reason="set LEAN_TEST_MATHLIB=1 to run the Mathlib case")
+def test_mathlib_statement(real_session):
+    statement = "import Mathlib\nopen Real\n\ntheorem amgm2 (a b : ℝ) : 2 * a * b ≤ a ^ 2 + b ^ 2 := by\n  sorry"
+    honest = "import Mathlib\nopen Real\n\ntheorem amgm2 (x y : ℝ) : 2 * x * y ≤ x ^ 2 + y ^ 2 := by\n  nlinarith [sq_nonneg (x - y)]"
+    weaker = "import Mathlib\nopen Real\n\ntheorem amgm2 (a b : ℝ) (h : 0 ≤ a) : 2 * a * b ≤ a ^ 2 + b ^ 2 := by\n  nlinarith [sq_nonneg (a - b)]"
+    assert verify(real_session, statement, honest).okay
+    assert verify(real_session, statement, weaker).reasons == ["type_mismatch"]
+    # Without imports, the candidate runs on the statement's.
+    bare = honest.split("\n", 1)[1]
+    assert verify(real_session, statement, bare).okay
