@@ -149,6 +149,12 @@ class LeanSession:
     def cells(self) -> list[CommittedCell]:
         return sorted(self._cells.values(), key=lambda c: c.order)
 
+    @property
+    def cached_headers(self) -> frozenset[str]:
+        """Import headers (as ``header_key``) this process has loaded: a cell with one of
+        these headers imports nothing new."""
+        return frozenset(self._headers)
+
     def stale_cells(self) -> list[str]:
         return [c.key for c in self.cells if c.stale]
 

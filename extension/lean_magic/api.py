@@ -179,11 +179,9 @@ class LeanResult(CellResult):
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
         from lean_kernel.render import render_bundle
 
+        # The raw result rides under render's vendor MIME type, which frontends skip:
+        # JupyterLab (so Kaggle) would show plain application/json as a tree, not the HTML.
         bundle = render_bundle(self, continue_hint=self.continue_hint)
-        # JupyterLab (and Kaggle, built on it) ranks application/json above text/html and
-        # would show a JSON tree instead of the rendered result: offer it only on request.
-        if not include or "application/json" not in include:
-            bundle.pop("application/json", None)
         if not bundle.get("text/plain"):
             bundle["text/plain"] = repr(self)  # a saved notebook still shows something
         if include:
@@ -289,11 +287,16 @@ class LeanChecker:
 
         return verify(self.session, formal_statement, candidate, **options)
 
-    def check_many(self, codes: Iterable[str], *, workers: int | None = None, timeout: float | None = None, **options: Any) -> Any:
-        """Check many independent pieces of code in parallel REPLs (lean_magic.pool)."""
+    def check_many(
+        self, codes: Iterable[str], *, workers: int | None = None, timeout: float | None = None, **options: Any
+    ) -> list[LeanResult]:
+        """Run many independent pieces of code, each on a fresh env (or its own imports),
+        in parallel REPLs (lean_magic.pool.check_many); results in input order. The
+        checker's own env chain is not touched."""
         from .pool import check_many
 
-        return check_many(list(codes), config=self.config, workers=workers, timeout=timeout, **options)
+        results = check_many(list(codes), config=self.config, workers=workers, timeout=timeout, **options)
+        return [LeanResult.from_cell(r) for r in results]
 
     def verify_many(
         self, formal_statement: str | Sequence[str] | Sequence[tuple[str, str]], candidates: Iterable[str] | None = None,

@@ -182,8 +182,7 @@ class LeanMagics(Magics):
             report = setup(args.path, workdir=args.workdir, check=not args.no_check)
         except SetupError as exc:
             raise UsageError(str(exc)) from None
-        close_shared_checker()  # the next cell starts the bundle's REPL
-        return report
+        return report  # setup() closed the cells' REPL: the next cell starts the bundle's
 
     @line_magic
     def lean_doctor(self, line: str = ""):

@@ -317,11 +317,11 @@ class LeanPool:
         stats = worker.stats
         stats.items += 1
         worker.uses += 1
+        faults = max(0, gen_after - max(gen_before, 1))  # the first start is no fault
         if gen_after != gen_before:
-            # A new process (first start, or a restart after a fault): it holds no imports.
-            stats.restarts += max(0, gen_after - max(gen_before, 1))
-            stats.headers.clear()
-        if key and worker.session is not None and worker.session.process.generation == gen_after:
+            stats.headers.clear()  # a new process holds no imports
+        stats.restarts += faults
+        if key and not faults:
             stats.headers.add(key)
         if self.recycle_after is not None and worker.uses >= self.recycle_after:
             worker.retire()

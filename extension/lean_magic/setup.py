@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, MutableMapping
 
-from lean_kernel.config import ReplConfig
+from lean_kernel.config import ConfigError, ReplConfig
 from lean_kernel.doctor import Check, HealthReport, read_toolchain, run_checks
 from lean_kernel.process import ReplProcess
 
@@ -91,6 +91,11 @@ def normalize_version(text: str | None) -> str | None:
     if not match:
         return None
     return match.group(1) or match.group(2)
+
+
+def release_tag(version: str) -> str:
+    """``4.19.0`` -> ``v4.19.0`` (how toolchains and REPL tags are named); nightlies as is."""
+    return f"v{version}" if version[:1].isdigit() else version
 
 
 def toolchain_version(toolchain: Path | None, *, timeout: float = 20.0) -> tuple[str | None, str | None]:
@@ -261,7 +266,7 @@ def inspect_config(config: ReplConfig) -> Installation:
     inst = Installation()
     try:
         inst.repl_path = Path(config.resolve_repl())
-    except Exception:  # a ConfigError; the doctor's checks report it with its fix
+    except ConfigError:  # the doctor's checks report it, with its fix
         inst.repl_path = None
     inst.repl_pin = repl_pin(inst.repl_path)
     if config.project_dir:
@@ -306,8 +311,8 @@ def installation_checks(inst: Installation, *, from_bundle: bool) -> list[Check]
             f"the toolchain is Lean {have} ({inst.toolchain_version_source}) but the project pins {pin} "
             f"({inst.source_project_dir}/lean-toolchain); its .olean files will not load",
             f"bundle the toolchain the project pins (on a machine with network: `elan toolchain install "
-            f"leanprover/lean4:v{pin}`, then copy ~/.elan/toolchains/leanprover--lean4---v{pin} into the bundle), "
-            f"or rebuild the project with Lean {have}",
+            f"leanprover/lean4:{release_tag(pin)}`, then copy ~/.elan/toolchains/leanprover--lean4---{release_tag(pin)} "
+            f"into the bundle), or rebuild the project with Lean {have}",
         ))
     elif pin and have:
         checks.append(Check("toolchain version", True, f"Lean {have}, as the project pins"))
@@ -317,7 +322,7 @@ def installation_checks(inst: Installation, *, from_bundle: bool) -> list[Check]
             "repl version", False,
             f"the REPL was built for Lean {inst.repl_pin} ({inst.repl_path}) but "
             + (f"the project pins {pin}" if pin else f"the toolchain is {have}"),
-            f"rebuild the REPL for Lean {expected}: in leanprover-community/repl run `git checkout v{expected}` "
+            f"rebuild the REPL for Lean {expected}: in leanprover-community/repl run `git checkout {release_tag(expected)}` "
             "and `lake build`, then copy it into the bundle",
         ))
     return checks
@@ -461,10 +466,11 @@ def lean_path(project: Path | None, toolchain: Path | None) -> list[str]:
     then the toolchain's own library."""
     entries: list[Path] = []
     if project is not None:
-        entries.append(project / ".lake" / "build" / "lib" / "lean")
-        packages = project / ".lake" / "packages"
-        if packages.is_dir():
-            entries += [p / ".lake" / "build" / "lib" / "lean" for p in sorted(packages.iterdir())]
+        roots = [project] + (sorted((project / ".lake" / "packages").iterdir()) if (project / ".lake" / "packages").is_dir() else [])
+        for root in roots:
+            lib = root / ".lake" / "build" / "lib"
+            # Lake puts .olean files in build/lib/lean; older Lakes used build/lib itself.
+            entries.append(lib / "lean" if (lib / "lean").is_dir() else lib)
     if toolchain is not None:
         entries.append(toolchain / "lib" / "lean")
     return [str(p) for p in entries if p.is_dir()]
@@ -696,6 +702,11 @@ def setup(
     if export:
         report.exported = _export(environ, config, inst)
     _active = report
+    # The %%lean cells' REPL was started from the previous configuration: the next cell
+    # starts one from this bundle. (Imported here: api imports this module.)
+    from .api import close_shared_checker
+
+    close_shared_checker()
     return report
 
 

@@ -24,14 +24,18 @@ candidate, one check command; the import header is run once per process and cach
    type, and a definition with the same value. The comparison is on what Lean
    elaborated, never on text:
    - A *renamed copy* of the statement (each declared name ``x`` becomes ``x__stmt``,
-     references to it too) is elaborated twice: in a clean env (the statement's imports,
-     the statement, the copy) and after the candidate. In both we print each copied
-     declaration's type with ``pp.all`` (every implicit argument, instance, universe and
-     full name shown, no notation) and, for a definition, its whole ``#print``. The two
-     printouts must be identical, or the candidate changed what the statement's words
-     mean (a local instance or notation, an open namespace, a macro...):
-     ``statement_changed``. ``pp.all`` printing is the one place where we trust that two
-     printouts that are equal denote equal terms.
+     and references to it too, except references to free definitions, see below) is
+     elaborated twice: in a clean env (the statement's imports, the statement, the copy)
+     and after the candidate, in the same command as the checks. In both we print each
+     copied declaration's type (``#check`` with ``pp.all``: every implicit argument,
+     instance, universe and full name shown, no notation) and, for a definition, its
+     whole ``#print`` with ``pp.all``. The two printouts must be identical, or the
+     candidate changed what the statement's words mean (an instance, a notation, an open
+     namespace or ``variable`` left in scope, a macro...): ``statement_changed``. This is
+     conservative: an honest candidate whose leftovers merely change how the statement
+     elaborates (say, its own instance of a class the statement uses) is rejected too.
+     ``pp.all`` printing is the one place where we trust that two printouts that are
+     equal denote equal terms.
    - In the candidate's env, ``theorem _ : (type_of% @x__stmt.{us}) = (type_of% @_root_.x)
      := rfl`` is accepted exactly when the candidate's ``x`` has the statement's type up
      to definitional equality (the rule the kernel itself uses to check a proof against
@@ -40,8 +44,9 @@ candidate, one check command; the import header is run once per process and cach
      ``type_mismatch``. ``_root_.x`` means the root-level ``x``, whatever the
      candidate's namespaces or ``open``s make ``x`` resolve to. No coercion can be
      inserted: both sides are types.
-   - The kind is the first word of ``#print _root_.x`` (theorem, def, axiom, opaque...),
-     compared with the statement's: ``kind_mismatch``. ``x`` absent: ``missing_declaration``.
+   - The kind is the first word of ``#print _root_.x`` (theorem, def, axiom, opaque...;
+     attributes and modifiers skipped), compared with the statement's:
+     ``kind_mismatch``. ``x`` absent: ``missing_declaration``.
    - A definition's value: ``@x__stmt = @_root_.x`` by ``with_unfolding_all exact rfl``
      (definitional equality, unfolding everything): ``value_mismatch``. A statement
      definition whose value is ``sorry`` (``abbrev answer : ℕ := sorry``) is the part
@@ -51,7 +56,8 @@ candidate, one check command; the import header is run once per process and cach
    ("declaration uses `sorry`" warnings and ``sorries``) is mapped by position to the
    declaration it sits in (``sorry``); and ``sorryAx`` among a checked declaration's
    axioms is rejected (``sorryAx``) unless all the candidate's sorries are in permitted
-   declarations.
+   declarations and there is at least one there (a sorry that comes from an imported
+   module is not excused).
 4. Axioms: ``#print axioms _root_.x`` for every statement declaration not in
    ``permitted_sorries``; each axiom must be in ``allowed_axioms`` (default ``propext``,
    ``Classical.choice``, ``Quot.sound``; ``allow_native_decide=True`` adds
@@ -69,7 +75,8 @@ candidate, one check command; the import header is run once per process and cach
    ``unsafe_option`` (``set_option`` of ``UNSAFE_OPTIONS``: ``debug.skipKernelTC`` and
    every ``debug.*`` option switch checks off; ``pp.*`` options could hide a changed
    statement from the printout comparison; ``maxHeartbeats``, ``maxRecDepth`` and the
-   like are fine), ``open_private``, ``metaprogramming`` (``run_cmd``, ``#eval``,
+   like are fine), ``open_private`` (Batteries' ``open private``: it reaches private
+   declarations of other modules), ``metaprogramming`` (``run_cmd``, ``#eval``,
    ``elab``, ``macro``, ``syntax``... can add declarations without the kernel or rewrite
    commands so that no scan sees them), ``redefined_statement_name`` (the candidate
    declares a statement name in another namespace, uses one as a notation string, or
@@ -157,7 +164,7 @@ UNSAFE_OPTIONS: dict[str, str] = {
 
 METAPROGRAMMING_TOKENS = frozenset(
     {
-        "run_cmd", "run_elab", "run_meta", "#eval", "#eval!", "#exit", "elab", "elab_rules",
+        "run_cmd", "run_elab", "run_meta", "#eval", "#eval!", "elab", "elab_rules",
         "macro", "macro_rules", "syntax", "declare_syntax_cat", "initialize",
         "builtin_initialize", "command_elab", "term_elab", "delab", "app_unexpander",
     }
@@ -762,11 +769,6 @@ class _Budget:
             return None
         return self.deadline - time.monotonic()
 
-    @property
-    def spent(self) -> bool:
-        left = self.left()
-        return left is not None and left <= 0
-
 
 class _Abort(Exception):
     def __init__(self, message: ToolMessage) -> None:
@@ -879,7 +881,7 @@ def verify(
         # 3. The checks on the candidate's env.
         t0 = time.monotonic()
         checks = candidate_checks(stmt)
-        answer = _run_on(session, checks.text, cand.env_after, budget, "checking the candidate's declarations")
+        answer = _run(session, checks.text, cand.env_after, budget, "checking the candidate's declarations", on_env=True)
         result.timings["checks"] = time.monotonic() - t0
         _judge(stmt, checks, answer, reference, permitted, allowed, sorries, result)
     except _Abort as abort:
@@ -887,22 +889,16 @@ def verify(
     return finish()
 
 
-def _run(session: LeanSession, text: str, env: int | None, budget: _Budget, what: str) -> CellResult:
+def _run(session: LeanSession, text: str, env: int | None, budget: _Budget, what: str, *, on_env: bool = False) -> CellResult:
+    """One request within the budget. ``on_env``: run ``text`` as is on ``env`` (a query);
+    else as a cell, whose imports the session runs (or reuses) first."""
     left = budget.left()
     if left is not None and left <= 0:
         raise _Abort(ToolMessage("timeout", f"{what}: no time left"))
-    result = session.run_cell(text, env=env, commit=False, timeout=left)
-    fault = _fault(result, what)
-    if fault is not None:
-        raise _Abort(fault)
-    return result
-
-
-def _run_on(session: LeanSession, text: str, env: int | None, budget: _Budget, what: str) -> CellResult:
-    left = budget.left()
-    if left is not None and left <= 0:
-        raise _Abort(ToolMessage("timeout", f"{what}: no time left"))
-    result = session.query(text, env=env, timeout=left)
+    if on_env:
+        result = session.query(text, env=env, timeout=left)
+    else:
+        result = session.run_cell(text, env=env, commit=False, timeout=left)
     fault = _fault(result, what)
     if fault is not None:
         raise _Abort(fault)
@@ -1008,7 +1004,10 @@ def _judge(
             ToolMessage("statement_changed", f"the statement no longer elaborates after the candidate: {detail}")
         )
     for d in stmt.decls:
-        add = lambda reason, message: result.tool_messages.append(ToolMessage(reason, message, d.name))  # noqa: E731
+
+        def add(reason: str, message: str, name: str = d.name) -> None:
+            result.tool_messages.append(ToolMessage(reason, message, name))
+
         kind_msgs = script.messages(response, "kind", d.name)
         if any(m.is_error for m in kind_msgs) or not any(m.severity == "info" for m in kind_msgs):
             add("missing_declaration", f"the candidate has no `{d.name}`")

@@ -332,12 +332,12 @@ class Lab:
         so the status bar's kernel item ("<kernel> | Idle") is the first condition."""
         item = self.page.locator(KERNEL_STATUS_ITEM).first
         item.wait_for(timeout=timeout)
-        self.page.wait_for_function(
-            "el => /\\| (Idle|Dead)$/.test(el.textContent.trim())",
+        # The status it matched is returned: re-reading it could already see "Busy".
+        status = self.page.wait_for_function(
+            "el => { const t = el.textContent.trim(); return /\\| (Idle|Dead)$/.test(t) ? t : false; }",
             arg=item.element_handle(),
             timeout=timeout,
-        )
-        status = item.inner_text().strip()
+        ).json_value()
         if not status.endswith("| Idle"):
             raise AssertionError(f"kernel status is {status!r}; server log:\n{self.server.log_tail()}")
         self.notebook.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(

@@ -1,5 +1,7 @@
 """verify() and the pool against a real Lean REPL: every case of tests/verify, with the
-same statements and candidates, must come out with the same reasons.
+same statements and candidates, must come out with the same reasons. (The stand-in's
+--crash-on case has no real-Lean counterpart: a real REPL cannot be made to crash on
+demand; the timeout case uses the `sleep` tactic instead of --hang-on.)
 
 Skipped unless LEAN_REPL_PATH or LEAN_PROJECT is set (see conftest.py); the Mathlib case
 also needs LEAN_TEST_MATHLIB=1. Nothing here is scripted: the cases are the ones whose
@@ -53,6 +55,11 @@ def test_native_decide_accepted_when_allowed(real_session):
 def test_extra_import_rejected(real_session):
     result = verify(real_session, STATEMENTS["add_zero"].text, UNSCRIPTED_CANDIDATES["extra_import"])
     assert result.reasons == ["extra_import"]
+
+
+def test_unsupported_statement_rejected(real_session):
+    result = verify(real_session, "example : 1 = 1 := sorry", "example : 1 = 1 := rfl")
+    assert result.reasons == ["statement_error"]
 
 
 def test_timeout_is_reported_and_the_session_recovers(real_session):

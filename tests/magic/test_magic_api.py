@@ -8,6 +8,7 @@ import json
 import pytest
 
 from lean_kernel.config import ReplConfig
+from lean_kernel.render import RESULT_MIME_TYPE
 from lean_magic import LeanChecker, LeanError, LeanMessage, LeanResult, LeanSorry
 
 
@@ -109,7 +110,7 @@ def test_rich_display(checker):
     assert "unsolved goals" in bundle["text/html"] and "unsolved goals" in bundle["text/plain"]
     # JupyterLab would show application/json as a JSON tree instead of the HTML (tests/browser).
     assert "application/json" not in bundle
-    assert r._repr_mimebundle_(include={"application/json"})["application/json"]["ok"] is False
+    assert bundle[RESULT_MIME_TYPE]["ok"] is False  # the raw result, under a type frontends skip
     assert set(r._repr_mimebundle_(include={"text/plain"})) == {"text/plain"}
     # a silent success still has a plain-text form (a saved notebook shows something)
     ok = checker.run("def f := 37", fresh=True)
@@ -176,3 +177,23 @@ def test_ctrl_c_stops_python_and_the_checker_recovers(standin_config):
         finally:
             timer.cancel()
         assert c.run("#check (rfl : f = 37)").infos[0].text == "rfl : f = f"
+
+
+def test_check_many_and_verification_delegate(checker):
+    # recordings: def_eval, unfinished_tactic_block, readme
+    codes = ["def f := 37", "def f : Nat := by", "def f (x : Unit) : Nat := by sorry"]
+    results = checker.check_many(codes, workers=2, progress=False)
+    assert all(isinstance(r, LeanResult) for r in results)
+    assert [r.code for r in results] == codes  # input order
+    assert [r.ok for r in results] == [True, False, True]
+    assert results[1].errors[0].text == "unsolved goals\n⊢ Nat" and results[2].sorries[0].goal == "x : Unit\n⊢ Nat"
+    assert checker.env is None  # nothing committed to the checker's own chain
+
+    # scripted transcripts (H-verify): tests/fixtures/scripted/verify_ok_rfl, verify_sorry
+    statement = "theorem foo (n : Nat) : n + 0 = n := by\n  sorry"
+    good = "theorem foo (n : Nat) : n + 0 = n := rfl"
+    cheat = "theorem foo (n : Nat) : n + 0 = n := by\n  sorry"
+    assert checker.verify(statement, good).okay
+    verdicts = checker.verify_many(statement, [good, cheat], workers=2, progress=False)
+    assert [v.okay for v in verdicts] == [True, False] and "sorry" in verdicts[1].reasons
+    assert checker.env is None

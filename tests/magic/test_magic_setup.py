@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from IPython.core.error import UsageError
 
-import lean_magic
-from lean_magic import LeanChecker, SetupError
+from lean_magic import LeanChecker, SetupError, shared_checker
 from lean_magic.setup import (
     COPY_MARKER,
     active_config,
@@ -41,6 +40,7 @@ def test_read_only_bundle(fake_bundle, clean_env, tmp_path):
     before = sorted(p.relative_to(bundle) for p in bundle.rglob("*"))
     clean_env.setenv("LEAN_REPL_ARGS", "--left-over-from-earlier")
     work = tmp_path / "work" / "project"
+    cells_checker = shared_checker()  # what %%lean cells used before the set-up
 
     report = setup(bundle, workdir=tmp_path / "work")
 
@@ -93,6 +93,7 @@ def test_read_only_bundle(fake_bundle, clean_env, tmp_path):
         assert lean.run("def f := 37").ok  # recording: def_eval
     with LeanChecker() as lean:
         assert lean.config is cfg
+    assert shared_checker() is not cells_checker and shared_checker().config is cfg
 
 
 def test_writable_bundle_is_used_in_place(fake_bundle, clean_env, tmp_path):

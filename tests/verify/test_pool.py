@@ -98,6 +98,19 @@ def test_items_do_not_see_each_other(standin_config):
         assert len({rec.pid for rec in pool.records}) == 1
 
 
+def test_run_cell_without_commit_stays_on_a_fresh_env(standin_session):
+    # Recorded: def_eval's `def f := 37`, and `#check (rfl : f = 37)` on its env.
+    # The pool relies on this: an uncommitted cell leaves current_env None, so the next
+    # cell (even without env=None) runs on a fresh env again, not on the previous item.
+    session = standin_session()
+    first = session.run_cell("def f := 37", commit=False)
+    second = session.run_cell("def f := 37", commit=False)
+    assert first.ok and second.ok and first.env_after != second.env_after
+    assert session.current_env is None and second.env_before is None
+    seen = session.query("#check (rfl : f = 37)", env=first.env_after)
+    assert [m.data for m in seen.infos] == ["rfl : f = f"]
+
+
 def test_imports_are_run_once_per_process_and_items_routed_to_them(standin_config):
     # Recorded: `import Mathlib` then `theorem test : 0 < 1 := by sorry` (Mathlib/test/exact),
     # `import Mathlib.Tactic.Cases` then `example {x : Nat} : ...` (Mathlib/test/H20231115).

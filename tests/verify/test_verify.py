@@ -189,8 +189,10 @@ def test_rejects_skip_kernel_option(standin_session):
 
 
 def test_rejects_open_private(standin_session):
-    # Scripted: verify_open_private.
-    run_case(standin_session, "verify_open_private")
+    # Scripted: verify_open_private (on Init alone `open private` is a parse error too; the
+    # scan names the cheat whether or not Batteries makes it parse).
+    r = run_case(standin_session, "verify_open_private")
+    assert r.reasons[0] == "open_private"
 
 
 def test_rejects_metaprogramming(standin_session):
