@@ -175,8 +175,14 @@ class LeanMagics(Magics):
     @argument("--no-check", action="store_true", help="skip the positive control (#eval 2+2)")
     @line_magic
     def lean_setup(self, line: str = ""):
-        """Use an offline Lean bundle (toolchain + project + repl); nothing is downloaded.
-        Later %%lean cells run in a new REPL from that bundle."""
+        """Use an offline Lean bundle; nothing is downloaded. Later %%lean cells run in a
+        new REPL from that bundle.
+
+        The bundle holds a toolchain (toolchain/bin/lean, or .elan/toolchains/*), a Lean
+        project (lean-toolchain, lakefile, its .lake build and packages) and a built REPL
+        (repl/.lake/build/bin/repl or bin/repl); see help(lean_magic.setup). A read-only
+        project is copied to --workdir with its build outputs symlinked.
+        """
         args = parse_argstring(self.lean_setup, line)
         try:
             report = setup(args.path, workdir=args.workdir, check=not args.no_check)

@@ -256,7 +256,7 @@ def inspect_bundle(
     if inst.toolchain_dir is None and inst.source_project_dir is None and inst.repl_path is None:
         raise SetupError(
             f"nothing Lean-like in {bundle}: no toolchain (bin/lean), no project (lean-toolchain + lakefile) "
-            "and no repl binary; see the layouts in lean_magic.setup's documentation"
+            "and no repl binary; see help(lean_magic.setup) for the layouts accepted"
         )
     return inst
 
@@ -632,6 +632,12 @@ def setup(
     environ: MutableMapping[str, str] | None = None,
 ) -> SetupReport:
     """Configure Lean from an offline bundle; nothing is downloaded.
+
+    A bundle holds (each part is searched for; the module lean_magic.setup lists every
+    accepted name): a toolchain (``<bundle>/toolchain/bin/lean``, or an ``.elan/toolchains``
+    folder), a Lean project (``lean-toolchain``, ``lakefile.lean|toml``, its ``.lake``
+    build with ``.lake/packages``), and a built REPL (``<bundle>/repl/.lake/build/bin/repl``,
+    ``<bundle>/bin/repl``, or the project's ``.lake/packages/REPL``).
 
     ``bundle``: the bundle folder (default: ``$LEAN_BUNDLE``, else a dataset under
     /kaggle/input). ``toolchain``/``project``/``repl`` override what the search finds.

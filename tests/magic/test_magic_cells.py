@@ -82,8 +82,9 @@ def test_interpolate_rules():
     assert interpolate("{missing} {{n}} {n : Nat} { s with n := 1 } {α}", ns) == "{missing} {n} {n : Nat} { s with n := 1 } T"
 
 
-def test_help_text(ip, capsys):
-    ip.run_cell("%lean?")
+@pytest.mark.parametrize("asked", ["%lean?", "%%lean?"])
+def test_help_text(ip, capsys, asked):
+    ip.run_cell(asked)
     shown = capsys.readouterr().out
     for option in ("--fresh", "--env N", "--timeout S", "--out NAME", "--raise", "--quiet", "--widget",
                    "--interpolate", "{{name}}", "--proofstate N", "%lean_setup"):

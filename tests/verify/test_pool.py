@@ -185,8 +185,14 @@ def test_verify_many_one_statement_many_candidates(standin_config):
     assert [r.reasons for r in results] == [[], ["sorry", "sorryAx"], ["kind_mismatch"]]
 
 
-def test_check_many_function_and_progress_bar(standin_config, capsys):
+def test_check_many_function_and_progress_bar(standin_config, capsys, monkeypatch):
     # Recorded: dup_sorries' `theorem thm1 : 1 = 1 := sorry`.
+    # tqdm.auto picks the notebook bar once another test has made an IPython shell in this
+    # process; outside a frontend that bar prints no updates, so pin the terminal one.
+    import tqdm.auto
+    import tqdm.std
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", tqdm.std.tqdm)
     results = check_many(["theorem thm1 : 1 = 1 := sorry"] * 5, workers=2, config=standin_config(), progress=True)
     assert [r.sorries[0].goal for r in results] == ["⊢ 1 = 1"] * 5
     assert "5/5" in capsys.readouterr().err
