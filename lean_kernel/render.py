@@ -24,6 +24,7 @@ Design choices (a notebook user's point of view):
 from __future__ import annotations
 
 import html
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -667,6 +668,22 @@ def render_html(
 RESULT_MIME_TYPE = "application/vnd.lean.result+json"
 
 
+# Saved notebooks keep this JSON; an infotree can be megabytes, so past this size the raw
+# response is left out (the typed fields above it stay).
+MAX_RAW_RESPONSE_CHARS = 256 * 1024
+
+
+def _result_json(result: CellResult) -> dict:
+    data = result.to_dict()
+    raw = data.get("response")
+    if raw is not None:
+        size = len(json.dumps(raw, ensure_ascii=False))
+        if size > MAX_RAW_RESPONSE_CHARS:
+            data["response"] = None
+            data["response_omitted"] = f"raw response of {size} characters left out of the notebook"
+    return data
+
+
 def render_bundle(
     result: CellResult, *, include_errors: bool = True, continue_hint: str | None = DEFAULT_CONTINUE_HINT
 ) -> dict[str, object]:
@@ -674,5 +691,5 @@ def render_bundle(
     return {
         "text/html": render_html(result, include_errors=include_errors, continue_hint=continue_hint),
         "text/plain": render_text(result, include_errors=include_errors, continue_hint=continue_hint),
-        RESULT_MIME_TYPE: result.to_dict(),
+        RESULT_MIME_TYPE: _result_json(result),
     }

@@ -162,7 +162,6 @@ class LeanSession:
         live = self._live_chain_keys()
         out = []
         for c in self.cells:
-            first = next((ln.strip() for ln in c.code.split("\n") if ln.strip()), "")
             out.append(
                 ChainEntry(
                     key=c.key,
@@ -170,7 +169,7 @@ class LeanSession:
                     env_after=c.env_after,
                     stale=c.stale,
                     current=c.key in live,
-                    summary=first[:60],
+                    summary=_first_line(c.code),
                 )
             )
         return out
@@ -423,8 +422,11 @@ class LeanSession:
         if previous is not None and rerun:
             stale = self._mark_dependents_stale(previous)
             if stale:
+                # Frontends' cell ids are UUIDs nobody can map to a cell: name cells by their text.
+                named = ", ".join(f"`{_first_line(self._cells[key].code)}`" for key in stale)
+                plural = "s" if len(stale) != 1 else ""
                 result.notes.append(
-                    "stale: re-run " + ", ".join(stale) + " (they were built on the previous version of this cell)"
+                    f"stale: re-run {len(stale)} later cell{plural}: {named} (built on the previous version of this cell)"
                 )
         self._current_env = result.env_after
         if cell.proof_states:
@@ -579,6 +581,11 @@ _DECLARATION = re.compile(
 def declared_names_in(code: str) -> list[str]:
     """The names a piece of Lean text declares, found in the text (no namespaces)."""
     return [m.group(1) for m in _DECLARATION.finditer(code)]
+
+
+def _first_line(code: str, width: int = 60) -> str:
+    line = next((ln.strip() for ln in code.split("\n") if ln.strip()), "")
+    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def as_single_tactic(text: str) -> str:

@@ -153,3 +153,25 @@ def read_log(path: Path) -> list[dict]:
 def base_kernelspec(tmp_path_factory) -> str:
     """A kernelspec without REPL settings: harnesses pass the stand-in's env at start."""
     return install_kernelspec(tmp_path_factory.mktemp("kernelspec"))
+
+
+@pytest.fixture(scope="module")
+def log_path(tmp_path_factory) -> Path:
+    """Where the stand-in logs every request it receives (one JSON object a line)."""
+    return tmp_path_factory.mktemp("standin") / "requests.jsonl"
+
+
+@pytest.fixture(scope="module")
+def kernel(base_kernelspec, standin_env, log_path):
+    """One kernel for the module, on the stand-in, with the start-up check already done."""
+    k = KernelHarness(base_kernelspec, standin_env("--log", str(log_path)))
+    k.run("#print List.cons")
+    yield k
+    k.close()
+
+
+@pytest.fixture
+def fresh(kernel):
+    """The module's kernel with its cells forgotten: the next cell starts a fresh env."""
+    kernel.run("%reset")
+    return kernel

@@ -18,11 +18,6 @@ from .conftest import KernelHarness, read_log
 
 
 @pytest.fixture(scope="module")
-def log_path(tmp_path_factory):
-    return tmp_path_factory.mktemp("standin") / "requests.jsonl"
-
-
-@pytest.fixture(scope="module")
 def kernel(base_kernelspec, standin_env, log_path):
     k = KernelHarness(base_kernelspec, standin_env("--log", str(log_path)))
     yield k
@@ -73,7 +68,7 @@ def test_rerun_of_a_middle_cell_uses_its_old_env_and_marks_later_cells_stale(ker
     assert rerun.status == "ok"
     assert sent()[-1] == {"cmd": "@[simp] theorem f_def : f = 37 := by rfl", "env": env_a}
     # The re-run cell says which cells are now stale, and c's old output gets a banner.
-    assert "stale: re-run c" in rerun.text
+    assert "stale: re-run 1 later cell: `set_option trace.Meta.Tactic.simp true`" in rerun.text
     updates = rerun.of_type("update_display_data")
     assert [u["transient"]["display_id"] for u in updates] == ["lean-cell-c"]
     assert updates[0]["data"]["text/plain"].startswith("stale: re-run")

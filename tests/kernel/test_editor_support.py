@@ -9,19 +9,6 @@ from lean_kernel.kernel import _constants_query
 from .conftest import KernelHarness, read_log
 
 
-@pytest.fixture(scope="module")
-def log_path(tmp_path_factory):
-    return tmp_path_factory.mktemp("standin") / "requests.jsonl"
-
-
-@pytest.fixture(scope="module")
-def kernel(base_kernelspec, standin_env, log_path):
-    k = KernelHarness(base_kernelspec, standin_env("--log", str(log_path)))
-    k.run("#print List.cons")  # start-up check out of the way
-    yield k
-    k.close()
-
-
 def complete(kernel, code, cursor=None):
     return kernel.request("complete", code, len(code) if cursor is None else cursor)
 

@@ -9,25 +9,6 @@ import pytest
 from .conftest import KernelHarness, read_log
 
 
-@pytest.fixture(scope="module")
-def log_path(tmp_path_factory):
-    return tmp_path_factory.mktemp("standin") / "requests.jsonl"
-
-
-@pytest.fixture(scope="module")
-def kernel(base_kernelspec, standin_env, log_path):
-    k = KernelHarness(base_kernelspec, standin_env("--log", str(log_path)))
-    k.run("#print List.cons")  # starts the REPL (start-up check) once for the module
-    yield k
-    k.close()
-
-
-@pytest.fixture
-def fresh(kernel):
-    kernel.run("%reset")
-    return kernel
-
-
 def test_help_lists_every_magic(kernel):
     text = kernel.run("%help").text
     for name in ("%env", "%reset", "%restart", "%timeout", "%pickle", "%unpickle", "%project", "%proofstate", "%widget"):

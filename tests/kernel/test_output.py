@@ -14,20 +14,6 @@ import pytest
 from .conftest import KernelHarness
 
 
-@pytest.fixture(scope="module")
-def kernel(base_kernelspec, standin_env):
-    k = KernelHarness(base_kernelspec, standin_env())
-    k.run("#print List.cons")  # the first cell also carries the start-up check's note
-    yield k
-    k.close()
-
-
-@pytest.fixture
-def fresh(kernel):
-    kernel.run("%reset")
-    return kernel
-
-
 def test_info_output_of_print_and_check(fresh):
     printed = fresh.run("#print List.cons")  # options.in
     assert printed.status == "ok"

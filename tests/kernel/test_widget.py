@@ -18,19 +18,6 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 TWO_STEPS = "def f : Nat := by have t := 37; exact t"
 
 
-@pytest.fixture(scope="module")
-def log_path(tmp_path_factory):
-    return tmp_path_factory.mktemp("standin") / "requests.jsonl"
-
-
-@pytest.fixture(scope="module")
-def kernel(base_kernelspec, standin_env, log_path):
-    k = KernelHarness(base_kernelspec, standin_env("--log", str(log_path)))
-    k.run("#print List.cons")
-    yield k
-    k.close()
-
-
 def models(execution, name: str) -> list[dict]:
     return [
         m["content"]

@@ -448,3 +448,16 @@ def test_every_recording_renders_safely_and_agrees_with_ok():
         assert (error_summary(r) is None) == r.ok, name
         json.dumps(bundle[RESULT_MIME_TYPE])
         assert "\x1b" not in bundle["text/plain"]
+
+
+def test_huge_raw_response_is_left_out_of_the_notebook_json():
+    # Built by hand: an info message far larger than any recording (e.g. a full infotree).
+    from lean_kernel.protocol import CommandResponse, Message
+    from lean_kernel.render import MAX_RAW_RESPONSE_CHARS
+
+    big = CellResult(code="#print x", response=CommandResponse(env=0, messages=[Message("info", "x" * (MAX_RAW_RESPONSE_CHARS + 1))]))
+    data = render_bundle(big)[RESULT_MIME_TYPE]
+    assert data["response"] is None and "left out" in data["response_omitted"]
+    assert data["messages"][0]["data"].startswith("xxx")  # the typed fields stay
+    small = CellResult(code="def f := 37", response=CommandResponse(env=0))
+    assert render_bundle(small)[RESULT_MIME_TYPE]["response"] == {"env": 0}

@@ -80,7 +80,7 @@ def test_rerun_of_a_middle_cell_goes_on_its_first_env_and_marks_later_cells_stal
     assert rerun.ok
     assert sent()[-1] == {"cmd": "@[simp] theorem f_def : f = 37 := by rfl", "env": 0}
     assert session.stale_cells() == ["c"]
-    assert any("stale: re-run c" in n for n in rerun.notes)
+    assert any("stale: re-run 1 later cell: `set_option trace.Meta.Tactic.simp true`" in n for n in rerun.notes)
     # A new cell goes on the re-run cell's new env, not on the stale one.
     session.run_cell("set_option trace.Meta.Tactic.simp true", cell_id="c")
     assert sent()[-1]["env"] == rerun.env_after
