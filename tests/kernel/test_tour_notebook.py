@@ -69,3 +69,12 @@ def test_tactic_steps(executed):
 def test_every_code_cell_ran(executed):
     counts = [c.execution_count for c in executed.values()]
     assert all(isinstance(n, int) for n in counts) and counts == sorted(counts)
+
+
+def test_widget_cell_has_the_widget_and_a_static_copy(executed):
+    # Recorded: all_tactics.in (`allTactics`), shown with `%widget on`.
+    cell = executed["def f : Nat := by have t := 37; exact t"]
+    bundles = [o.data for o in cell.outputs if o.output_type == "display_data"]
+    assert any("application/vnd.jupyter.widget-view+json" in b for b in bundles)
+    static = "".join(b.get("text/html", "") for b in bundles)
+    assert "have t := 37" in static and "exact t" in static and "⊢ Nat" in static
