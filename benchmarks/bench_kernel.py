@@ -14,7 +14,7 @@ start-up check), measured two ways with the same request, `{"cmd": "#print List.
              ipykernel's messaging alone costs (the two kinds of cell alternate).
 
 Per kernel cell, the kernel also reports the REPL round trip it measured itself
-(``elapsed`` in the display's metadata), so "overhead" is, cell by cell, the frontend's
+(``elapsed`` in the raw result the display carries), so "overhead" is, cell by cell, the frontend's
 wall time minus the time spent waiting for the REPL: ZeroMQ messaging, session
 bookkeeping, rendering and publishing. Target: median overhead <= 5 ms.
 
@@ -37,6 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from lean_kernel.render import RESULT_MIME_TYPE  # noqa: E402
 from lean_kernel.testing.standin import standin_command  # noqa: E402
 from lean_kernel.testing.transcripts import default_root  # noqa: E402
 
@@ -109,7 +110,7 @@ def kernel_cells(n: int, warmup: int) -> tuple[list[float], list[float], list[fl
                     if m["parent_header"].get("msg_id") != msg["header"]["msg_id"]:
                         continue
                     if m["msg_type"] == "display_data" and not magic:
-                        elapsed = m["content"]["metadata"]["lean_kernel"]["elapsed"]
+                        elapsed = m["content"]["data"][RESULT_MIME_TYPE]["elapsed"]
                     elif m["msg_type"] == "error":
                         raise RuntimeError(f"cell failed: {m['content']['evalue']}")
                     elif m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
