@@ -84,7 +84,9 @@ class ReplConfig:
         if path.is_file():
             if not os.access(path, os.X_OK):
                 raise ConfigError(f"repl binary at {path} is not executable; run chmod +x {path}")
-            return str(path)
+            # Absolute: the REPL runs in the project folder, and a bare name would be
+            # looked up on PATH.
+            return str(path.absolute())
         found = shutil.which(self.repl_path)
         if found:
             return found
@@ -108,7 +110,7 @@ class ReplConfig:
                     f"lake not found ({self.lake_path!r}); put the Lean toolchain's bin folder on PATH "
                     "or set LEAN_LAKE_PATH"
                 )
-            return [lake, "env", repl, *self.repl_args]
+            return [os.path.abspath(lake), "env", repl, *self.repl_args]
         return [repl, *self.repl_args]
 
     def cwd(self) -> str | None:
@@ -124,12 +126,17 @@ class ReplConfig:
 def _float_or_none(raw: str | None, default: float | None, name: str) -> float | None:
     if raw is None or raw == "":
         return default
-    if raw.lower() in ("none", "0", "off"):
+    if raw.lower() in ("none", "0", "off", "inf"):
         return None
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if value == 0:
+        return None
+    if not value > 0:  # negative or nan: every request would time out at once
+        raise ConfigError(f"{name} must be a positive number of seconds (or off for no limit), got {raw!r}")
+    return value
 
 
 def _int_or_none(raw: str | None, name: str) -> int | None:

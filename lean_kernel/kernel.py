@@ -208,7 +208,7 @@ class LeanKernel(Kernel):
         return outcome
 
     def _run_tactics(self, tactics: str, arg: str) -> Outcome | None:
-        if arg and not arg.isdigit():
+        if arg and not (arg.isascii() and arg.isdigit()):
             return _magic_error(
                 f"%proofstate wants a proof state number, got {arg!r}; e.g. %proofstate 0, or %proofstate alone for the latest"
             )

@@ -28,6 +28,7 @@ Framing rule (what ``_take_frame`` implements):
 from __future__ import annotations
 
 import json
+import math
 import os
 import select
 import signal as _signal
@@ -437,6 +438,10 @@ class ReplProcess:
         proc = self._proc
         if proc is None:
             return
+        # Forget it first: a KeyboardInterrupt in the waits below must leave no process
+        # whose pipes are closed but whose fd numbers we would still write to and poll.
+        self._proc = None
+        self._stdin_fd = self._stdout_fd = -1
         # killpg before reaping: the unreaped leader keeps the group id ours.
         try:
             os.killpg(proc.pid, _signal.SIGKILL)
@@ -455,8 +460,6 @@ class ReplProcess:
         if self._stderr_thread is not None:
             # Not joined forever: a grandchild that escaped the group may hold stderr open.
             self._stderr_thread.join(timeout=1.0)
-        self._proc = None
-        self._stdin_fd = self._stdout_fd = -1
 
     # ------------------------------------------------------------------ requests
 
@@ -496,7 +499,7 @@ class ReplProcess:
             return raw, result
 
     def _roundtrip(self, payload: bytes, limit: float | None) -> tuple[bytes, dict]:
-        deadline = None if limit is None else time.monotonic() + limit
+        deadline = None if limit is None or limit == math.inf else time.monotonic() + limit
         max_bytes = self.config.max_response_bytes
         self.last_stray_output = ""
         poller = self._poller

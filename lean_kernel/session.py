@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 from .config import ReplConfig
@@ -55,15 +55,18 @@ def split_header(code: str) -> tuple[str, str, int]:
     """Split a cell into (header, body, header_line_count). The header is the leading run of
     import lines (comments and blank lines allowed); it is empty when there is no import."""
     lines = code.split("\n")
+    # Scan a copy with block comments blanked out, line breaks kept so that indices
+    # match: a Lean file often opens with a /- copyright -/ comment before its imports.
+    scan = _BLOCK_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), code).split("\n")
     last_import = -1
-    for i, line in enumerate(lines):
+    for i, line in enumerate(scan):
         if not _HEADER_LINE.match(line):
             break
         if line.strip().startswith("import"):
             last_import = i
     if last_import < 0:
         return "", code, 0
-    header_lines = lines[: last_import + 1]
+    header_lines = scan[: last_import + 1]
     header = "\n".join(ln for ln in header_lines if ln.strip().startswith(("import", "prelude", "module")))
     return header, "\n".join(lines[last_import + 1 :]), last_import + 1
 
@@ -212,6 +215,15 @@ class LeanSession:
             else:
                 base_env = self._current_env
 
+            if header and env is not _AUTO and env is not None:
+                return CellResult(
+                    code=code,
+                    failure=f"this cell imports, and Lean takes imports only on a fresh env, not on env {env}: "
+                    "run it without an env (fresh), or drop its import lines",
+                    failure_kind="ImportsNeedFreshEnv",
+                    cell_id=cell_id,
+                    notes=notes,
+                )
             if header:
                 # Imports need a fresh env: run (or reuse) the header, then the body on it.
                 header_result = self._ensure_header(header, timeout, notes)
@@ -232,7 +244,10 @@ class LeanSession:
                     )
                     if header_result is None:
                         result.notes.append(f"imports reused from env {base_env} (nothing re-imported)")
-                    if commit:
+                    # Re-running an import cell that still yields the same env changes
+                    # nothing: the cells built on it stay current, none is stale.
+                    unchanged = previous is not None and previous.kind == "header" and previous.env_after == base_env
+                    if commit and not unchanged:
                         self._commit(result, cell_id, kind="header", env_before=None, rerun=rerun)
                     return result
                 sent = body
@@ -335,11 +350,12 @@ class LeanSession:
             return self._replay(reason)
 
     def reset(self) -> None:
-        """Forget every cell and cached header; the next cell starts from a fresh env."""
+        """Forget every cell; the next cell starts from a fresh env. The import envs of
+        this process stay cached: they are fresh envs too, and importing again would cost
+        the time and (never freed) memory a second time."""
         with self._lock:
             self._cells.clear()
             self._tactics.clear()
-            self._headers.clear()
             self._current_env = None
             self._latest_proof_state = None
 
@@ -388,6 +404,10 @@ class LeanSession:
         key = header_key(header)
         if key in self._headers:
             return None
+        if timeout is None and self.config.timeout is not None:
+            # Loading imports (`import Mathlib` on a cold disk) can take far longer than a
+            # command; give it the start-up allowance unless the caller set a limit.
+            timeout = max(self.config.timeout, self.config.startup_timeout)
         result = self._send(CommandRequest(cmd=header), header, timeout, notes)
         if result.ok and result.env_after is not None:
             self._headers[key] = result.env_after
@@ -468,14 +488,36 @@ class LeanSession:
                 self.process.start()
             except ReplFailure:
                 pass  # the request itself reports it, with its fix
-        if self.process.generation != self._generation and self._cells:
+        if self.process.generation != self._generation:
             self._generation = self.process.generation
-            return [self._replay("the REPL was restarted")]
-        self._generation = self.process.generation
+            if self._cells:
+                return [self._replay("the REPL was restarted")]
+            # Nothing to replay, but the ids cached from the old process (header envs of
+            # uncommitted cells, tactic states) would name nothing, or something else, now.
+            self._headers.clear()
+            self._tactics.clear()
+            self._latest_proof_state = None
         return []
 
     def _replay(self, reason: str) -> str:
         """Re-run the committed chain on the new process and map old ids to new ones."""
+        saved = (
+            {k: replace(c, proof_states=list(c.proof_states)) for k, c in self._cells.items()},
+            [replace(t, proof_states=list(t.proof_states)) for t in self._tactics],
+            self._current_env,
+            self._latest_proof_state,
+        )
+        try:
+            return self._replay_chain(reason)
+        except KeyboardInterrupt:
+            # Cells replayed so far carry new ids, the rest old ones: a chain of both would
+            # send later cells to envs that do not exist. Put the old ids back and make the
+            # next call replay again from the start.
+            self._cells, self._tactics, self._current_env, self._latest_proof_state = saved
+            self._generation = -1
+            raise
+
+    def _replay_chain(self, reason: str) -> str:
         live = self._live_chain_keys()
         chain = [c for c in self.cells if c.key in live]
         dropped = [c.key for c in self.cells if c.key not in live]
@@ -569,6 +611,7 @@ class LeanSession:
 
     def _forget_after_failed_replay(self) -> None:
         self.reset()
+        self._headers.clear()  # the replay may have failed on yet another new process
 
 
 _DECLARATION = re.compile(
@@ -599,11 +642,15 @@ def as_single_tactic(text: str) -> str:
     # Lean's layout rule wants the steps of a sequence to share a column.
     indent = min(len(ln) - len(ln.lstrip()) for ln in lines)
     body = "\n ".join(ln[indent:] for ln in stripped.split("\n"))
-    return "(" + body + ")"
+    # ")" on a line of its own, in column 0: a `--` comment on the last line would swallow
+    # it otherwise, and column 0 (left of the steps) ends every nested tactic block.
+    return "(" + body + "\n)"
 
 
-_AXIOMS_DEPENDS = re.compile(r"'(?P<name>[^']+)' depends on axioms: \[(?P<axioms>.*)\]", re.S)
-_AXIOMS_NONE = re.compile(r"'(?P<name>[^']+)' does not depend on any axioms")
+# Lean quotes the name with plain apostrophes, and names may contain them (`foo'`), so the
+# name is "anything" up to the fixed words (`'foo'' depends on axioms: [propext]`).
+_AXIOMS_DEPENDS = re.compile(r"'(?P<name>.+?)' depends on axioms: \[(?P<axioms>.*)\]", re.S)
+_AXIOMS_NONE = re.compile(r"'(?P<name>.+?)' does not depend on any axioms")
 
 
 def parse_axioms_message(text: str) -> list[str] | None:

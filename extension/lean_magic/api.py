@@ -356,6 +356,9 @@ def _interrupt_check(result: LeanResult) -> LeanResult:
 
 def _proof_state_of(state: Any) -> int | None:
     if state is None or (isinstance(state, int) and not isinstance(state, bool)):
+        if state is not None and state < 0:
+            # Sent on, it would kill the REPL (no request shape fits) and cost a replay.
+            raise ValueError(f"a proof state id is an int >= 0 (e.g. a sorry's .proof_state), not {state!r}")
         return state
     if isinstance(state, Sorry):
         if state.proof_state is None:

@@ -125,6 +125,8 @@ class LeanMagics(Magics):
             raise UsageError("--fresh and --env contradict each other: use one")
         if args.proofstate is not None and (args.fresh or args.env is not None or args.widget or args.axioms):
             raise UsageError("--proofstate runs tactics: it cannot be combined with --fresh, --env, --widget or --axioms")
+        if (args.env is not None and args.env < 0) or (args.proofstate is not None and args.proofstate < 0):
+            raise UsageError("--env and --proofstate take an id >= 0 (see %lean_env, or a result's .env / .proof_state)")
         if args.out is not None and not args.out.isidentifier():
             raise UsageError(f"--out needs a Python variable name, not {args.out!r}")
         if args.interpolate:

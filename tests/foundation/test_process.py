@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from lean_kernel.config import ReplConfig
+from lean_kernel.config import ConfigError, ReplConfig
 from lean_kernel.process import (
     ReplBadOutput,
     ReplExited,
@@ -484,3 +484,93 @@ def test_timeout_none_in_config_waits_without_a_deadline(config, open_process, r
     proc = open_process(config("--delay", "0.3", timeout=None))
     first_ok(proc, recorded)
     assert proc.config.timeout is None and proc.generation == 1
+
+
+def test_interrupt_while_killing_leaves_no_half_closed_process(config, open_process, recorded):
+    # A second Ctrl-C can land while a fault's kill is still waiting (for the leader, or
+    # for stderr, which a grandchild that left the group may hold open for a second).
+    # Injected at that wait: the stderr drain thread's join.
+    proc = open_process(config())
+    first_ok(proc, recorded)
+    gen = proc.generation
+    drain = proc._stderr_thread
+
+    class InterruptedJoin:
+        def join(self, timeout=None):
+            raise KeyboardInterrupt
+
+    proc._stderr_thread = InterruptedJoin()
+    with pytest.raises(KeyboardInterrupt):
+        proc.restart()
+    drain.join(NO_HANG)
+    # Its pipes are closed: the next request must start a new process, never write to
+    # (or poll) the old fd numbers, which the OS may already have given to another file.
+    assert proc.pid is None and not proc.alive
+    first_ok(proc, recorded)
+    assert proc.generation == gen + 1
+
+
+def test_infinite_timeout_means_no_deadline(config, open_process, recorded):
+    # `LEAN_TIMEOUT=inf` or `LeanChecker(timeout=math.inf)` read as "no limit", not as
+    # an OverflowError from turning infinity into poll milliseconds.
+    proc = open_process(config(timeout=float("inf")))
+    first_ok(proc, recorded)
+    req, expected = recorded[1]
+    assert proc.request(req, timeout=float("inf")).to_json() == expected
+    assert proc.generation == 1
+
+
+@pytest.mark.parametrize("raw", ["-1", "-0.5", "nan"])
+def test_a_timeout_that_is_no_duration_names_the_fix(raw):
+    # A negative deadline would time out every request at once (and every replay).
+    with pytest.raises(ConfigError, match="LEAN_TIMEOUT"):
+        ReplConfig.from_env({"LEAN_TIMEOUT": raw})
+    assert ReplConfig.from_env({"LEAN_TIMEOUT": "inf"}).timeout is None
+
+
+def test_repl_path_relative_to_our_cwd_works_when_the_repl_runs_in_the_project(
+    config, open_process, recorded, tmp_path, monkeypatch
+):
+    # LEAN_REPL_PATH=repl (or repl/.lake/build/bin/repl) names a file next to the notebook;
+    # the REPL itself runs in LEAN_PROJECT, where that relative path means nothing.
+    base = config()
+    here, project = tmp_path / "notebooks", tmp_path / "project"
+    here.mkdir(), project.mkdir()
+    script = here / "repl"
+    script.write_text("#!/bin/sh\nexec " + shlex.join([base.repl_path, *base.repl_args]) + ' "$@"\n')
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.chdir(here)
+    proc = open_process(base.with_changes(repl_path="repl", repl_args=[], project_dir=str(project), use_lake=False))
+    first_ok(proc, recorded)
+
+
+def test_lake_path_relative_to_our_cwd_works_too(config, open_process, recorded, tmp_path, monkeypatch):
+    # LEAN_LAKE_PATH=./lake: `lake env <repl>` runs in the project, not where ./lake is.
+    # The fake lake drops "env" and runs the rest, in this process group, as lake does.
+    base = config()
+    here, project = tmp_path / "notebooks", tmp_path / "project"
+    here.mkdir(), project.mkdir()
+    lake = here / "lake"
+    lake.write_text('#!/bin/sh\nshift\n"$@"\n')
+    lake.chmod(lake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.chdir(here)
+    proc = open_process(base.with_changes(lake_path="./lake", project_dir=str(project)))
+    first_ok(proc, recorded)
+
+
+def test_many_restarts_leak_no_fds_threads_or_processes(config, open_process, recorded):
+    proc = open_process(config())
+    first_ok(proc, recorded)
+    fds, threads = len(os.listdir("/proc/self/fd")), threading.active_count()
+    pids = set()
+    for i in range(60):
+        pids.add(proc.pid)
+        proc.close() if i % 2 else proc.restart()
+        if i % 20 == 0:
+            first_ok(proc, recorded)
+    first_ok(proc, recorded)
+    assert len(os.listdir("/proc/self/fd")) == fds
+    assert threading.active_count() == threads
+    for pid in pids - {None, proc.pid}:  # killed and reaped: no zombie of ours is left
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)

@@ -138,3 +138,11 @@ def test_project_starts_a_new_session_there(base_kernelspec, standin_env, tmp_pa
         assert "lean-toolchain" in broken.reply["content"]["evalue"] + "\n".join(broken.reply["content"]["traceback"])
     finally:
         k.close()
+
+
+def test_proofstate_with_a_non_ascii_digit_is_a_magic_error(kernel):
+    # "²".isdigit() is True but int("²") raises: it must be the magic's own error.
+    result = kernel.run("%proofstate ²\nrfl")
+    assert result.status == "error"
+    assert result.reply["content"]["ename"] == "MagicError"
+    assert "proof state number" in result.reply["content"]["evalue"]

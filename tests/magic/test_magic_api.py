@@ -197,3 +197,14 @@ def test_check_many_and_verification_delegate(checker):
     verdicts = checker.verify_many(statement, [good, cheat], workers=2, progress=False)
     assert [v.okay for v in verdicts] == [True, False] and "sorry" in verdicts[1].reasons
     assert checker.env is None
+
+
+def test_negative_proof_state_is_refused_before_it_reaches_the_repl(checker):
+    # The real REPL dies on `"proofState": -1` (no request shape fits: uncaught exception,
+    # exit 1), which would cost a restart and a replay of every cell. The stand-in does too.
+    r = checker.run("def f (x : Unit) : Nat := by sorry")  # recording: readme
+    generation = checker.session.process.generation
+    with pytest.raises(ValueError, match="proof state id"):
+        checker.tactic(-1, "apply Int.natAbs")
+    assert checker.session.process.generation == generation
+    assert checker.tactic(r, "apply Int.natAbs").goals == ["x : Unit\n⊢ Int"]

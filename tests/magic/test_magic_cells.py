@@ -8,7 +8,7 @@ import pytest
 from IPython.core.error import UsageError
 
 import lean_magic
-from lean_magic import LeanError, LeanResult
+from lean_magic import LeanError, LeanResult, shared_checker
 from lean_magic.magic import EnvChain, interpolate
 
 
@@ -184,3 +184,13 @@ def test_doctor_names_a_missing_repl(ip, clean_env):
     assert "fix: set LEAN_REPL_PATH" in text
     r = ip.run_cell_magic("lean", "", "def f := 37")  # a cell says the same, it does not crash
     assert r.failure_kind == "ReplNotFound" and "LEAN_REPL_PATH" in r.failure
+
+
+def test_negative_ids_are_usage_errors(ip):
+    # recording: readme. A negative id would kill the real REPL (uncaught exception).
+    ip.run_cell_magic("lean", "", "def f (x : Unit) : Nat := by sorry")
+    generation = shared_checker().session.process.generation
+    for line, cell in [("--proofstate -1", "apply Int.natAbs"), ("--env -1", "#check f")]:
+        with pytest.raises(UsageError, match=">= 0"):
+            ip.run_cell_magic("lean", line, cell)
+    assert shared_checker().session.process.generation == generation

@@ -8,6 +8,8 @@ records each request it received, which is what these tests assert on."""
 from __future__ import annotations
 
 import json
+import shlex
+import stat
 
 import pytest
 
@@ -178,8 +180,130 @@ def test_split_cell_and_helpers():
         3,
     )
     assert split_cell("def x := 1") == ("", "def x := 1", 0)
-    assert as_single_tactic("intro h\nexact h") == "(intro h\n exact h)"
+    assert as_single_tactic("intro h\nexact h") == "(intro h\n exact h\n)"
+    # A trailing `--` comment must not swallow the closing parenthesis.
+    assert as_single_tactic("  intro h\n  exact h -- done") == "(intro h\n exact h -- done\n)"
     assert as_single_tactic("  rfl  ") == "rfl"
     assert parse_axioms_message("'foo' depends on axioms: [propext, sorryAx]") == ["propext", "sorryAx"]
     assert parse_axioms_message("'foo' does not depend on any axioms") == []
+    # Primed names are common; Lean prints them inside the same apostrophes.
+    assert parse_axioms_message("'foo'' depends on axioms: [propext,\n Quot.sound]") == ["propext", "Quot.sound"]
+    assert parse_axioms_message("'foo'' does not depend on any axioms") == []
     assert parse_axioms_message("f : Nat") is None
+
+
+# --------------------------------------------------------------------------- review findings
+
+
+def _wrapped(base, tmp_path):
+    """The stand-in behind a script that can be removed, so that a restart fails the way
+    it does when the binary vanishes or fork fails (ENOMEM under memory pressure)."""
+    script = tmp_path / "repl-wrapper"
+    body = "#!/bin/sh\nexec " + shlex.join([base.repl_path, *base.repl_args]) + ' "$@"\n'
+
+    def install() -> None:
+        script.write_text(body)
+        script.chmod(script.stat().st_mode | stat.S_IXUSR)
+
+    install()
+    return base.with_changes(repl_path=str(script), repl_args=[]), install, script.unlink
+
+
+def test_header_cache_is_dropped_when_a_new_process_starts_with_nothing_committed(standin_config, tmp_path):
+    # The pool and verify run every cell with commit=False: no cell is ever committed,
+    # but the header env is cached. After a failed restart the next cell starts a new
+    # process lazily; a header env id from the dead process must not be reused there.
+    log = tmp_path / "requests.log"
+    config, install, remove = _wrapped(standin_config("--log", str(log), "--kill-on", "KILL_HERE"), tmp_path)
+    with LeanSession(config) as session:
+        assert session.run_cell("import Lean\ndef f := 42", commit=False).ok  # recording: pickle_environment_with_imports
+        remove()
+        killed = session.run_cell("def KILL_HERE := 1", commit=False)
+        assert killed.failure_kind == "ReplKilled" and session.process.pid is None
+        install()
+        again = session.run_cell("import Lean\ndef f := 42", commit=False)
+        assert again.ok, again.to_dict()
+        sent = [json.loads(line) for line in log.read_text().splitlines()]
+        assert sent[-2:] == [{"cmd": "import Lean"}, {"cmd": "def f := 42", "env": 0}]
+
+
+def test_interrupt_between_replay_requests_leaves_a_usable_session(logged_session):
+    make, sent = logged_session
+    session = make("--crash-on", "CRASH_HERE")
+    for key, code in TRACE_SIMP:
+        assert session.run_cell(code, cell_id=key).ok
+    real = session._replay_request
+    calls = []
+
+    def interrupted_at_the_second(request):
+        # Ctrl-C landing in Python code between two replay requests (inside a request the
+        # process layer turns it into ReplInterrupted; between them nothing does).
+        calls.append(request)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(request)
+
+    session._replay_request = interrupted_at_the_second
+    with pytest.raises(KeyboardInterrupt):
+        session.run_cell("theorem CRASH_HERE : True := trivial", cell_id="boom")
+    del session._replay_request
+    after = session.run_cell("example : f = 37 := by simp", cell_id="d")
+    assert after.ok, after.to_dict()
+    assert any("replayed 3 cells" in n for n in after.notes), after.notes
+    assert sent()[-1] == {"cmd": "example : f = 37 := by simp", "env": session.cells[-2].env_after}
+    assert [c.key for c in session.cells] == ["a", "b", "c", "d"]
+
+
+def test_rerunning_an_unchanged_import_cell_keeps_the_chain(logged_session):
+    make, sent = logged_session
+    session = make()
+    assert session.run_cell("import Lean", cell_id="imports").ok
+    assert session.run_cell("def f := 42", cell_id="x").ok  # recording: pickle_environment_with_imports
+    again = session.run_cell("import Lean", cell_id="imports")
+    assert again.ok and len(sent()) == 2  # nothing re-imported
+    # The imports are the same env as before, so the cell built on them is still current.
+    assert session.stale_cells() == []
+    assert session.current_env == 1
+    assert not any("stale" in n for n in again.notes)
+
+
+def test_imports_after_a_leading_block_comment_are_the_header(logged_session):
+    # A Lean file often opens with a /- copyright -/ comment, then its imports.
+    code = "/- Copyright (c) 2024.\n   Released under Apache 2.0. -/\nimport Lean\n\ndef f := 42"
+    assert split_cell(code) == ("import Lean", "def f := 42", 4)
+    assert split_cell("/- a comment -/\ndef x := 1") == ("", "/- a comment -/\ndef x := 1", 0)
+    # An import inside the comment is no import.
+    assert split_cell("/-\nimport Mathlib\n-/\ndef x := 1")[0] == ""
+    make, sent = logged_session
+    session = make()
+    assert session.run_cell("def f := 37").ok  # recording: def_eval; so the next cell is not the first
+    result = session.run_cell(code)
+    assert result.ok, result.to_dict()
+    assert sent()[-2:] == [{"cmd": "import Lean"}, {"cmd": "def f := 42", "env": 1}]
+
+
+def test_imports_on_an_explicit_env_are_refused_with_the_fix(logged_session):
+    # The REPL takes imports only on a fresh env: silently running the body on the
+    # imports' env instead of the env asked for would lose that env's definitions.
+    make, sent = logged_session
+    session = make()
+    assert session.run_cell("def f := 37").ok  # recording: def_eval
+    result = session.run_cell("import Lean\n#check f", env=0)
+    assert not result.ok and result.failure_kind == "ImportsNeedFreshEnv"
+    assert "fresh" in result.failure and "import" in result.failure
+    assert sent() == [{"cmd": "def f := 37"}]
+    assert session.current_env == 0
+
+
+def test_reset_keeps_this_process_imports(logged_session):
+    # Nothing is ever freed in the REPL: importing again after %reset would cost the
+    # import's time and memory a second time for the very same env.
+    make, sent = logged_session
+    session = make()
+    assert session.run_cell("import Lean", cell_id="imports").ok
+    assert session.run_cell("def f := 42", cell_id="x").ok  # recording: pickle_environment_with_imports
+    session.reset()
+    assert session.cells == [] and session.current_env is None
+    again = session.run_cell("import Lean", cell_id="imports")
+    assert again.ok and again.env_after == 0 and session.current_env == 0
+    assert len(sent()) == 2
