@@ -47,7 +47,9 @@ _AUTO = object()  # "choose the env for me" (distinct from None, which means a f
 
 # Lean's module header: `import X` lines, optionally after `prelude`/`module`, with
 # comments and blank lines in between.
-_HEADER_LINE = re.compile(r"^\s*(import\s+\S.*|prelude|module|--.*|)\s*$")
+# Lean's module system (v4.22+) also writes `public import`, `meta import`, `public meta import`.
+_IMPORT = re.compile(r"^\s*(?:(?:public|meta|private)\s+)*import\s+\S")
+_HEADER_LINE = re.compile(r"^\s*((?:(?:public|meta|private)\s+)*import\s+\S.*|prelude|module|--.*|)\s*$")
 _BLOCK_COMMENT = re.compile(r"/-.*?-/", re.S)
 
 
@@ -62,12 +64,12 @@ def split_header(code: str) -> tuple[str, str, int]:
     for i, line in enumerate(scan):
         if not _HEADER_LINE.match(line):
             break
-        if line.strip().startswith("import"):
+        if _IMPORT.match(line):
             last_import = i
     if last_import < 0:
         return "", code, 0
     header_lines = scan[: last_import + 1]
-    header = "\n".join(ln for ln in header_lines if ln.strip().startswith(("import", "prelude", "module")))
+    header = "\n".join(ln for ln in header_lines if _IMPORT.match(ln) or ln.strip() in ("prelude", "module"))
     return header, "\n".join(lines[last_import + 1 :]), last_import + 1
 
 

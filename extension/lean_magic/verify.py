@@ -36,20 +36,30 @@ candidate, one check command; the import header is run once per process and cach
      elaborates (say, its own instance of a class the statement uses) is rejected too.
      ``pp.all`` printing is the one place where we trust that two printouts that are
      equal denote equal terms.
-   - In the candidate's env, ``theorem _ : (type_of% @x__stmt.{us}) = (type_of% @_root_.x)
-     := rfl`` is accepted exactly when the candidate's ``x`` has the statement's type up
-     to definitional equality (the rule the kernel itself uses to check a proof against
-     its statement), with the statement's universe parameters held fixed (a less general
-     candidate fails). A renamed binder passes; a changed hypothesis fails:
+   - In the candidate's env, ``noncomputable def c.{vs} : PLift (HEq (type_of%
+     @x__stmt.{vs}) (type_of% @_root_.x)) := PLift.up (by apply HEq.refl)`` is accepted
+     exactly when the candidate's ``x`` has the statement's type up to definitional
+     equality (the rule the kernel itself uses to check a proof against its statement;
+     the kernel re-checks ``c``), with the statement's universe parameters held fixed
+     as our own names ``vs`` (a less general candidate fails; the candidate's own
+     universes are unified). A renamed binder passes; a changed hypothesis fails:
      ``type_mismatch``. ``_root_.x`` means the root-level ``x``, whatever the
-     candidate's namespaces or ``open``s make ``x`` resolve to. No coercion can be
-     inserted: both sides are types.
+     candidate's namespaces or ``open``s make ``x`` resolve to. Why not ``theorem c :
+     A = B := rfl``: Lean turns the universe metavariables of a theorem's (newer Lean:
+     any Prop-typed declaration's) header into fresh parameters before the proof is
+     elaborated, so no universe-polymorphic candidate could pass; ``A = B`` elaborates
+     ``B`` against ``A``'s type and may insert a coercion the candidate declared, where
+     ``HEq`` types each side on its own; and a proof term may be coerced too, where
+     ``apply`` only unifies. ``universe`` names the statement declares are renamed in
+     the copy (``u`` to ``u__stmt``), since a candidate that repeats ``universe u``
+     leaves ``u`` in scope for the checks.
    - The kind is the first word of ``#print _root_.x`` (theorem, def, axiom, opaque...;
      attributes and modifiers skipped), compared with the statement's:
      ``kind_mismatch``. ``x`` absent: ``missing_declaration``.
-   - A definition's value: ``@x__stmt = @_root_.x`` by ``with_unfolding_all exact rfl``
-     (definitional equality, unfolding everything): ``value_mismatch``. A statement
-     definition whose value is ``sorry`` (``abbrev answer : ℕ := sorry``) is the part
+   - A definition's value: ``HEq @x__stmt @_root_.x`` by ``with_unfolding_all apply
+     HEq.refl`` (definitional equality, unfolding everything; same def/PLift shape):
+     ``value_mismatch``. A statement definition whose value is ``sorry``
+     (``abbrev answer : ℕ := sorry``) is the part
      the candidate fills in: its value is free, and the copy refers to the candidate's
      definition, so the theorem is checked about the candidate's answer.
 3. No ``sorry`` except in ``permitted_sorries``: every sorry the REPL reports
@@ -57,7 +67,11 @@ candidate, one check command; the import header is run once per process and cach
    declaration it sits in (``sorry``); and ``sorryAx`` among a checked declaration's
    axioms is rejected (``sorryAx``) unless all the candidate's sorries are in permitted
    declarations and there is at least one there (a sorry that comes from an imported
-   module is not excused).
+   module is not excused). A sorry counts as in a permitted declaration only if that is
+   a theorem whose text has no ``where`` / ``let rec`` and Lean's sorry warning sits on
+   its name: otherwise the sorry may belong to another constant made inside its text
+   (``helper.aux``, a definition's ``helper.proof_1``, an unknown command's
+   declaration), which a checked theorem could use to prove anything.
 4. Axioms: ``#print axioms _root_.x`` for every statement declaration not in
    ``permitted_sorries``; each axiom must be in ``allowed_axioms`` (default ``propext``,
    ``Classical.choice``, ``Quot.sound``; ``allow_native_decide=True`` adds
@@ -70,23 +84,46 @@ candidate, one check command; the import header is run once per process and cach
    ``axiom`` is not a finding:
    ``new_axiom`` (an ``axiom`` declaration), ``sorryAx`` (written directly),
    ``implemented_by`` / ``extern`` (compiled code that may differ from the checked
-   definition: it matters to proofs only through ``native_decide``, whose axiom is
-   rejected by default, so these are rejected outright as defence in depth),
+   definition: it matters to proofs through ``native_decide``, whose axiom is rejected
+   by default, and through ``Lean.reduceBool``, see ``native_reduction``),
+   ``native_reduction`` (``Lean.reduceBool c`` / ``Lean.reduceNat c`` written out: the
+   kernel evaluates them by running compiled code and records NO axiom, so with
+   ``implemented_by`` or a compiler bug ``#print axioms`` would stay clean),
    ``unsafe_option`` (``set_option`` of ``UNSAFE_OPTIONS``: ``debug.skipKernelTC`` and
    every ``debug.*`` option switch checks off; ``pp.*`` options could hide a changed
-   statement from the printout comparison; ``maxHeartbeats``, ``maxRecDepth`` and the
-   like are fine), ``open_private`` (Batteries' ``open private``: it reaches private
-   declarations of other modules), ``metaprogramming`` (``run_cmd``, ``#eval``,
-   ``elab``, ``macro``, ``syntax``... can add declarations without the kernel or rewrite
-   commands so that no scan sees them), ``redefined_statement_name`` (the candidate
-   declares a statement name in another namespace, uses one as a notation string, or
-   uses our reserved ``__stmt`` / ``__verify`` names), ``extra_import`` (a module the
-   statement does not import: its contents would be trusted unchecked).
+   statement from the printout comparison; ``warn.sorry`` hides sorry warnings;
+   ``maxHeartbeats``, ``maxRecDepth`` and the like are fine; such an option named
+   in code, as a quoted name for ``withOptions``, counts too), ``open_private``
+   (Batteries' ``open private``: it reaches private declarations of other modules),
+   ``metaprogramming``
+   (``run_cmd``, ``#eval``, ``elab``, ``macro``, ``syntax``, ``run_tac``, ``by_elab``,
+   ``simproc``..., attributes that make a definition code the elaborator runs
+   (``@[tactic k]``, ``@[norm_num p]``, ``@[init]``... see ``CODE_ATTRIBUTES``), and the
+   API names such code needs (``MetaM``, ``modifyEnv``, ``addDeclWithoutChecking``...):
+   a metaprogram can add declarations without the kernel, e.g.
+   ``Environment.addDeclWithoutChecking``, or rewrite commands so that no scan sees
+   them), ``hidden_messages`` (``#guard_msgs`` consumes errors and sorry warnings, which
+   steps 1 and 3 read), ``notation_clash`` (a ``notation``/``infix``/... whose token is a
+   word of our own check commands, ``CHECK_VOCABULARY``: with ``priority := high`` it
+   replaces ``type_of%`` or ``PLift.up`` there, where the statement printouts cannot see
+   it), ``redefined_statement_name`` (the candidate declares a
+   statement name in another namespace, uses one as a notation string, or uses our
+   reserved ``__stmt`` / ``__verify`` names), ``extra_import`` (a module the
+   statement does not import: its contents would be trusted unchecked). Names are
+   compared without ``«»`` quotes (``«debug».skipKernelTC`` is ``debug.skipKernelTC``).
 
 What is not checked, or only partly:
 - The text scan sees text, not what macros expand to. We reject the commands that
   define macros and elaborators, but a macro imported from a module (the statement's
   imports are trusted) could still expand to ``set_option debug.skipKernelTC true``.
+  Likewise the scan knows the code-running entry points it lists; an imported module
+  that offers another way to run user code at elaboration time (a new attribute, a
+  tactic that evaluates a term as a program) is trusted with the module. The defence
+  in depth for that case is the list of metaprogramming API names.
+- ``permitted_sorries`` trusts the sorry reports: ``sorryAx`` in a checked declaration
+  is excused when every reported sorry sits in a permitted declaration. A sorry Lean
+  does not report (its warning and its ``sorries`` entry both hidden) would be excused
+  too; ``#guard_msgs`` and ``warn.sorry`` are rejected for that reason.
 - There is no independent re-check of the candidate's env by the kernel (as
   lean4checker does); an env changed by metaprogramming is only kept out by the scan.
 - Binder kinds (explicit vs implicit) and binder names are not compared: definitional
@@ -95,7 +132,10 @@ What is not checked, or only partly:
 - Statements with ``structure``, ``inductive``, ``class``, ``axiom`` or unnamed
   declarations are refused (``statement_error``), as are ``example``s: name them.
 - The statement's declarations are found by scanning its text (namespaces tracked); a
-  statement that builds declarations with its own macros is not supported.
+  statement that builds declarations with its own macros is not supported. Its
+  ``universe`` names are renamed in the copy token by token, so a statement that also
+  uses such a name as a named argument (``(u := 1)``) makes the copy fail
+  (``statement_error``).
 - Faults are reported, not retried: ``timeout`` (the whole verification's budget ran
   out) and ``repl_failure`` (the REPL crashed or refused a request).
 """
@@ -146,6 +186,9 @@ REASONS: dict[str, str] = {
     "unsafe_option": "the candidate sets an option that switches checks off",
     "open_private": "the candidate uses `open private`",
     "metaprogramming": "the candidate defines or runs metaprograms",
+    "native_reduction": "the candidate uses Lean.reduceBool / Lean.reduceNat (compiled code trusted by the kernel, no axiom recorded)",
+    "hidden_messages": "the candidate hides Lean's messages (#guard_msgs)",
+    "notation_clash": "a notation of the candidate spells a word the verifier's own checks use",
     "redefined_statement_name": "the candidate redefines or shadows a statement name",
     "extra_import": "the candidate imports a module the statement does not",
     "statement_error": "the statement itself cannot be checked",
@@ -159,6 +202,7 @@ UNSAFE_OPTIONS: dict[str, str] = {
     "debug.skipKernelTC": "skips the kernel's type check of later declarations",
     "debug.byAsSorry": "turns every `by` block into sorry",
     "debug.": "debug options exist to switch checks off",
+    "warn.sorry": "hides the `declaration uses sorry` warnings the sorry check reads",
     "pp.": "pretty-printer options can hide a changed statement from the comparison",
 }
 
@@ -167,14 +211,54 @@ METAPROGRAMMING_TOKENS = frozenset(
         "run_cmd", "run_elab", "run_meta", "#eval", "#eval!", "elab", "elab_rules",
         "macro", "macro_rules", "syntax", "declare_syntax_cat", "initialize",
         "builtin_initialize", "command_elab", "term_elab", "delab", "app_unexpander",
+        # Code run from inside a proof or by simp (Batteries/Mathlib `run_tac`, `by_elab`;
+        # core simprocs): MetaM code there can add declarations the kernel never sees.
+        "run_tac", "by_elab", "simproc", "dsimproc", "simproc_decl", "dsimproc_decl",
     }
 )
+# Attributes that register a definition as code the elaborator runs, beyond those named in
+# METAPROGRAMMING_TOKENS (`@[command_elab k]`, `@[macro k]`... are found as tokens):
+# `@[tactic Lean.Parser.Tactic.decide] def t : Tactic := ...` replaces `decide` without any
+# of the commands above; norm_num/positivity extensions run MetaM code inside proofs.
+CODE_ATTRIBUTES = frozenset(
+    {
+        "tactic", "norm_num", "positivity", "init", "builtin_init", "env_linter",
+        "code_action_provider", "command_code_action", "tactic_code_action", "hole_command",
+        "term_parser", "tactic_parser", "command_parser",
+    }
+)
+# Words and symbols of the verifier's own check commands (see candidate_checks). A
+# notation of the candidate that makes one of them its own token (`notation (priority :=
+# high) "type_of% " x => True`, or `"PLift.up" x => ()`, which drops the defeq test)
+# changes what the checks mean without changing the statement's printout.
+CHECK_VOCABULARY = frozenset(
+    {
+        "PLift", "PLift.up", "HEq", "HEq.refl", "apply", "type_of%", "with_unfolding_all", "by", "def",
+        "noncomputable", "theorem", "universe", "sorry", "_root_", "axioms", "set_option",
+        "in", "true", "false", "#check", "#print", "=", "@", ":", ":=", "(", ")", ".{",
+    }
+)
+_NOTATION_COMMAND = re.compile(r"(?<![\w'.])(notation3?|infixl?|infixr|prefix|postfix|binder_predicate)(?![\w'!?])")
+# Names only a metaprogram needs (the last component is compared): defence in depth behind
+# the entry points above. `modifyEnv`/`setEnv`/`addDeclWithoutChecking` add unchecked
+# constants; the monads are what such code is written in.
+METAPROGRAMMING_NAMES = frozenset(
+    {
+        "MetaM", "TacticM", "TermElabM", "CommandElabM", "CoreM", "MacroM", "SimpM",
+        "Simproc", "DSimproc", "modifyEnv", "setEnv", "addDeclWithoutChecking", "addDeclCore",
+        "evalExpr", "evalConst", "unsafeCast", "unsafeBaseIO", "unsafeIO", "unsafeEIO",
+    }
+)
+# The kernel evaluates `Lean.reduceBool c` / `Lean.reduceNat c` by running compiled code,
+# and records no axiom for it (native_decide's `Lean.ofReduceBool` is what records it).
+NATIVE_REDUCTION_NAMES = frozenset({"reduceBool", "reduceNat", "Lean.reduceBool", "Lean.reduceNat"})
 
 STMT_SUFFIX = "__stmt"
 RESERVED_MARKERS = (STMT_SUFFIX, "__verify")
 _CHECK_PREFIX = "stmt__verify"
 
 _SORRY_WARNING = re.compile(r"declaration uses .sorry.")
+_AUX_CONSTANTS = re.compile(r"(?<![\w'.])(?:where|let\s+rec)(?![\w'!?])")
 _SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₔₕₖₗₘₙₚₛₜᵢᵣᵤᵥᵦᵧᵨᵩᵪⱼ"
 _ATOM = r"(?:«[^»\n]*»|[^\W\d][\w'!?" + _SUBSCRIPTS + r"]*)"
 _TOKEN = re.compile(r"(?<![\w'!?." + _SUBSCRIPTS + r"])#?" + _ATOM + r"(?:\." + r"(?:" + _ATOM + r"|\d+))*")
@@ -439,6 +523,18 @@ def _imports(header: str) -> list[str]:
     return mods
 
 
+_ATTRIBUTE_LIST = re.compile(r"(?:@\[|(?<![\w'.])attribute\s*\[)([^\]]*)\]")
+
+
+def _plain(name: str) -> str:
+    """A name as Lean reads it: «» quotes dropped (`«debug».skipKernelTC` is debug.skipKernelTC)."""
+    return re.sub(r"«([^»\n]*)»", r"\1", name)
+
+
+def _split_attributes(text: str) -> list[str]:
+    return [part.strip().lstrip("-").strip() for part in text.split(",") if part.strip()]
+
+
 def scan_candidate(candidate: str, statement_names: Iterable[str] = (), statement_imports: Iterable[str] | None = None) -> list[ToolMessage]:
     """The text-level cheat scan (comments and strings blanked). ``statement_names``: full
     names of the statement's declarations."""
@@ -450,7 +546,11 @@ def scan_candidate(candidate: str, statement_names: Iterable[str] = (), statemen
         where = f" (line {_line_of(text, offset)})" if offset is not None else ""
         found.append(ToolMessage(reason, message + where, declaration))
 
-    tokens = [(m.group(0), m.start()) for m in _TOKEN.finditer(text)]
+    # Identifiers are compared without «»: `«sorryAx»` and `@[«implemented_by» f]` are the
+    # same names to Lean (keywords such as `axiom` or `run_cmd` cannot be quoted that way).
+    tokens = [(_plain(m.group(0)), m.start()) for m in _TOKEN.finditer(text)]
+    set_options = list(re.finditer(r"(?<![\w'.])set_option\s+(" + _TOKEN.pattern + ")", text))
+    option_names = {m.start(1) for m in set_options}
     for tok, pos in tokens:
         last = tok.split(".")[-1]
         if tok == "axiom":
@@ -463,17 +563,43 @@ def scan_candidate(candidate: str, statement_names: Iterable[str] = (), statemen
             add("extern", "@[extern] replaces a definition's compiled code with foreign code", pos)
         elif tok in METAPROGRAMMING_TOKENS:
             add("metaprogramming", f"`{tok}` runs or defines metaprograms, which can change the env unchecked", pos)
+        elif last in METAPROGRAMMING_NAMES:
+            add("metaprogramming", f"`{tok}` belongs to Lean's metaprogramming API, which can change the env unchecked", pos)
+        elif tok.removeprefix("_root_.").removeprefix("@") in NATIVE_REDUCTION_NAMES:
+            add("native_reduction", f"`{tok}`: the kernel runs compiled code for it and records no axiom", pos)
+        elif tok == "#guard_msgs":
+            add("hidden_messages", "`#guard_msgs` swallows the messages (errors, sorry warnings) the checks read", pos)
+        elif pos not in option_names and "." in tok and any(
+            tok == name or (name.endswith(".") and tok.startswith(name)) for name in UNSAFE_OPTIONS
+        ):
+            # An option named in code (`withOptions (·.setBool `debug.skipKernelTC true)`).
+            add("unsafe_option", f"`{tok}` names an option that switches checks off", pos)
         if any(marker in tok for marker in RESERVED_MARKERS):
             add("redefined_statement_name", f"`{tok}` uses a name reserved by the verifier", pos)
 
-    for m in re.finditer(r"(?<![\w'.])set_option\s+([\w.]+)", text):
-        option = m.group(1)
+    for m in set_options:
+        option = _plain(m.group(1))
         for name, why in UNSAFE_OPTIONS.items():
             if option == name or (name.endswith(".") and option.startswith(name)):
                 add("unsafe_option", f"set_option {option}: {why}", m.start())
                 break
+    for m in _ATTRIBUTE_LIST.finditer(text):
+        for entry in _split_attributes(m.group(1)):
+            words = [_plain(t.group(0)) for t in _TOKEN.finditer(entry)]
+            words = [w for w in words if w not in ("local", "scoped")]
+            if words and words[0] in CODE_ATTRIBUTES:
+                add("metaprogramming", f"the attribute `{words[0]}` makes a definition code that the elaborator runs", m.start())
     for m in re.finditer(r"(?<![\w'.])open\s+private(?![\w'])", text):
         add("open_private", "`open private` exposes private declarations of other modules", m.start())
+
+    boundaries = sorted({b.start() for b in _LINE_COMMAND.finditer(text)} | {b.start() for b in _DECL_KW.finditer(text)})
+    for m in _NOTATION_COMMAND.finditer(text):
+        end = next((b for b in boundaries if b > m.start()), len(text))
+        for lit in stripped.strings:
+            if m.start() < lit.start < end:
+                clash = sorted(set(lit.value.split()) & CHECK_VOCABULARY)
+                if clash:
+                    add("notation_clash", f"`{m.group(1)}` makes \"{clash[0]}\" a token of its own; the verifier's checks use it", m.start())
 
     names = list(statement_names)
     short = {n.split(".")[-1]: n for n in names}
@@ -540,6 +666,7 @@ class StatementError(ValueError):
     pass
 
 
+_UNIVERSE_COMMAND = re.compile(r"(?m)^[ \t]*universe[ \t]+([^\n]*)")
 _FREE_VALUE = re.compile(r":=\s*(?:by\s+)?sorry\s*$")
 _SUPPORTED = {"theorem": "theorem", "lemma": "theorem", "def": "def", "abbrev": "def", "instance": "def", "opaque": "opaque"}
 
@@ -589,12 +716,17 @@ def _renamed_copy(body: str, stripped: str, scanned: list[Declaration], decls: l
     candidate's definition)."""
     sites = {d.name_start: sd for d, sd in zip(scanned, decls) if d.name_start is not None}
     renamed_refs = [sd for sd in decls if not sd.free]
+    # Universe names the statement declares (`universe u v`) are renamed too: a candidate
+    # that repeats `universe u` leaves it in scope, and declaring it again is an error.
+    universes = {t.group(0) for m in _UNIVERSE_COMMAND.finditer(stripped) for t in _TOKEN.finditer(m.group(1))} - {"in"}
     out: list[str] = []
     last = 0
     for m in _TOKEN.finditer(stripped):
         tok = m.group(0)
         new: str | None = None
-        if m.start() in sites:
+        if tok in universes:
+            new = tok + STMT_SUFFIX
+        elif m.start() in sites:
             new = _rename_token(tok, sites[m.start()].name)
         else:
             for sd in renamed_refs:
@@ -665,7 +797,11 @@ def _root(name: str) -> str:
 
 
 def _univ(decl: StatementDecl) -> str:
-    return ".{" + ", ".join(decl.universes) + "}" if decl.universes else ""
+    """Universe parameters for a check about ``decl``: as many as its copy has, under names
+    of our own (``u__verify_k``), so they cannot collide with a ``universe u`` the
+    candidate left in scope ("a universe level named 'u' has already been declared")."""
+    names = [f"u{RESERVED_MARKERS[1]}_{k}" for k in range(1, len(decl.universes) + 1)]
+    return ".{" + ", ".join(names) + "}" if names else ""
 
 
 def _statement_prints(script: _Script, stmt: Statement) -> None:
@@ -697,16 +833,29 @@ def candidate_checks(stmt: Statement) -> _Script:
         script.add(f"set_option pp.proofs false in #print {_root(d.name)}", "kind", d.name)
         script.add(f"#print axioms {_root(d.name)}", "axioms", d.name)
         us = _univ(d)
+        # Why this shape (each point is a way the obvious `theorem _ : A = B := rfl` goes wrong):
+        # - `def`, with a type in `Type` (PLift of the proposition), not a theorem: Lean turns
+        #   the universe metavariables left in a theorem's (or, in newer Lean, any Prop-typed
+        #   declaration's) header into fresh parameters before the body is elaborated, so the
+        #   candidate's universes (`@x` gets `x.{?v}`) could never be unified with the
+        #   statement's and every universe-polymorphic candidate would fail.
+        # - `HEq`, not `=`: `A = B` elaborates B against A's type, and where they differ Lean
+        #   tries a coercion, which the candidate may have declared (`Coe Type (Type 1)`).
+        #   HEq takes each side with its own type; there is nothing to coerce.
+        # - `by apply HEq.refl`: unification of `HEq ?a ?a` with the goal, a bare defeq test.
+        #   A proof term (`rfl`, `exact HEq.rfl`) goes through `ensureHasType`, which may again
+        #   insert a coercion of the candidate's (a `Coe` instance nobody checks the axioms of).
+        # - `noncomputable`: nothing to compile. The kernel re-checks `HEq.refl A : HEq A B`.
         script.add(
-            f"theorem {_root(f'{_CHECK_PREFIX}_type_{i}')}{us} : "
-            f"(type_of% @{_root(d.copy)}{us}) = (type_of% @{_root(d.name)}) := rfl",
+            f"noncomputable def {_root(f'{_CHECK_PREFIX}_type_{i}')}{us} : "
+            f"PLift (HEq (type_of% @{_root(d.copy)}{us}) (type_of% @{_root(d.name)})) := PLift.up (by apply HEq.refl)",
             "type",
             d.name,
         )
         if d.is_definition and not d.free:
             script.add(
-                f"theorem {_root(f'{_CHECK_PREFIX}_value_{i}')}{us} : "
-                f"@{_root(d.copy)}{us} = @{_root(d.name)} := by with_unfolding_all exact rfl",
+                f"noncomputable def {_root(f'{_CHECK_PREFIX}_value_{i}')}{us} : "
+                f"PLift (HEq @{_root(d.copy)}{us} @{_root(d.name)}) := PLift.up (by with_unfolding_all apply HEq.refl)",
                 "value",
                 d.name,
             )
@@ -715,7 +864,7 @@ def candidate_checks(stmt: Statement) -> _Script:
 
 _PRINT_HEAD = re.compile(
     r"^(?:@\[[^\]]*\]\s*)?(?:(?:unsafe|partial|private|protected|meta|noncomputable)\s+)*"
-    r"(?P<kind>Quotient primitive|[a-z]+)\s+(?P<name>\S+?)(?:\.\{(?P<us>[^}]*)\})?\s*:",
+    r"(?P<kind>Quotient primitive|[a-z]+)\s+(?P<name>(?:«[^»]*»|[^\s«])+?)(?:\.\{(?P<us>[^}]*)\})?\s*:",
 )
 
 
@@ -966,7 +1115,7 @@ def _check_sorries(
     inside = 0
     reported: set[str] = set()
     # The sorries themselves first: their lines are the ones worth reporting.
-    for line, column, _ in sorted(places, key=lambda p: (p[2] != "sorry", p[0], p[1])):
+    for line, column, what in sorted(places, key=lambda p: (p[2] != "sorry", p[0], p[1])):
         offset = _offset_of(candidate, line, column)
         owner = None
         for d in decls:
@@ -975,12 +1124,31 @@ def _check_sorries(
         name = owner.full_name if owner is not None else None
         label = name or (f"an {owner.kind}" if owner is not None and owner.kind == "example" else f"line {line}")
         if name is not None and (name in permitted or name.split(".")[-1] in permitted):
-            inside += 1
-            continue
+            assert owner is not None
+            # Constants made inside a permitted declaration's text carry its sorry under
+            # other names: `where` / `let rec` (helper.aux), and a definition's nested
+            # proofs (helper.proof_1). Another theorem could use them to prove anything.
+            # Lean puts a declaration's sorry warning on its name: a warning elsewhere in the
+            # text is another declaration's, made by a command the scan does not know
+            # (Mathlib's `irreducible_def cheat : False := sorry` right after the theorem).
+            leak = _AUX_CONSTANTS.search(owner.text)
+            foreign = what == "warning" and offset != owner.name_start
+            if leak is None and not foreign and owner.kind in ("theorem", "lemma"):
+                inside += 1
+                continue
+            if leak is not None:
+                how = f"its `{' '.join(leak.group(0).split())}` makes further constants that could carry it elsewhere"
+            elif foreign:
+                how = "Lean reports it for another declaration inside its text"
+            else:
+                how = f"a {owner.kind}'s nested proofs become constants that could carry it elsewhere"
+            why = f"`sorry` in {label} (line {line}): {how}"
+        else:
+            why = f"`sorry` in {label} (line {line})"
         outside.append(label)
         if label not in reported:
             reported.add(label)
-            result.tool_messages.append(ToolMessage("sorry", f"`sorry` in {label} (line {line})", name))
+            result.tool_messages.append(ToolMessage("sorry", why, name))
     return outside, inside
 
 

@@ -90,3 +90,10 @@ def test_mathlib_statement(real_session):
     # Without imports, the candidate runs on the statement's.
     bare = honest.split("\n", 1)[1]
     assert verify(real_session, statement, bare).okay
+    # With Mathlib, Lean.Elab.Tactic is loaded: the attribute really replaces `decide`
+    # (on Init alone, verify_tactic_attribute does not even compile).
+    evil = honest.replace(
+        "theorem amgm2",
+        "open Lean Elab Tactic in\n@[tactic Lean.Parser.Tactic.decide] def evilDecide : Tactic := fun _ => pure ()\n\ntheorem amgm2",
+    )
+    assert verify(real_session, statement, evil).reasons == ["metaprogramming"]

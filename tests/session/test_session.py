@@ -307,3 +307,9 @@ def test_reset_keeps_this_process_imports(logged_session):
     again = session.run_cell("import Lean", cell_id="imports")
     assert again.ok and again.env_after == 0 and session.current_env == 0
     assert len(sent()) == 2
+
+
+def test_module_system_imports_are_header_lines():
+    header, body, offset = split_cell("module\n\npublic import Lean\nmeta import Lean.Elab\n\ndef x := 1")
+    assert header == "module\npublic import Lean\nmeta import Lean.Elab"
+    assert (body, offset) == ("def x := 1", 5)

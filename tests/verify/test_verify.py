@@ -12,7 +12,9 @@ test:
     verify_missing_declaration, verify_kind_mismatch, verify_type_mismatch,
     verify_value_mismatch, verify_sorry, verify_sorryax, verify_new_axiom,
     verify_implemented_by, verify_extern, verify_skip_kernel, verify_open_private,
-    verify_metaprogramming, verify_redefined_name, verify_statement_changed
+    verify_metaprogramming, verify_redefined_name, verify_statement_changed,
+    verify_ok_universe, verify_native_reduction, verify_guard_msgs, verify_quoted_option,
+    verify_tactic_attribute, verify_permitted_where, verify_notation_clash
 
 The timeout and crash tests use the statement probe of the verify_ok_rfl family (all the
 add_zero transcripts answer it alike) and a stand-in fault for the candidate. The
@@ -68,12 +70,61 @@ def test_accepts_filled_in_answer(standin_session):
     assert r.declarations == ["answer", "answer_spec"]
 
 
+def test_accepts_universe_polymorphic_candidate(standin_session):
+    # Scripted: verify_ok_universe (statement and candidate both say `universe u`; the
+    # candidate names its binder β). What matters is what is sent: the copy declares
+    # `u__stmt`, and the type check is a def over our own universe name.
+    r = run_case(standin_session, "verify_ok_universe")
+    assert r.declarations == ["self_eq"] and r.axioms == {"self_eq": []}
+    # The .in file is what verify() sends (test_verify_scripted_files_are_current).
+    checks = (SCRIPTED / "verify_ok_universe.in").read_text(encoding="utf-8").split("\n\n")[2]
+    assert "universe u__stmt" in checks and "universe u\\n" not in checks
+    assert "noncomputable def _root_.stmt__verify_type_1.{u__verify_1}" in checks
+
+
 def test_accepts_sorry_in_permitted_declaration(standin_session):
     # Scripted: verify_ok_permitted_sorry (helper keeps its sorry; main_thm uses helper).
     r = run_case(standin_session, "verify_ok_permitted_sorry")
     assert r.axioms == {"main_thm": ["sorryAx"]}  # excused: its only sorry is in helper
     assert [m.data for m in r.lean_messages] == ["declaration uses `sorry`"]
     assert all(isinstance(m, Message) for m in r.lean_messages)
+
+
+def test_permitted_sorry_does_not_cover_where_constants(standin_session):
+    # Scripted: verify_permitted_where (helper's `where cheat : False := sorry` is the
+    # constant helper.cheat, and main_thm is `helper.cheat.elim`).
+    r = run_case(standin_session, "verify_permitted_where")
+    assert "`where`" in r.tool_messages[0].message
+    assert r.failed_declarations == ["helper", "main_thm"]
+
+
+def test_permitted_sorry_warning_must_be_on_the_declaration_name():
+    # No REPL: _check_sorries on a constructed answer. `irreducible_def` (Mathlib) is not
+    # a command the scan knows, so its line falls inside helper's text; Lean's sorry
+    # warning on `cheat` (not on `helper`) is what shows it is another declaration.
+    from lean_kernel.protocol import parse_response
+    from lean_magic.verify import _check_sorries
+
+    candidate = "theorem helper (n : Nat) : n + 0 = n := by\n  sorry\nirreducible_def cheat : False := sorry\ntheorem main_thm : 1 = 1 := rfl"
+    warning = "declaration uses `sorry`"
+    answer = parse_response({
+        "env": 0,
+        "messages": [
+            {"severity": "warning", "pos": {"line": 1, "column": 8}, "endPos": {"line": 1, "column": 14}, "data": warning},
+            {"severity": "warning", "pos": {"line": 3, "column": 16}, "endPos": {"line": 3, "column": 21}, "data": warning},
+        ],
+        "sorries": [
+            {"proofState": 0, "pos": {"line": 2, "column": 2}, "endPos": {"line": 2, "column": 7}, "goal": "⊢ n + 0 = n"},
+            {"proofState": 1, "pos": {"line": 3, "column": 33}, "endPos": {"line": 3, "column": 38}, "goal": "⊢ False"},
+        ],
+    })
+    result = VerificationResult(okay=False)
+    outside, inside = _check_sorries(candidate, answer, {"helper"}, result)
+    assert outside == ["helper"] and inside == 3  # both sorries and helper's own warning
+    assert "another declaration" in result.tool_messages[0].message
+    # The same answer without the foreign warning: every sorry is helper's own.
+    answer.messages.pop()
+    assert _check_sorries(candidate, answer, {"helper"}, VerificationResult(okay=False)) == ([], 3)
 
 
 def test_same_sorry_is_rejected_without_permission(standin_session):
@@ -131,7 +182,7 @@ def test_rejects_kind_mismatch(standin_session):
 
 
 def test_rejects_changed_hypothesis(standin_session):
-    # Scripted: verify_type_mismatch (the type check's `rfl` fails with a type mismatch).
+    # Scripted: verify_type_mismatch (the type check's `apply HEq.refl` fails: not defeq).
     r = run_case(standin_session, "verify_type_mismatch")
     assert r.failed_declarations == ["foo"]
     assert "Variable name `h`" in r.lean_messages[0].data  # the candidate's own linter warning
@@ -198,6 +249,38 @@ def test_rejects_open_private(standin_session):
 def test_rejects_metaprogramming(standin_session):
     # Scripted: verify_metaprogramming (`#eval 1 + 1` prints 2).
     run_case(standin_session, "verify_metaprogramming")
+
+
+def test_rejects_native_reduction(standin_session):
+    # Scripted: verify_native_reduction (Lean accepts it and foo's axioms are clean; only
+    # the scan sees `Lean.reduceBool`, which the kernel evaluates with compiled code).
+    r = run_case(standin_session, "verify_native_reduction")
+    assert r.axioms == {"foo": []} and "reduceBool" in r.tool_messages[0].message
+
+
+def test_rejects_guard_msgs(standin_session):
+    # Scripted: verify_guard_msgs (`#guard_msgs` consumed `#reduce`'s info: no messages).
+    r = run_case(standin_session, "verify_guard_msgs")
+    assert r.lean_messages == []
+
+
+def test_rejects_notation_that_rewrites_the_checks(standin_session):
+    # Scripted: verify_notation_clash (foo : True; with `type_of%` overridden, Lean's type
+    # check compares True with True and passes, so only the scan can reject it).
+    r = run_case(standin_session, "verify_notation_clash")
+    assert r.axioms == {"foo": []} and "type_of%" in r.tool_messages[0].message
+
+
+def test_rejects_option_name_in_guillemets(standin_session):
+    # Scripted: verify_quoted_option (`«debug».skipKernelTC` is debug.skipKernelTC).
+    r = run_case(standin_session, "verify_quoted_option")
+    assert "debug.skipKernelTC" in r.tool_messages[0].message
+
+
+def test_rejects_tactic_registered_by_attribute(standin_session):
+    # Scripted: verify_tactic_attribute (on Init alone the Tactic type is unknown too).
+    r = run_case(standin_session, "verify_tactic_attribute")
+    assert "`tactic`" in r.tool_messages[0].message
 
 
 def test_rejects_statement_name_in_another_namespace(standin_session):

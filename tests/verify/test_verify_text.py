@@ -93,7 +93,9 @@ def test_scan_implemented_by_and_extern():
     assert reasons('@[extern "c_f"] def f := 1') == ["extern"]
 
 
-@pytest.mark.parametrize("option", ["debug.skipKernelTC", "debug.byAsSorry", "debug.anything", "pp.explicit"])
+@pytest.mark.parametrize(
+    "option", ["debug.skipKernelTC", "debug.byAsSorry", "debug.anything", "pp.explicit", "«debug».skipKernelTC", "warn.sorry"]
+)
 def test_scan_unsafe_options(option):
     assert reasons(f"set_option {option} true in\ntheorem foo : True := trivial") == ["unsafe_option"]
 
@@ -107,9 +109,63 @@ def test_scan_open_private():
     assert reasons("open private secret in\ntheorem foo : True := trivial") == ["open_private"]
 
 
-@pytest.mark.parametrize("command", ["run_cmd pure ()", "#eval 1", "elab \"x\" : term => pure default", "macro \"x\" : term => `(1)"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "run_cmd pure ()",
+        "#eval 1",
+        "elab \"x\" : term => pure default",
+        "macro \"x\" : term => `(1)",
+        # Entry points without those keywords: a tactic run inside a proof, a simproc, and
+        # definitions registered by attribute as code the elaborator runs.
+        "theorem t : True := by run_tac pure ()",
+        "simproc s (Nat.succ _) := fun _ => pure .continue",
+        "@[tactic Lean.Parser.Tactic.decide] def t : Lean.Elab.Tactic.Tactic := fun _ => pure ()",
+        "attribute [local norm_num Nat.succ _] e",
+        "@[«tactic» Lean.Parser.Tactic.decide] def t := 1",
+        # The API such code needs (defence in depth behind the entry points).
+        "def t : Lean.Meta.MetaM Unit := Lean.modifyEnv id",
+        "def t := withOptions (·.setBool `debug.skipKernelTC true) x",
+    ],
+)
 def test_scan_metaprogramming(command):
-    assert "metaprogramming" in reasons(command + "\ntheorem foo : True := trivial")
+    found = reasons(command + "\ntheorem foo : True := trivial")
+    assert "metaprogramming" in found or "unsafe_option" in found, found
+
+
+def test_scan_native_reduction_and_hidden_messages():
+    # The kernel runs compiled code for `Lean.reduceBool c` and records no axiom: with
+    # @[implemented_by] (or a compiler bug) that proves False with a clean axiom list.
+    assert reasons("theorem t : Lean.reduceBool c = true := rfl") == ["native_reduction"]
+    assert reasons("open Lean in\ntheorem t : reduceNat c = 1 := rfl") == ["native_reduction"]
+    # `#guard_msgs` swallows an error or a sorry warning (the sorry check reads those).
+    assert reasons("/-- warning: declaration uses 'sorry' -/\n#guard_msgs in\ntheorem foo : True := sorry") == ["hidden_messages"]
+
+
+def test_scan_notation_that_spells_a_word_of_the_checks():
+    assert reasons('notation (priority := high) "type_of% " x => True') == ["notation_clash"]
+    assert reasons('local notation "PLift.up" x => ()') == ["notation_clash"]
+    assert reasons('scoped[Foo] infixl:50 " = " => Nat.le') == ["notation_clash"]
+    # Other notations, and the same strings outside a notation, are fine.
+    assert reasons('local notation "‖" x "‖" => Int.natAbs x\ntheorem foo : "(" ++ "=" = "(=" := rfl') == []
+
+
+def test_scan_quoted_names_are_the_same_names():
+    assert reasons("@[«implemented_by» g] def f := 1") == ["implemented_by"]
+    assert reasons("theorem foo : False := «sorryAx» False false") == ["sorryAx"]
+
+
+@pytest.mark.parametrize(
+    "honest",
+    [
+        "theorem foo (n : Nat) : n + 0 = n := by simp [Nat.add_zero]",
+        "@[simp] theorem foo : True := trivial\nattribute [local instance] Classical.propDecidable",
+        "theorem foo (tactic init : Nat) : tactic + init = init + tactic := Nat.add_comm _ _",
+        "theorem foo : (2 : Nat) + 2 = 4 := by decide",
+    ],
+)
+def test_scan_leaves_honest_proofs_alone(honest):
+    assert reasons(honest) == []
 
 
 def test_scan_redefined_name_in_other_namespace():
@@ -149,6 +205,14 @@ def test_statement_copy_renames_declarations_and_references():
     assert "-- f here" in stmt.copy_text  # comments untouched
 
 
+def test_statement_copy_renames_declared_universes():
+    # A candidate that repeats `universe u` leaves `u` in scope; the copy, elaborated
+    # after it, must not declare `u` again.
+    stmt = parse_statement("universe u v in\ntheorem foo {α : Sort (max u v)} (x : ULift.{v} α) (y : α) : y = y := sorry")
+    assert stmt.copy_text.startswith("universe u__stmt v__stmt in\ntheorem foo__stmt {α : Sort (max u__stmt v__stmt)}")
+    assert "ULift.{v__stmt} α" in stmt.copy_text and "x.u" not in stmt.copy_text
+
+
 def test_statement_copy_renames_dotted_and_root_references():
     stmt = parse_statement("theorem foo : True := trivial\ntheorem bar : True := _root_.foo\ntheorem baz (h : True) : True := foo.elim")
     assert "_root_.foo__stmt" in stmt.copy_text and "foo__stmt.elim" in stmt.copy_text
@@ -173,8 +237,16 @@ def test_check_command_fixes_universes_and_uses_root_names():
     stmt = parse_statement("theorem foo (α : Type u) (a : α) : a = a := sorry\ndef g : Nat := 3\ntheorem h : g = 3 := sorry")
     stmt.decls[0].universes = ["u"]
     text = candidate_checks(stmt).text
-    assert "theorem _root_.stmt__verify_type_1.{u} : (type_of% @_root_.foo__stmt.{u}) = (type_of% @_root_.foo) := rfl" in text
-    assert "@_root_.g__stmt = @_root_.g := by with_unfolding_all exact rfl" in text
+    # Not a theorem: Lean would turn the universe metavariable of `@_root_.foo` into a fresh
+    # parameter before the proof runs. Our own universe names: the candidate may have `u`.
+    # HEq and `apply`: no coercion can be inserted, neither between the two sides nor into
+    # the proof.
+    assert (
+        "noncomputable def _root_.stmt__verify_type_1.{u__verify_1} : "
+        "PLift (HEq (type_of% @_root_.foo__stmt.{u__verify_1}) (type_of% @_root_.foo)) := PLift.up (by apply HEq.refl)"
+    ) in text
+    assert "PLift (HEq @_root_.g__stmt @_root_.g) := PLift.up (by with_unfolding_all apply HEq.refl)" in text
+    assert "theorem _root_.stmt__verify" not in text and ":= rfl" not in text and " = " not in text.split("#print axioms")[-1]
     assert "#print axioms _root_.h" in text
     # The probe starts with the copy so its positions do not depend on the candidate.
     assert text.startswith(stmt.copy_text)
@@ -189,6 +261,10 @@ def test_check_command_fixes_universes_and_uses_root_names():
         ("private theorem A.b : True :=\ntrivial", ("theorem", [])),
         ("axiom cheat : False", ("axiom", [])),
         ("unsafe opaque x : Nat", ("opaque", [])),
+        # Newer Lean: more attributes, `private` before `protected`, `meta`; names with «».
+        ("@[reducible, expose] private protected meta def A.b.{u} : Sort u :=\nsorry", ("def", ["u"])),
+        ("@[defeq] theorem foo' : 1 = 1 :=\nrfl", ("theorem", [])),
+        ("theorem «my thm».{u_1} : True :=\ntrivial", ("theorem", ["u_1"])),
     ],
 )
 def test_print_header(printed, expected):

@@ -42,6 +42,7 @@ from lean_kernel.session import LeanSession  # noqa: E402
 from lean_magic.verify import (  # noqa: E402
     candidate_checks,
     clean_probe,
+    parse_print_header,
     parse_statement,
     scan_declarations,
     strip_comments_and_strings,
@@ -77,7 +78,9 @@ class Case:
     options: dict = field(default_factory=dict)  # verify() keyword arguments
     messages: list = field(default_factory=list)  # candidate: (severity, needle, occurrence, data)
     sorries: list = field(default_factory=list)  # candidate: (needle, occurrence, goal)
-    kinds: dict[str, str] = field(default_factory=dict)  # `#print _root_.x` answer; absent: unknown
+    # `set_option pp.proofs false in #print _root_.x`; absent: unknown. A proof value
+    # prints as `⋯` then (pp.proofs set explicitly, so not even the top-level term shows).
+    kinds: dict[str, str] = field(default_factory=dict)
     axioms: dict[str, str] = field(default_factory=dict)
     type_errors: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (needle, data)
     value_errors: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -165,6 +168,14 @@ STATEMENTS: dict[str, StatementFacts] = {
             "(@OfNat.ofNat.{0} Nat 0 (instOfNatNat 0))) (@OfNat.ofNat.{0} Nat 0 (instOfNatNat 0))) n",
         },
     ),
+    # Universe-polymorphic, with a `universe` command the candidate repeats: the copy
+    # declares `u__stmt` instead (redeclaring `u` after the candidate would be an error).
+    "poly": StatementFacts(
+        text="universe u\ntheorem self_eq {α : Sort u} (a : α) : a = a := by\n  sorry",
+        goals={"self_eq": "α : Sort u\na : α\n⊢ a = a", "self_eq__stmt": "α : Sort u__stmt\na : α\n⊢ a = a"},
+        prints={"self_eq": "theorem self_eq__stmt.{u__stmt} : ∀ {α : Sort u__stmt} (a : α), a = a :=\nfun {α} a => sorry"},
+        types={"self_eq": "@self_eq__stmt.{u__stmt} : ∀ {α : Sort u__stmt} (a : α), @Eq.{u__stmt} α a a"},
+    ),
     # A statement that does not compile: a dotted name is never auto-bound, so Lean
     # reports it (in the statement and in its copy) and elaborates the rest with sorry.
     "broken": StatementFacts(
@@ -187,8 +198,16 @@ UNUSED_H = (
 )
 
 
-def _mismatch(given: str, expected: str) -> str:
-    return f"Type mismatch\n  rfl\nhas type\n  {given} : Prop\nbut is expected to have type\n  {expected} : Prop"
+def _not_defeq(lhs: str, rhs: str) -> str:
+    """`apply HEq.refl` failing, as v4.33 words it (HEq printed as `≍`; a binder side in
+    parentheses): the conclusion, the goal, the full type, then the goal again."""
+    side = lambda t: f"({t})" if t.startswith(("∀", "fun", "∃")) else t  # noqa: E731
+    goal = f"{side(lhs)} ≍ {side(rhs)}"
+    return (
+        f"Tactic `apply` failed: could not unify the conclusion of `@HEq.refl`\n  ?a ≍ ?a\n"
+        f"with the goal\n  {goal}\n\nNote: The full type of `@HEq.refl` is\n"
+        f"  ∀ {{α : Sort ?u.1}} (a : α), a ≍ a\n\n⊢ {goal}"
+    )
 
 
 CASES: list[Case] = [
@@ -198,19 +217,19 @@ CASES: list[Case] = [
     ),
     Case(
         "verify_ok_rfl", "add_zero", "theorem foo (n : Nat) : n + 0 = n := rfl",
-        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl"},
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
     ),
     Case(
         "verify_ok_renamed_binder", "add_zero", "theorem foo (m : Nat) : m + 0 = m := by\n  simp",
-        kinds={"foo": "theorem foo : ∀ (m : Nat), m + 0 = m :=\nfun m => of_eq_true (eq_self m)"},
+        kinds={"foo": "theorem foo : ∀ (m : Nat), m + 0 = m :=\n⋯"},
         axioms={"foo": "'foo' depends on axioms: [propext]"},
     ),
     Case(
         "verify_ok_answer", "answer", "abbrev answer : Nat := 3\ntheorem answer_spec : answer + answer = 6 := rfl",
         kinds={
             "answer": "@[reducible] def answer : Nat :=\n3",
-            "answer_spec": "theorem answer_spec : answer + answer = 6 :=\nrfl",
+            "answer_spec": "theorem answer_spec : answer + answer = 6 :=\n⋯",
         },
         axioms={"answer": NO_AXIOMS.format("answer"), "answer_spec": NO_AXIOMS.format("answer_spec")},
     ),
@@ -222,14 +241,14 @@ CASES: list[Case] = [
         messages=[("warning", "helper", 1, SORRY_WARNING)],
         sorries=[("sorry", 1, "n : Nat\n⊢ n + 0 = n")],
         kinds={
-            "helper": "theorem helper : ∀ (n : Nat), n + 0 = n :=\nfun n => sorry",
-            "main_thm": "theorem main_thm : ∀ (n : Nat), n + 0 + 0 = n :=\nfun n => Eq.mpr (id (congrArg (fun _a => _a = n) (helper (n + 0)))) (Eq.mpr (id (congrArg (fun _a => _a = n) (helper n))) (Eq.refl n))",
+            "helper": "theorem helper : ∀ (n : Nat), n + 0 = n :=\n⋯",
+            "main_thm": "theorem main_thm : ∀ (n : Nat), n + 0 + 0 = n :=\n⋯",
         },
         axioms={"main_thm": "'main_thm' depends on axioms: [sorryAx]"},
     ),
     Case(
         "verify_native_decide", "two_add_two", "theorem two_add_two : 2 + 2 = 4 := by\n  native_decide",
-        kinds={"two_add_two": "theorem two_add_two : 2 + 2 = 4 :=\nof_decide_eq_true (Lean.ofReduceBool two_add_two._nativeDecide_1_1 true (Eq.refl true))"},
+        kinds={"two_add_two": "theorem two_add_two : 2 + 2 = 4 :=\n⋯"},
         axioms={"two_add_two": "'two_add_two' depends on axioms: [Lean.ofReduceBool, Lean.trustCompiler]"},
         expect=["disallowed_axiom"],
     ),
@@ -248,47 +267,44 @@ CASES: list[Case] = [
     ),
     Case(
         "verify_kind_mismatch", "add_zero", "def foo (n : Nat) : n + 0 = n := rfl",
-        kinds={"foo": "def foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl"},
+        kinds={"foo": "def foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
         expect=["kind_mismatch"],
     ),
     Case(
         "verify_type_mismatch", "add_zero", "theorem foo (n : Nat) (h : n = 0) : n + 0 = n := rfl",
         messages=[("warning", "h", 1, UNUSED_H)],
-        kinds={"foo": "theorem foo : ∀ (n : Nat), n = 0 → n + 0 = n :=\nfun n h => rfl"},
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n = 0 → n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
-        type_errors={"foo": ("rfl", _mismatch(
-            "(∀ (n : Nat), n + 0 = n) = ∀ (n : Nat), n + 0 = n",
-            "(∀ (n : Nat), n + 0 = n) = ∀ (n : Nat), n = 0 → n + 0 = n",
-        ))},
+        type_errors={"foo": ("apply HEq.refl", _not_defeq("∀ (n : Nat), n + 0 = n", "∀ (n : Nat), n = 0 → n + 0 = n"))},
         expect=["type_mismatch"],
     ),
     Case(
         "verify_value_mismatch", "def_value", "def f (n : Nat) : Nat := 2 * n\ntheorem f_one : f 1 = 2 := rfl",
-        kinds={"f": "def f : Nat → Nat :=\nfun n => 2 * n", "f_one": "theorem f_one : f 1 = 2 :=\nrfl"},
+        kinds={"f": "def f : Nat → Nat :=\nfun n => 2 * n", "f_one": "theorem f_one : f 1 = 2 :=\n⋯"},
         axioms={"f": NO_AXIOMS.format("f"), "f_one": NO_AXIOMS.format("f_one")},
-        value_errors={"f": ("rfl", _mismatch("f__stmt = f__stmt", "f__stmt = f"))},
+        value_errors={"f": ("apply HEq.refl", _not_defeq("f__stmt", "f"))},
         expect=["value_mismatch"],
     ),
     Case(
         "verify_sorry", "add_zero", "theorem foo (n : Nat) : n + 0 = n := by\n  sorry",
         messages=[("warning", "foo", 1, SORRY_WARNING)],
         sorries=[("sorry", 1, "n : Nat\n⊢ n + 0 = n")],
-        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => sorry"},
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": "'foo' depends on axioms: [sorryAx]"},
         expect=["sorry", "sorryAx"],
     ),
     Case(
         "verify_sorryax", "add_zero", "theorem foo (n : Nat) : n + 0 = n := sorryAx _ false",
         messages=[("warning", "foo", 1, SORRY_WARNING)],
-        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => sorry"},
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": "'foo' depends on axioms: [sorryAx]"},
         expect=["sorryAx", "sorry"],
     ),
     Case(
         "verify_new_axiom", "add_zero",
         "axiom cheat (n : Nat) : n + 0 = n\ntheorem foo (n : Nat) : n + 0 = n := cheat n",
-        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => cheat n"},
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": "'foo' depends on axioms: [cheat]"},
         expect=["new_axiom", "disallowed_axiom"],
     ),
@@ -296,7 +312,7 @@ CASES: list[Case] = [
         "verify_implemented_by", "add_zero",
         "def fastId (n : Nat) : Nat := n + 1\n@[implemented_by fastId] def myId (n : Nat) : Nat := n\n"
         "theorem foo (n : Nat) : n + 0 = n := rfl",
-        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl"},
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
         expect=["implemented_by"],
     ),
@@ -304,14 +320,14 @@ CASES: list[Case] = [
         "verify_extern", "add_zero",
         "@[extern \"lean_nat_add\"] def myAdd (a b : Nat) : Nat := a + b\n"
         "theorem foo (n : Nat) : n + 0 = n := rfl",
-        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl"},
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
         expect=["extern"],
     ),
     Case(
         "verify_skip_kernel", "add_zero",
         "set_option debug.skipKernelTC true in\ntheorem foo (n : Nat) : n + 0 = n := rfl",
-        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl"},
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
         expect=["unsafe_option"],
     ),
@@ -327,7 +343,7 @@ CASES: list[Case] = [
     Case(
         "verify_metaprogramming", "add_zero", "#eval 1 + 1\ntheorem foo (n : Nat) : n + 0 = n := rfl",
         messages=[("info", "#eval", 1, "2")],
-        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl"},
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
         expect=["metaprogramming"],
     ),
@@ -340,10 +356,80 @@ CASES: list[Case] = [
     Case(
         "verify_statement_changed", "add_zero",
         "instance : Add Nat := ⟨fun a _ => a⟩\ntheorem foo (n : Nat) : n + 0 = n := rfl",
-        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\nfun n => rfl"},
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
         changed_types={"foo": "foo__stmt : " + NAT_ADD_ZERO.replace("instAddNat)", "instAddNat_1)")},
         expect=["statement_changed"],
+    ),
+    # Universe-polymorphic, binder renamed, `universe u` repeated: the type check must
+    # unify the candidate's universe with the statement's (a theorem-shaped check cannot).
+    Case(
+        "verify_ok_universe", "poly", "universe u\ntheorem self_eq {β : Sort u} (b : β) : b = b := rfl",
+        kinds={"self_eq": "theorem self_eq.{u} : ∀ {β : Sort u} (b : β), b = b :=\n⋯"},
+        axioms={"self_eq": NO_AXIOMS.format("self_eq")},
+    ),
+    # The kernel evaluates `Lean.reduceBool c` with compiled code and records no axiom.
+    Case(
+        "verify_native_reduction", "add_zero",
+        "theorem aux : Lean.reduceBool true = Lean.reduceBool true := rfl\n"
+        "theorem foo (n : Nat) : n + 0 = n := rfl",
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
+        axioms={"foo": NO_AXIOMS.format("foo")},
+        expect=["native_reduction"],
+    ),
+    # `#guard_msgs` consumes the messages it expects (here harmlessly `#reduce`'s info; it
+    # would swallow a sorry warning or an error just as well).
+    Case(
+        "verify_guard_msgs", "add_zero",
+        "/-- info: 2 -/\n#guard_msgs in\n#reduce 1 + 1\ntheorem foo (n : Nat) : n + 0 = n := rfl",
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
+        axioms={"foo": NO_AXIOMS.format("foo")},
+        expect=["hidden_messages"],
+    ),
+    # «» around a name part does not change the name: this is debug.skipKernelTC.
+    Case(
+        "verify_quoted_option", "add_zero",
+        "set_option «debug».skipKernelTC true in\ntheorem foo (n : Nat) : n + 0 = n := rfl",
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
+        axioms={"foo": NO_AXIOMS.format("foo")},
+        expect=["unsafe_option"],
+    ),
+    # A high-priority notation for `type_of%`, a token of our own type check: there both
+    # sides become `True`, so a `foo : True` passes Lean's checks (as scripted here); the
+    # statement's printout does not use `type_of%`, so only the scan sees it.
+    Case(
+        "verify_notation_clash", "add_zero",
+        'notation (priority := high) "type_of% " x => (fun _ => True) x\ntheorem foo : True := trivial',
+        kinds={"foo": "theorem foo : True :=\n⋯"},
+        axioms={"foo": NO_AXIOMS.format("foo")},
+        expect=["notation_clash"],
+    ),
+    # A permitted declaration's `where` clause is a constant of its own (helper.cheat):
+    # its sorry would be excused, and main_thm's sorryAx with it, while main_thm is proved
+    # from False. The sorries sit in helper's text, so only the `where` gives it away.
+    Case(
+        "verify_permitted_where", "helper",
+        "theorem helper (n : Nat) : n + 0 = n := by\n  sorry\nwhere cheat : False := sorry\n"
+        "theorem main_thm (n : Nat) : n + 0 + 0 = n := helper.cheat.elim",
+        options={"permitted_sorries": ["helper"]},
+        messages=[("warning", "helper", 1, SORRY_WARNING), ("warning", "cheat", 1, SORRY_WARNING)],
+        sorries=[("sorry", 1, "n : Nat\n⊢ n + 0 = n"), ("sorry", 2, "⊢ False")],
+        kinds={
+            "helper": "theorem helper : ∀ (n : Nat), n + 0 = n :=\n⋯",
+            "main_thm": "theorem main_thm : ∀ (n : Nat), n + 0 + 0 = n :=\n⋯",
+        },
+        axioms={"main_thm": "'main_thm' depends on axioms: [sorryAx]"},
+        expect=["sorry", "sorryAx"],
+    ),
+    # A tactic elaborator registered by attribute (no `elab`/`macro` keyword). On Init
+    # alone `Lean.Elab.Tactic.Tactic` is not there, so it does not compile either; with
+    # `import Lean` (Mathlib) it would replace `decide` with arbitrary MetaM code.
+    Case(
+        "verify_tactic_attribute", "add_zero",
+        "@[tactic Lean.Parser.Tactic.decide] def evil : Lean.Elab.Tactic.Tactic := fun _ => pure ()\n"
+        "theorem foo (n : Nat) : n + 0 = n := rfl",
+        messages=[("error", "Lean.Elab.Tactic.Tactic", 1, "Unknown identifier `Lean.Elab.Tactic.Tactic`")],
+        expect=["metaprogramming", "compile_error"],
     ),
 ]
 
@@ -457,7 +543,9 @@ def answer_candidate(case: Case, text: str) -> dict:
 
 def answer_checks(facts: StatementFacts, case: Case, text: str) -> dict:
     stmt = parse_statement(facts.text)
-    # The universe parameters come from the statement probe: none in these statements.
+    # The universe parameters come from the statement probe's `#print` of each copy.
+    for d in stmt.decls:
+        d.lean_kind, d.universes = parse_print_header(facts.prints[d.name])
     script = candidate_checks(stmt)
     assert script.text == text, "the check command changed: regenerate"
     messages, sorries = [], []
@@ -487,13 +575,13 @@ def answer_checks(facts: StatementFacts, case: Case, text: str) -> dict:
         elif seg.tag == "type" and name in case.type_errors:
             needle, data = case.type_errors[name]
             start = _line_start(text, seg.first)
-            # the needle after "theorem ...:" (the right-hand side of the check)
-            at = text.find(needle, text.find(":=", start) if needle == "rfl" else text.find("(type_of% @_root_." + name + ")", start))
+            # a failed `apply` is reported on the tactic; an unknown name on the name
+            at = text.find(needle, text.find(":=", start) if needle.startswith("apply") else text.find("(type_of% @_root_." + name + ")", start))
             messages.append(_message("error", _pos(text, at), _pos(text, at + len(needle)), data))
         elif seg.tag == "value" and name in case.value_errors:
             needle, data = case.value_errors[name]
             start = _line_start(text, seg.first)
-            at = text.find(needle, text.find("exact", start))
+            at = text.find(needle, text.find("with_unfolding_all", start))
             messages.append(_message("error", _pos(text, at), _pos(text, at + len(needle)), data))
     return _response(messages, sorries)
 
