@@ -444,6 +444,21 @@ def parse_response_text(text: str) -> Response:
 # --------------------------------------------------------------------------- requests
 
 
+def _elaboration_options(out: JsonObject, request: CommandRequest | FileRequest) -> JsonObject:
+    """The options commands and files share: the env, then the flags, then unknown keys."""
+    if request.env is not None:
+        out["env"] = request.env
+    # The REPL acts on these only when true, so false is never sent.
+    if request.all_tactics:
+        out["allTactics"] = True
+    if request.root_goals:
+        out["rootGoals"] = True
+    if request.infotree is not None:
+        out["infotree"] = request.infotree
+    out.update(request.extra)
+    return out
+
+
 @dataclass
 class CommandRequest:
     """Run Lean commands. No ``env`` means a fresh env that runs the header (imports)."""
@@ -456,18 +471,7 @@ class CommandRequest:
     extra: JsonObject = field(default_factory=dict)
 
     def to_json(self) -> JsonObject:
-        out: JsonObject = {"cmd": self.cmd}
-        if self.env is not None:
-            out["env"] = self.env
-        # The REPL acts on these only when true, so false is never sent.
-        if self.all_tactics:
-            out["allTactics"] = True
-        if self.root_goals:
-            out["rootGoals"] = True
-        if self.infotree is not None:
-            out["infotree"] = self.infotree
-        out.update(self.extra)
-        return out
+        return _elaboration_options({"cmd": self.cmd}, self)
 
 
 @dataclass
@@ -482,17 +486,7 @@ class FileRequest:
     extra: JsonObject = field(default_factory=dict)
 
     def to_json(self) -> JsonObject:
-        out: JsonObject = {"path": self.path}
-        if self.env is not None:
-            out["env"] = self.env
-        if self.all_tactics:
-            out["allTactics"] = True
-        if self.root_goals:
-            out["rootGoals"] = True
-        if self.infotree is not None:
-            out["infotree"] = self.infotree
-        out.update(self.extra)
-        return out
+        return _elaboration_options({"path": self.path}, self)
 
 
 @dataclass
