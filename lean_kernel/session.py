@@ -158,6 +158,8 @@ class LeanSession:
     def cached_headers(self) -> frozenset[str]:
         """Import headers (as ``header_key``) this process has loaded: a cell with one of
         these headers imports nothing new."""
+        if self.process.generation != self._generation:
+            return frozenset()  # a new process, not yet synced: it holds no imports
         return frozenset(self._headers)
 
     def stale_cells(self) -> list[str]:

@@ -69,7 +69,7 @@ class WorkerStats:
     items: int = 0  # items run, over the pool's life
     restarts: int = 0  # faults after which the process layer started a new process
     recycles: int = 0  # processes retired on purpose (recycle_after, max_rss_mb)
-    headers: set[str] = field(default_factory=set)  # imports its current process holds
+    headers: set[str] = field(default_factory=set)  # imports its current process holds (at stats())
 
 
 class _Worker:
@@ -84,8 +84,12 @@ class _Worker:
         if self.session is None:
             self.session = self.make_session()
             self.uses = 0
-            self.stats.headers.clear()
         return self.session
+
+    @property
+    def held_headers(self) -> frozenset[str]:
+        """Import headers the worker's current process has loaded (the session knows)."""
+        return self.session.cached_headers if self.session is not None else frozenset()
 
     def retire(self) -> None:
         if self.session is not None:
@@ -93,7 +97,6 @@ class _Worker:
                 self.session.close()
             finally:
                 self.session = None
-                self.stats.headers.clear()
                 self.stats.recycles += 1
 
     def close(self) -> None:
@@ -149,6 +152,8 @@ class LeanPool:
         return len(self._workers)
 
     def stats(self) -> list[WorkerStats]:
+        for w in self._workers:
+            w.stats.headers = set(w.held_headers)
         return [w.stats for w in self._workers]
 
     def sessions(self) -> list[LeanSession | None]:
@@ -257,7 +262,7 @@ class LeanPool:
             with cond:
                 if state["stop"] or not pending:
                     return None
-                return pending.pop(choose(pending, keys, worker.stats.headers, self.lookahead))
+                return pending.pop(choose(pending, keys, worker.held_headers, self.lookahead))
 
         def work(worker: _Worker) -> None:
             order = 0
@@ -266,7 +271,7 @@ class LeanPool:
                 if i is None:
                     return
                 session = worker.ensure_session()
-                held = bool(keys[i]) and keys[i] in worker.stats.headers
+                held = bool(keys[i]) and keys[i] in worker.held_headers
                 gen_before = session.process.generation
                 started = time.monotonic()
                 try:
@@ -318,11 +323,7 @@ class LeanPool:
         stats.items += 1
         worker.uses += 1
         faults = max(0, gen_after - max(gen_before, 1))  # the first start is no fault
-        if gen_after != gen_before:
-            stats.headers.clear()  # a new process holds no imports
         stats.restarts += faults
-        if key and not faults:
-            stats.headers.add(key)
         if self.recycle_after is not None and worker.uses >= self.recycle_after:
             worker.retire()
             return
