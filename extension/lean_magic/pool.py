@@ -29,7 +29,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import AbstractSet as Set, Any, Callable, Iterable, Sequence
 
 from lean_kernel.config import ReplConfig
 from lean_kernel.results import CellResult
@@ -289,7 +289,7 @@ class LeanPool:
                     session.process.pid,
                 )
                 order += 1
-                self._after_item(worker, keys[i], gen_before, gen_after)
+                self._after_item(worker, gen_before, gen_after)
                 with cond:
                     bar.update(1)
 
@@ -318,7 +318,7 @@ class LeanPool:
         self.records = [r for r in records if r is not None]
         return results
 
-    def _after_item(self, worker: _Worker, key: str, gen_before: int, gen_after: int) -> None:
+    def _after_item(self, worker: _Worker, gen_before: int, gen_after: int) -> None:
         stats = worker.stats
         stats.items += 1
         worker.uses += 1
@@ -333,7 +333,7 @@ class LeanPool:
                 worker.retire()
 
 
-def choose(pending: Sequence[int], keys: Sequence[str], held: set[str], lookahead: int) -> int:
+def choose(pending: Sequence[int], keys: Sequence[str], held: Set[str], lookahead: int) -> int:
     """Position in ``pending`` of the item a worker holding imports ``held`` takes next:
     the first one (within ``lookahead``) whose header it holds, else the oldest."""
     for k, i in enumerate(pending[:lookahead]):
