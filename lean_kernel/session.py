@@ -573,7 +573,7 @@ class LeanSession:
             if cell.kind == "command":
                 env_map[cell.env_before] = self._headers[key]
         if cell.kind == "header":
-            env_map[cell.env_after] = self._headers[header_key(header)]
+            env_map[cell.env_after] = self._headers[key]
             cell.env_after = env_map[cell.env_after]
             return None
         if cell.kind == "unpickle":

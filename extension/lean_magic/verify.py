@@ -148,7 +148,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from lean_kernel.protocol import CommandResponse, Message, shift_lines
+from lean_kernel.protocol import CommandResponse, Message, Pos, shift_lines
 from lean_kernel.results import CellResult
 from lean_kernel.session import LeanSession, parse_axioms_message, split_header
 
@@ -503,15 +503,6 @@ def scan_declarations(stripped: str) -> list[Declaration]:
 
 def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
-
-
-def _offset_of(text: str, line: int, column: int) -> int:
-    lines = text.split("\n")
-    if line < 1:
-        return 0
-    if line > len(lines):
-        return len(text)
-    return sum(len(ln) + 1 for ln in lines[: line - 1]) + min(column, len(lines[line - 1]))
 
 
 def _imports(header: str) -> list[str]:
@@ -1116,7 +1107,7 @@ def _check_sorries(
     reported: set[str] = set()
     # The sorries themselves first: their lines are the ones worth reporting.
     for line, column, what in sorted(places, key=lambda p: (p[2] != "sorry", p[0], p[1])):
-        offset = _offset_of(candidate, line, column)
+        offset = Pos(line, column).offset_in(candidate)
         owner = None
         for d in decls:
             if d.start <= offset < max(d.end, d.start + 1):
