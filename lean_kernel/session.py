@@ -48,8 +48,9 @@ _AUTO = object()  # "choose the env for me" (distinct from None, which means a f
 # Lean's module header: `import X` lines, optionally after `prelude`/`module`, with
 # comments and blank lines in between.
 # Lean's module system (v4.22+) also writes `public import`, `meta import`, `public meta import`.
-_IMPORT = re.compile(r"^\s*(?:(?:public|meta|private)\s+)*import\s+\S")
-_HEADER_LINE = re.compile(r"^\s*((?:(?:public|meta|private)\s+)*import\s+\S.*|prelude|module|--.*|)\s*$")
+_IMPORT_KEYWORDS = r"(?:(?:public|meta|private)\s+)*import\s+"
+_IMPORT = re.compile(r"^\s*" + _IMPORT_KEYWORDS + r"(?=\S)")
+_HEADER_LINE = re.compile(r"^\s*(" + _IMPORT_KEYWORDS + r"\S.*|prelude|module|--.*|)\s*$")
 _BLOCK_COMMENT = re.compile(r"/-.*?-/", re.S)
 
 
@@ -71,6 +72,20 @@ def split_header(code: str) -> tuple[str, str, int]:
     header_lines = scan[: last_import + 1]
     header = "\n".join(ln for ln in header_lines if _IMPORT.match(ln) or ln.strip() in ("prelude", "module"))
     return header, "\n".join(lines[last_import + 1 :]), last_import + 1
+
+
+# Words that may stand between `import` and the module names; they name no module.
+_IMPORT_MODIFIERS = ("all", "runtime", "public", "meta", "private")
+
+
+def imported_modules(header: str) -> list[str]:
+    """The module names a header imports, in order (`public import`, `import all` ... too)."""
+    modules: list[str] = []
+    for line in header.split("\n"):
+        match = _IMPORT.match(line)
+        if match:
+            modules.extend(w for w in line[match.end() :].split() if w not in _IMPORT_MODIFIERS)
+    return modules
 
 
 def split_cell(code: str) -> tuple[str, str, int]:

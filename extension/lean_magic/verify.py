@@ -150,7 +150,7 @@ from typing import Any, Iterable
 
 from lean_kernel.protocol import CommandResponse, Message, Pos, shift_lines
 from lean_kernel.results import CellResult
-from lean_kernel.session import LeanSession, parse_axioms_message, split_header
+from lean_kernel.session import LeanSession, imported_modules, parse_axioms_message, split_header
 
 __all__ = [
     "DEFAULT_ALLOWED_AXIOMS",
@@ -505,15 +505,6 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def _imports(header: str) -> list[str]:
-    mods: list[str] = []
-    for line in header.split("\n"):
-        words = line.split()
-        if words and words[0] == "import":
-            mods.extend(w for w in words[1:] if w not in ("runtime", "public", "meta", "all", "private"))
-    return mods
-
-
 _ATTRIBUTE_LIST = re.compile(r"(?:@\[|(?<![\w'.])attribute\s*\[)([^\]]*)\]")
 
 
@@ -618,7 +609,7 @@ def scan_candidate(candidate: str, statement_names: Iterable[str] = (), statemen
     if statement_imports is not None:
         header, _, _ = split_header(candidate)
         allowed = set(statement_imports)
-        for mod in _imports(header):
+        for mod in imported_modules(header):
             if mod not in allowed:
                 add("extra_import", f"imports {mod}, which the statement does not import (its contents would be trusted)")
     return found
@@ -684,7 +675,7 @@ def parse_statement(statement: str) -> Statement:
     if len(set(names)) != len(names):
         raise StatementError("the statement declares the same name twice")
     copy_text = _renamed_copy(body, stripped.text, decls, found)
-    return Statement(statement, header, _imports(header), found, copy_text)
+    return Statement(statement, header, imported_modules(header), found, copy_text)
 
 
 def _rename_token(token: str, decl: str) -> str | None:

@@ -313,3 +313,10 @@ def test_module_system_imports_are_header_lines():
     header, body, offset = split_cell("module\n\npublic import Lean\nmeta import Lean.Elab\n\ndef x := 1")
     assert header == "module\npublic import Lean\nmeta import Lean.Elab"
     assert (body, offset) == ("def x := 1", 5)
+
+
+def test_imported_modules_reads_every_import_form():
+    from lean_kernel.session import imported_modules
+
+    header, _, _ = split_cell("import Mathlib\npublic import Lean.Elab\nmeta import all Batteries\ndef x := 1")
+    assert imported_modules(header) == ["Mathlib", "Lean.Elab", "Batteries"]

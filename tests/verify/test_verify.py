@@ -305,6 +305,15 @@ def test_rejects_extra_import_without_a_request(standin_session):
     assert session.process.pid is None
 
 
+def test_rejects_a_module_system_extra_import(standin_session):
+    # No responses: `public import` is an import too, caught by the same scan.
+    session = standin_session()
+    candidate = "public import Lean\ntheorem foo (n : Nat) : n + 0 = n := rfl"
+    r = verify(session, STATEMENTS["add_zero"].text, candidate)
+    assert r.reasons == ["extra_import"] and "Lean" in r.tool_messages[0].message
+    assert session.process.pid is None
+
+
 # --------------------------------------------------------------------------- faults
 
 
