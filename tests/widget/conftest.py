@@ -2,48 +2,36 @@
 
 from __future__ import annotations
 
-import json
-import os
-import re
 from pathlib import Path
 
 import pytest
 
 from lean_kernel.protocol import parse_response_text
+from lean_kernel.testing.transcripts import default_root, load_transcript
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTED = REPO / "tests" / "fixtures" / "scripted"
 
 
-def recordings_root() -> Path:
-    return Path(os.environ.get("LEAN_TRANSCRIPTS") or REPO.parent / "shared" / "repl-transcripts")
-
-
-def _blocks(text: str) -> list[str]:
-    return [b for b in re.split(r"\n[ \t]*\n", text) if b.strip()]
-
-
 def load_case(in_file: Path, index: int = 0):
     """(code, response) of request ``index`` in a transcript: the code is the request's
     ``cmd`` (or ``tactic``), or the ``.lean`` file a ``path`` request ran."""
-    requests = [json.loads(b) for b in _blocks(in_file.read_text(encoding="utf-8"))]
-    out = in_file.with_name(in_file.name[: -len(".in")] + ".expected.out")
-    responses = _blocks(out.read_text(encoding="utf-8"))
-    assert len(requests) == len(responses), f"{in_file}: {len(requests)} requests, {len(responses)} responses"
-    request = requests[index]
+    transcript = load_transcript(in_file)
+    assert transcript.has_responses, f"{in_file} has no recorded responses"
+    request, response = transcript.exchanges[index]
     if "cmd" in request:
         code = request["cmd"]
     elif "tactic" in request:
         code = request["tactic"]
     else:
         code = (in_file.parent / Path(request["path"]).name).read_text(encoding="utf-8")
-    return code, parse_response_text(responses[index])
+    return code, parse_response_text(response)
 
 
 @pytest.fixture
 def recorded():
     """recorded(version, name, index=0) -> (code, response) from a real recording."""
-    root = recordings_root()
+    root = default_root()
     if not root.is_dir():
         pytest.fail(f"recordings not found at {root}; set LEAN_TRANSCRIPTS to the repl-transcripts folder")
 
