@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .goals import Goal, Hypothesis, is_inaccessible, parse_goals
+from .lean_text import is_id_rest
 from .protocol import Message, Pos, Sorry, TacticEntry
 from .results import CellResult
 
@@ -95,8 +96,9 @@ class _Span:
 
 
 def _is_ident_char(ch: str) -> bool:
-    # Lean identifiers: letters (any script), digits, subscripts, _ ' . ! ? and ✝.
-    return ch.isalnum() or ch in "_'.!?✝"
+    # A printed name: Lean's identifier characters, `.` between parts, and the `✝` Lean
+    # appends to inaccessible names in goals.
+    return ch in ".✝" or is_id_rest(ch)
 
 
 def _token_end(line: str, col: int) -> int:
