@@ -45,6 +45,7 @@ __all__ = [
     "is_id_first",
     "is_id_rest",
     "IDENT",
+    "WORD",
     "plain_name",
     "Header",
     "read_header",
@@ -83,6 +84,9 @@ _ID_REST_RUN = re.compile("[" + _ID_REST_CLASS + "]*")
 # after it. A leading `#` or `@` is kept off; `_root_` is an ordinary first part.
 _PART = r"(?:«[^»]*»|[" + _ID_FIRST_CLASS + r"][" + _ID_REST_CLASS + r"]*)"
 IDENT = re.compile(r"(?<![" + _ID_REST_CLASS + r".»])" + _PART + r"(?:\." + _PART + r")*")
+# A word of code: an identifier, `#`-prefixed for commands (`#eval`), with numeric
+# projections (`h.1`) kept in the word.
+WORD = re.compile(r"(?<![" + _ID_REST_CLASS + r".»#])#?" + _PART + r"(?:\.(?:" + _PART + r"|\d+))*")
 
 
 def is_id_first(ch: str) -> bool:

@@ -24,6 +24,7 @@ runs every case here against a real REPL.
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -54,8 +55,21 @@ def test_accepts_honest_proof(standin_session):
     r = run_case(standin_session, "verify_ok_rfl")
     assert r.tool_messages == [] and r.failed_declarations == []
     assert r.declarations == ["foo"] and r.axioms == {"foo": []}
-    assert set(r.timings) == {"statement", "candidate", "checks", "total"}
-    assert json.loads(json.dumps(r.to_dict()))["okay"] is True
+    assert set(r.timings) == {"scan", "statement", "self_check", "candidate", "checks", "total"}
+    data = json.loads(json.dumps(r.to_dict()))
+    assert data["okay"] is True
+    # The receipt: every check ran and passed (values: no definition to compare).
+    receipt = data["receipt"]
+    assert receipt["checks"] == {
+        "scan": "passed", "command_allowlist": "passed", "types": "passed", "values": "not_applicable",
+        "sorries": "passed", "axioms": "passed", "self_check": "passed",
+    }
+    assert receipt["lean_version"] == "4.33.0-rc2"  # asked from Lean (scripted: verify_self_check)
+    assert receipt["statement_sha256"] == hashlib.sha256(STATEMENTS["add_zero"].text.encode()).hexdigest()
+    assert receipt["candidate_sha256"] == hashlib.sha256(CASE["verify_ok_rfl"].candidate.encode()).hexdigest()
+    assert receipt["axioms"] == {"foo": []} and receipt["header"] == ""
+    # The candidate's infotree was read and dropped: results stay small.
+    assert r.candidate is not None and r.candidate.command.infotree is None
 
 
 def test_accepts_renamed_binder_and_allowed_axiom(standin_session):
@@ -103,7 +117,7 @@ def test_permitted_sorry_warning_must_be_on_the_declaration_name():
     # a command the scan knows, so its line falls inside helper's text; Lean's sorry
     # warning on `cheat` (not on `helper`) is what shows it is another declaration.
     from lean_kernel.protocol import parse_response
-    from lean_magic.verify import _check_sorries
+    from lean_magic.verify import judge_sorries as _check_sorries
 
     candidate = "theorem helper (n : Nat) : n + 0 = n := by\n  sorry\nirreducible_def cheat : False := sorry\ntheorem main_thm : 1 = 1 := rfl"
     warning = "declaration uses `sorry`"
@@ -119,12 +133,13 @@ def test_permitted_sorry_warning_must_be_on_the_declaration_name():
         ],
     })
     result = VerificationResult(okay=False)
-    outside, inside = _check_sorries(candidate, answer, {"helper"}, result)
-    assert outside == ["helper"] and inside == 3  # both sorries and helper's own warning
+    found = _check_sorries(candidate, answer, {"helper"}, result)
+    assert found.outside == ["helper"] and found.inside == 3  # both sorries and helper's own warning
     assert "another declaration" in result.tool_messages[0].message
     # The same answer without the foreign warning: every sorry is helper's own.
     answer.messages.pop()
-    assert _check_sorries(candidate, answer, {"helper"}, VerificationResult(okay=False)) == ([], 3)
+    again = _check_sorries(candidate, answer, {"helper"}, VerificationResult(okay=False))
+    assert (again.outside, again.inside) == ([], 3)
 
 
 def test_same_sorry_is_rejected_without_permission(standin_session):
