@@ -34,6 +34,8 @@ times), so a hostile 1 MB candidate costs well under a second.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -102,6 +104,8 @@ def is_id_rest(ch: str) -> bool:
 def plain_name(name: str) -> str:
     """A name as Lean reads it: ``«»`` quotes dropped (``«debug».skipKernelTC`` is
     ``debug.skipKernelTC``)."""
+    if "«" not in name:
+        return name
     return re.sub(r"«([^»]*)»", r"\1", name)
 
 
@@ -112,7 +116,9 @@ def plain_name(name: str) -> str:
 class StringLiteral:
     start: int  # offset of the opening quote (of `r` for a raw string)
     end: int  # offset after the closing quote
-    value: str  # the raw text between the quotes
+    # The raw text between the quotes; "" for an interpolated string (its text is code and
+    # literal pieces, and copying every nested level would cost quadratic time).
+    value: str
     interpolated: bool = False
 
 
@@ -130,8 +136,10 @@ class Lexed:
     state: str = "ok"
 
 
-_TOP_EVENT = re.compile(r"--|/-|\"|'|«|r#*\"")
-_NESTED_EVENT = re.compile(r"--|/-|\"|'|«|r#*\"|[{}]")
+# A `'` right after a letter other than a-f (hex digits end numbers: `0x1F'a'` is a
+# number and a char) or after `_ ' ! ?` continues a name (`h'`): no event.
+_TOP_EVENT = re.compile(r"--|/-|\"|(?<![G-Zg-z_'!?])'|«|r#*\"")
+_NESTED_EVENT = re.compile(r"--|/-|\"|(?<![G-Zg-z_'!?])'|«|r#*\"|[{}]")
 _BLOCK_EDGE = re.compile(r"/-|-/")
 _STRING_EVENT = re.compile(r'[\\"]')
 _INTERP_EVENT = re.compile(r'[\\"{]')
@@ -355,7 +363,7 @@ class _Lexer:
             return j + 1
         self.stack.pop()
         start = frame[1]
-        self.strings.append(StringLiteral(start, j + 1, self.src[start + 1 : j], interpolated))
+        self.strings.append(StringLiteral(start, j + 1, "" if interpolated else self.src[start + 1 : j], interpolated))
         self._consumed(j + 1)
         return j + 1
 
@@ -433,6 +441,7 @@ class Header:
 _HEADER_TOKEN = re.compile(r"\s*(" + _PART + r"(?:\." + _PART + r")*|\S)")
 
 
+@functools.lru_cache(maxsize=64)
 def read_header(source: str) -> Header:
     """``[module] [prelude] ([public] [meta] import [all|runtime] Name)*``: trailing
     comments and a command on the same line end it, as in Lean."""
@@ -489,7 +498,7 @@ DECL_KEYWORDS = (
     "structure", "inductive", "class",
 )
 _DECL_KW = re.compile(r"(?<![\w'.#!?])(" + "|".join(DECL_KEYWORDS) + r")(?![\w'!?])")
-_SCOPE = re.compile(r"(?m)^[ \t]*(?:noncomputable[ \t]+)?(namespace|section|end)(?![\w'!?])[ \t]*([^\s]*)")
+_SCOPE = re.compile(r"(?m)^[ \t]*(?:noncomputable[ \t]+)?(namespace|section|end)(?![\w'!?])[ \t]*(" + IDENT.pattern + ")?")
 # Commands at the start of a line end the declaration before them (proof lines are indented).
 _LINE_COMMAND = re.compile(
     r"(?m)^(?:namespace|section|end|open|set_option|variable|universe|attribute|notation|"
@@ -532,38 +541,43 @@ def _name_after(code: str, pos: int, kind: str) -> tuple[str | None, int | None]
     return m.group(0), j
 
 
-def find_declarations(code: str) -> list[Declaration]:
-    """Declarations in lexed code (``lex(text).code``), with namespaces resolved."""
+def find_declarations(code: str, only: set[str] | None = None) -> list[Declaration]:
+    """Declarations in lexed code (``lex(text).code``), with namespaces resolved.
+    ``only``: keep just the declarations whose name's last part is one of these."""
     events: list[tuple[int, str, object]] = []
     for m in _DECL_KW.finditer(code):
-        before = code[max(0, m.start() - 20) : m.start()].replace("[", " ").split()
-        if before and before[-1] in ("deriving", "attribute", "local", "scoped") and m.group(1) == "instance":
-            continue  # `deriving instance ...`, `attribute [local instance]`
-        if before and before[-1] == "class" and m.group(1) == "inductive":
-            continue
+        kind = m.group(1)
+        if kind in ("instance", "inductive"):
+            before = code[max(0, m.start() - 20) : m.start()].replace("[", " ").split()
+            if before and before[-1] in ("deriving", "attribute", "local", "scoped") and kind == "instance":
+                continue  # `deriving instance ...`, `attribute [local instance]`
+            if before and before[-1] == "class" and kind == "inductive":
+                continue
+        if only is not None and not any(n in code[m.end() : m.end() + 300] for n in only):
+            continue  # its name (within reach) is none of those asked for
         events.append((m.start(), "decl", m))
     for m in _SCOPE.finditer(code):
-        events.append((m.start(1), m.group(1), m.group(2)))
+        events.append((m.start(1), m.group(1), m.group(2) or ""))
     events.sort(key=lambda e: e[0])
     boundaries = sorted({m.start() for m in _LINE_COMMAND.finditer(code)} | {e[0] for e in events})
-    return list(_declarations(code, events, boundaries))
+    return list(_declarations(code, events, boundaries, only))
 
 
-def _declarations(code: str, events: list, boundaries: list[int]) -> Iterator[Declaration]:
-    import bisect
-
+def _declarations(code: str, events: list, boundaries: list[int], only: set[str] | None) -> Iterator[Declaration]:
     stack: list[tuple[str, str]] = []
+    namespace = ""
     for pos, what, data in events:
-        if what in ("namespace", "section"):
-            stack.append((what, data))  # type: ignore[arg-type]
-            continue
-        if what == "end":
-            if stack:
+        if what in ("namespace", "section", "end"):
+            if what != "end":
+                stack.append((what, data))  # type: ignore[arg-type]
+            elif stack:
                 stack.pop()
+            namespace = ".".join(n for k, n in stack if k == "namespace" and n)
             continue
         kind = data.group(1)  # type: ignore[attr-defined]
         name, name_start = _name_after(code, data.end(), kind)  # type: ignore[attr-defined]
-        namespace = ".".join(n for k, n in stack if k == "namespace" and n)
+        if only is not None and (name is None or plain_name(name).split(".")[-1] not in only):
+            continue
         full = None
         if name is not None:
             full = name[len("_root_.") :] if name.startswith("_root_.") else (f"{namespace}.{name}" if namespace else name)

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 
+from lean_kernel.lean_text import find_declarations, lex
 from lean_magic.verify import (
     StatementError,
     candidate_checks,
     clean_probe,
+    normalise,
     parse_print_header,
     parse_statement,
     scan_candidate,
-    scan_declarations,
-    strip_comments_and_strings,
 )
 
 
@@ -21,39 +21,12 @@ def reasons(candidate: str, names=("foo",), imports=()) -> list[str]:
     return [m.reason for m in scan_candidate(candidate, list(names), list(imports))]
 
 
-# --------------------------------------------------------------------------- lexer
-
-
-def test_strip_blanks_comments_and_literals_but_keeps_offsets():
-    src = 'theorem t : True := by -- axiom here\n  /- a /- nested axiom -/ still -/ trivial\n#check "axiom" \'a\''
-    out = strip_comments_and_strings(src)
-    assert len(out.text) == len(src)
-    assert out.text.count("\n") == src.count("\n")
-    assert "axiom" not in out.text
-    assert "trivial" in out.text and out.text.index("trivial") == src.index("trivial")
-    assert [s.value for s in out.strings] == ["axiom"]
-
-
-def test_strip_keeps_primes_and_guillemets():
-    src = "theorem h' : «a -- b» = x' := rfl -- gone"
-    out = strip_comments_and_strings(src).text
-    assert "h'" in out and "«a -- b»" in out and "x'" in out and "gone" not in out
-
-
-def test_strip_handles_escapes_and_raw_strings():
-    src = 'def s := "a\\"b -- not a comment" ++ r#"raw "axiom" here"# -- comment'
-    out = strip_comments_and_strings(src)
-    assert "axiom" not in out.text and "comment" not in out.text
-    assert out.text.endswith(" " * len("-- comment"))
-    assert len(out.strings) == 2
-
-
-# --------------------------------------------------------------------------- declarations
+# --------------------------------------------------------------------------- declarations (lean_text)
 
 
 def test_declarations_resolve_namespaces_and_root():
     text = "namespace A\ntheorem foo : True := trivial\nsection\ndef B.g := 1\nend\nend A\ntheorem _root_.bar : True := trivial\nexample : 1 = 1 := rfl"
-    decls = scan_declarations(strip_comments_and_strings(text).text)
+    decls = find_declarations(lex(text).code)
     assert [(d.kind, d.full_name) for d in decls] == [
         ("theorem", "A.foo"),
         ("def", "A.B.g"),
@@ -64,7 +37,7 @@ def test_declarations_resolve_namespaces_and_root():
 
 def test_declarations_skip_deriving_and_attribute_instances():
     text = "deriving instance Repr for Foo\nattribute [local instance] bar\ninstance baz : Inhabited Nat := ⟨0⟩"
-    decls = scan_declarations(text)
+    decls = find_declarations(text)
     assert [(d.kind, d.full_name) for d in decls] == [("instance", "baz")]
 
 

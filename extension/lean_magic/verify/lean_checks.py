@@ -165,10 +165,11 @@ def _check_command(node: InfoNode, made_by_macro: bool, allowed: set[str], check
     if kind == "Lean.Parser.Command.declaration" and len(arg_kinds) > 1 and arg_kinds[1] in DECLARATION_FINDINGS:
         reason, what = DECLARATION_FINDINGS[arg_kinds[1]]
         check.findings.append(ToolMessage(reason, f"{what}: `{_shown(node)}`{_where(node)}"))
+    before = len(check.findings)
     _check_option(node, check)
     _check_attributes(node, check)
     if made_by_macro:
-        _scan_macro_output(node, check)
+        _scan_macro_output(node, check, {m.reason for m in check.findings[before:]})
     return made_by_macro
 
 
@@ -194,7 +195,7 @@ def _check_attributes(node: InfoNode, check: CommandCheck) -> None:
                 check.findings.append(ToolMessage(reason, f"Lean applied the attribute `{words[0]}`{_where(node)}"))
 
 
-def _scan_macro_output(node: InfoNode, check: CommandCheck) -> None:
+def _scan_macro_output(node: InfoNode, check: CommandCheck, already: set[str]) -> None:
     """A command a macro made has no text of its own in the candidate: scan Lean's
     printing of it instead."""
     pp = _stx(node).get("pp")
@@ -204,6 +205,8 @@ def _scan_macro_output(node: InfoNode, check: CommandCheck) -> None:
         )
         return
     for found in scan_candidate(pp):
+        if found.reason in already:
+            continue
         check.findings.append(ToolMessage(found.reason, f"in what a macro made ({_shown(node)}): {found.message}{_where(node)}"))
 
 

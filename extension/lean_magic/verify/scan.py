@@ -8,11 +8,12 @@ interpolated, none) and a finding of any reading counts."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-from lean_kernel.lean_text import WORD, Lexed, find_declarations, lex, line_of, plain_name, read_header
+from lean_kernel.lean_text import WORD, Lexed, find_declarations, lex, line_starts, plain_name, read_header
 
 from .result import ToolMessage
 
@@ -93,48 +94,86 @@ def _option_is_unsafe(option: str) -> str | None:
 
 @dataclass(frozen=True)
 class TokenRule:
-    """A word of the candidate that is a finding by itself. ``test(word, last)`` gets the
-    word without «» and its last dotted part; the first rule that matches wins."""
+    """A word of the candidate that is a finding by itself: the word (without «») is one
+    of ``words``, or its last dotted part one of ``last_parts``, or ``test`` says so (only
+    tried on dotted words)."""
 
     reason: str
-    test: Callable[[str, str], bool]
     message: str  # formatted with {tok}
+    words: frozenset[str] = frozenset()
+    last_parts: frozenset[str] = frozenset()
+    test: Callable[[str], bool] | None = None
 
 
 TOKEN_RULES: tuple[TokenRule, ...] = (
-    TokenRule("new_axiom", lambda t, last: t == "axiom", "the candidate declares an axiom"),
-    TokenRule("sorryAx", lambda t, last: last == "sorryAx", "the candidate uses sorryAx directly"),
-    TokenRule("implemented_by", lambda t, last: t == "implemented_by",
-              "@[implemented_by] makes compiled code differ from the checked definition"),
-    TokenRule("extern", lambda t, last: t == "extern", "@[extern] replaces a definition's compiled code with foreign code"),
-    TokenRule("metaprogramming", lambda t, last: t in METAPROGRAMMING_TOKENS,
-              "`{tok}` runs or defines metaprograms, which can change the env unchecked"),
-    TokenRule("metaprogramming", lambda t, last: last in METAPROGRAMMING_NAMES,
-              "`{tok}` belongs to Lean's metaprogramming API, which can change the env unchecked"),
-    TokenRule("native_reduction", lambda t, last: t.removeprefix("_root_.") in NATIVE_REDUCTION_NAMES,
-              "`{tok}`: the kernel runs compiled code for it and records no axiom"),
-    TokenRule("hidden_messages", lambda t, last: t == "#guard_msgs",
-              "`#guard_msgs` swallows the messages (errors, sorry warnings) the checks read"),
+    TokenRule("new_axiom", "the candidate declares an axiom", words=frozenset({"axiom"})),
+    TokenRule("sorryAx", "the candidate uses sorryAx directly", last_parts=frozenset({"sorryAx"})),
+    TokenRule("implemented_by", "@[implemented_by] makes compiled code differ from the checked definition",
+              words=frozenset({"implemented_by"})),
+    TokenRule("extern", "@[extern] replaces a definition's compiled code with foreign code", words=frozenset({"extern"})),
+    TokenRule("metaprogramming", "`{tok}` runs or defines metaprograms, which can change the env unchecked",
+              words=METAPROGRAMMING_TOKENS),
+    TokenRule("metaprogramming", "`{tok}` belongs to Lean's metaprogramming API, which can change the env unchecked",
+              last_parts=METAPROGRAMMING_NAMES),
+    TokenRule("native_reduction", "`{tok}`: the kernel runs compiled code for it and records no axiom",
+              words=NATIVE_REDUCTION_NAMES | {"_root_." + n for n in NATIVE_REDUCTION_NAMES}),
+    TokenRule("hidden_messages", "`#guard_msgs` swallows the messages (errors, sorry warnings) the checks read",
+              words=frozenset({"#guard_msgs"})),
     # An option named in code (`withOptions (·.setBool `debug.skipKernelTC true)`).
-    TokenRule("unsafe_option", lambda t, last: "." in t and _option_is_unsafe(t) is not None,
-              "`{tok}` names an option that switches checks off"),
+    TokenRule("unsafe_option", "`{tok}` names an option that switches checks off", test=lambda t: _option_is_unsafe(t) is not None),
 )
+_BY_WORD: dict[str, TokenRule] = {}
+_BY_LAST: dict[str, TokenRule] = {}
+for _rule in reversed(TOKEN_RULES):  # the first rule listed wins
+    _BY_WORD.update(dict.fromkeys(_rule.words, _rule))
+    _BY_LAST.update(dict.fromkeys(_rule.last_parts, _rule))
+_TESTED = tuple(r for r in TOKEN_RULES if r.test is not None)
+_PLAIN_HITS = frozenset(_BY_WORD) | frozenset(_BY_LAST)
+
+
+def rule_for(tok: str) -> TokenRule | None:
+    """The rule a word breaks, if any (table lookups; tests only for dotted words)."""
+    rule = _BY_WORD.get(tok)
+    if rule is None and "." in tok:
+        rule = _BY_LAST.get(tok[tok.rfind(".") + 1 :]) or next((r for r in _TESTED if r.test(tok)), None)  # type: ignore[misc]
+    return rule if rule is not None else _BY_LAST.get(tok)
+
+
+# Past this many findings of one reason, the rest are only counted (a hostile candidate
+# can hold a hundred thousand `axiom`s; one message each helps nobody).
+MAX_FINDINGS_PER_REASON = 10
 
 
 class _Findings:
     """Findings of one scan, each reported once however many readings see it."""
 
     def __init__(self, code: str) -> None:
-        self.code = code
+        self.starts = line_starts(code)
         self.found: list[ToolMessage] = []
         self._seen: set[tuple[str, str, str | None]] = set()
+        self._count: dict[str, int] = {}
+        self._summaries: dict[str, ToolMessage] = {}
 
     def add(self, reason: str, message: str, offset: int | None = None, declaration: str | None = None) -> None:
-        where = f" (line {line_of(self.code, offset)})" if offset is not None else ""
+        if self._count.get(reason, 0) >= MAX_FINDINGS_PER_REASON:
+            self._more(reason)
+            return
+        where = f" (line {bisect.bisect_right(self.starts, offset)})" if offset is not None else ""
         key = (reason, message + where, declaration)
         if key not in self._seen:
             self._seen.add(key)
+            self._count[reason] = self._count.get(reason, 0) + 1
             self.found.append(ToolMessage(reason, message + where, declaration))
+
+    def _more(self, reason: str) -> None:
+        summary = self._summaries.get(reason)
+        if summary is None:
+            summary = self._summaries[reason] = ToolMessage(reason, "", None)
+            summary.declaration = None
+            self.found.append(summary)
+            self._count[reason + " more"] = 0
+        self._count[reason + " more"] += 1
+        summary.message = f"and {self._count[reason + ' more']} more findings of this kind (readings counted apart)"
 
 
 def readings(candidate: str) -> Iterator[Lexed]:
@@ -142,7 +181,7 @@ def readings(candidate: str) -> Iterator[Lexed]:
     has a `{` and the readings can differ) with every string interpolated and with none."""
     usual = lex(candidate)
     yield usual
-    if any("{" in s.value for s in usual.strings) or any(s.interpolated for s in usual.strings):
+    if any(s.interpolated or "{" in s.value for s in usual.strings):
         yield lex(candidate, interpolation="all")
         yield lex(candidate, interpolation="none")
 
@@ -164,18 +203,22 @@ def scan_candidate(
 
 def _scan_words(lexed: Lexed, names: list[str], findings: _Findings) -> None:
     option_names = {m.start(1) for m in _SET_OPTION.finditer(lexed.code)}
+    seen: set[tuple[str, int]] = set()
     for m in WORD.finditer(lexed.code):
+        tok = m.group(0)
+        if tok not in _PLAIN_HITS and "." not in tok and "«" not in tok and "__" not in tok:
+            continue  # the common case, kept cheap: a plain word no rule is about
         # Identifiers are compared without «»: `«sorryAx»` and `@[«implemented_by» f]` are
         # the same names to Lean (keywords such as `axiom` or `run_cmd` cannot be quoted).
-        tok, pos = plain_name(m.group(0)), m.start()
-        last = tok.split(".")[-1]
-        for rule in TOKEN_RULES:
-            if rule.reason == "unsafe_option" and pos in option_names:
-                continue  # reported with its reason by _scan_options
-            if rule.test(tok, last):
-                findings.add(rule.reason, rule.message.format(tok=tok), pos)
-                break
-        if any(marker in tok for marker in RESERVED_MARKERS):
+        tok, pos = plain_name(tok), m.start()
+        key = (tok, bisect.bisect_right(findings.starts, pos))
+        if key in seen:
+            continue  # the same word on the same line: one finding
+        seen.add(key)
+        rule = rule_for(tok)
+        if rule is not None and not (rule.reason == "unsafe_option" and pos in option_names):
+            findings.add(rule.reason, rule.message.format(tok=tok), pos)
+        if "__" in tok and any(marker in tok for marker in RESERVED_MARKERS):
             findings.add("redefined_statement_name", f"`{tok}` uses a name reserved by the verifier", pos)
 
 
@@ -203,9 +246,10 @@ def _scan_open_private(lexed: Lexed, names: list[str], findings: _Findings) -> N
 
 def _scan_notations(lexed: Lexed, names: list[str], findings: _Findings) -> None:
     code = lexed.code
-    starts = [m.start() for m in _LINE_START.finditer(code)]
     for m in _NOTATION_COMMAND.finditer(code):
-        end = next((s for s in starts if s > m.start()), len(code))
+        # The notation runs to the next line that starts in column 0.
+        nxt = _LINE_START.search(code, code.find("\n", m.start()) + 1) if "\n" in code[m.start() :] else None
+        end = nxt.start() if nxt else len(code)
         for lit in lexed.strings:
             if m.start() < lit.start < end:
                 clash = sorted(set(lit.value.split()) & CHECK_VOCABULARY)
@@ -217,7 +261,9 @@ def _scan_notations(lexed: Lexed, names: list[str], findings: _Findings) -> None
 
 def _scan_statement_names(lexed: Lexed, names: list[str], findings: _Findings) -> None:
     short = {n.split(".")[-1]: n for n in names}
-    for decl in find_declarations(lexed.code):
+    if not short or not any(name in lexed.source for name in short):
+        return
+    for decl in find_declarations(lexed.code, only=set(short)):
         if decl.full_name is None:
             continue
         last = plain_name(decl.full_name).split(".")[-1]
