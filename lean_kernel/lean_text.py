@@ -149,8 +149,8 @@ _NOT_NEWLINE = re.compile(r"[^\n]")
 # `println!`... (every such syntax in core ends in `!`), `throwError`, `throwErrorAt ref`,
 # `logInfo`-style helpers take terms, `dbg_trace`, `trace[cls]`.
 _INTERPOLATING_WORDS = frozenset({"throwError", "throwErrorAt", "dbg_trace", "throwNamedError", "logNamedError"})
-_TRACE_PREFIX = re.compile(r"trace\[[^\]\n]*\]\s*$")
-_LAST_WORD = re.compile(r"(\S+)\s*$")
+_TRACE_PREFIX = re.compile(r"trace\[[^\]\n]*\]\Z")
+_LAST_WORD = re.compile(r"(\S+)\Z")
 
 
 def lex(source: str, *, interpolation: str = "context") -> Lexed:
@@ -330,15 +330,20 @@ class _Lexer:
         if self.interpolation != "context":
             return self.interpolation == "all"
         end = j if self.src[self.seg_start : j].strip() else self.last_code
-        window = self.src[max(0, end - 200) : end]
-        if _TRACE_PREFIX.search(window):
-            return True
-        m = _LAST_WORD.search(window)
-        if m is None:
+        k = end
+        while k > 0 and self.src[k - 1] in " \t\n":
+            k -= 1
+        if k == 0:
             return False
-        word = m.group(1)
-        word = word[word.rfind("(") + 1 :]
-        return word.endswith("!") or word in _INTERPOLATING_WORDS
+        prev = self.src[k - 1]
+        if prev == "!":
+            return True  # s! m! f! println! ... (every interpolating `!` word in core)
+        if prev == "]":
+            return bool(_TRACE_PREFIX.search(self.src, max(0, k - 200), k))
+        if not is_id_rest(prev):
+            return False
+        m = _LAST_WORD.search(self.src, max(0, k - 64), k)
+        return m is not None and m.group(1).rsplit("(", 1)[-1] in _INTERPOLATING_WORDS
 
     # ------------------------------------------------------------------ strings
 

@@ -92,6 +92,7 @@ class Case:
     scripted: str = ""  # which answers are scripted, for the test's comment
     # The candidate's infotree; None: built from its text by verify_infotree.infotree_for.
     infotree: list | None = None
+    evidence: str = ""  # where this case's answers come from, beyond EVIDENCE
 
 
 NAT_ADD_ZERO = (
@@ -261,6 +262,7 @@ CASES: list[Case] = [
         kinds={"two_add_two": "theorem two_add_two : 2 + 2 = 4 :=\n⋯"},
         axioms={"two_add_two": "'two_add_two' depends on axioms: [Lean.ofReduceBool, Lean.trustCompiler]"},
         expect=["disallowed_axiom"],
+        evidence="native_decide before v4.29: Lean.ofReduceBool (lean4 tests print it among the axioms of native_decide/bv_decide proofs); Lean.trustCompiler: no published output seen, kept as the previous fixture had it",
     ),
     # native_decide from v4.29 (lean4 PR #12217, src/Lean/Meta/Native.lean nativeEqTrue):
     # one axiom per use, `<decl>._native.native_decide.ax_1_1`, as published outputs print
@@ -270,6 +272,7 @@ CASES: list[Case] = [
         kinds={"two_add_two": "theorem two_add_two : 2 + 2 = 4 :=\n⋯"},
         axioms={"two_add_two": "'two_add_two' depends on axioms: [two_add_two._native.native_decide.ax_1_1]"},
         expect=["disallowed_axiom"],
+        evidence="native_decide from v4.29: lean4 src/Lean/Meta/Native.lean (nativeEqTrue, PR #12217) and published outputs `<decl>._native.native_decide.ax_1_1`",
     ),
     Case(
         "verify_compile_error", "add_zero", "theorem foo (n : Nat) : n + 0 = n := by\n  exact Nat.zero_add n",
@@ -462,6 +465,7 @@ CASES: list[Case] = [
         "open Classical\ntheorem foo (n : Nat) : n + 0 = n := by\n  cases em (n = 0) <;> rfl",
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": "'foo' depends on axioms: [propext, Classical.choice, Quot.sound]"},
+        evidence="pp.fullNames: #print axioms prints a MessageData of names, relative to open namespaces unless pp.fullNames is set (lean4 src/Lean/Elab/Print.lean); recorded full names: scripted/magic_axioms",
     ),
     # A leftover `universe u_1` makes `#check @self_eq__stmt` name its universe u_2 after
     # the candidate (levelMVarToParam skips names in scope); the comparison renames by
@@ -471,6 +475,7 @@ CASES: list[Case] = [
         kinds={"self_eq": "theorem self_eq.{u_1} : ∀ {β : Sort u_1} (b : β), b = b :=\n⋯"},
         axioms={"self_eq": NO_AXIOMS.format("self_eq")},
         changed_types={"self_eq": "@self_eq__stmt.{u_2} : ∀ {α : Sort u_2} (a : α), @Eq.{u_2} α a a"},
+        evidence="u_2: #check runs levelMVarToParam, which names fresh universe parameters u_1, u_2... skipping names in scope (lean4 src/Lean/Elab/BuiltinCommand.lean elabCheckCore; tests/lean/run/6090.lean)",
     ),
     # A command the text scan has no rule for: only Lean's infotree shows it ran.
     Case(
@@ -675,8 +680,21 @@ class _ScriptedProcess:
         pass
 
 
-def _exchanges(process: _ScriptedProcess) -> tuple[str, str]:
+# Written at the end of every generated .in file, as a comment block (the REPL, and so the
+# stand-in, skips requests that start with `--`).
+EVIDENCE = (
+    "scripted, not recorded (tests/verify/verify_transcripts.py); evidence:",
+    "message wording from repl-transcripts/v4.33.0-rc2 (\"declaration uses `sorry`\", \"Unknown identifier\", the unused-variable linter);",
+    "#print / #print axioms in the format of lean4 src/Lean/Elab/Print.lean and published outputs;",
+    "#check @c under pp.all: lean4 tests/lean/run/6090.lean; positions computed as Lean reports them;",
+    "infotree: the CommandInfo shape of repl-transcripts/v4.33.0-rc2/infotree_theorem.expected.out (tests/verify/verify_infotree.py).",
+)
+
+
+def _exchanges(process: _ScriptedProcess, evidence: str = "") -> tuple[str, str]:
     requests = "\n\n".join(json.dumps(obj, ensure_ascii=False) for obj, _ in process.exchanges) + "\n"
+    lines = list(EVIDENCE) + ([evidence] if evidence else [])
+    requests += "\n" + "\n".join("-- " + line for line in lines) + "\n"
     responses = "".join(text + "\n\n" for _, text in process.exchanges)
     return requests, responses
 
@@ -700,7 +718,7 @@ def transcript_for(case: Case) -> tuple[str, str]:
     session = LeanSession(ReplConfig(repl_path="scripted"), process=process)  # type: ignore[arg-type]
     SELF_CHECKS.record(process, "", SelfCheck(lean_version=LEAN_VERSION))  # scripted separately
     verify(session, facts.text, case.candidate, **case.options)
-    return _exchanges(process)
+    return _exchanges(process, case.evidence)
 
 
 # --------------------------------------------------------------------------- the self-check
@@ -777,7 +795,7 @@ def self_check_transcript(control_cases: dict[str, Case] = CONTROL_CASES, requir
     finally:
         core._CONTROL_CACHE._data.update(saved)
     assert outcome.passed or not require_pass, outcome
-    return _exchanges(process)
+    return _exchanges(process, "the version query: Lean.versionString (lean4 src/Init/Meta.lean); no recording shows #eval of a String, its quotes are assumed (parse_version takes it either way)")
 
 
 def write_all(folder: Path = SCRIPTED) -> list[Path]:
