@@ -171,7 +171,7 @@ def verify_table(rounds: int) -> None:
     print(f"  first verification of a process (self-check: version + 5 controls): {first_time * 1e3:.1f} ms")
     print(f"  later verification: {f * 1e3:.1f} ms; its 3 requests alone: {b * 1e3:.1f} ms; "
           f"verifier's own cost {max(f - b, 0) * 1e3:.1f} ms per candidate (ratio {f / b:.2f})")
-    print(f"  timings of that first one: " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in first.timings.items()))
+    print("  timings of that first one: " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in first.timings.items()))
 
 
 def main(argv: list[str] | None = None) -> int:

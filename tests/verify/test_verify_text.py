@@ -242,3 +242,21 @@ def test_check_command_fixes_universes_and_uses_root_names():
 )
 def test_print_header(printed, expected):
     assert parse_print_header(printed) == expected
+
+
+@pytest.mark.parametrize(
+    "clean, after",
+    [
+        # `#check @c` names universe parameters afresh; a leftover `universe u_1` shifts them.
+        ("@f.{u_1} : ∀ {α : Sort u_1}, α → α", "@f.{u_2} : ∀ {α : Sort u_2}, α → α"),
+        ("@g.{u_1, u_2} : Sort (max u_1 u_2)", "@g.{v, w} : Sort (max v w)"),
+    ],
+)
+def test_universe_names_are_compared_by_position(clean, after):
+    assert normalise(clean) == normalise(after)
+
+
+def test_universe_renaming_keeps_real_differences():
+    # The order of parameters matters, and a changed type still differs.
+    assert normalise("@g.{u_1, u_2} : Sort (max u_1 u_2) → Sort u_1") != normalise("@g.{u_1, u_2} : Sort (max u_1 u_2) → Sort u_2")
+    assert normalise("@f.{u_1} : Sort u_1") != normalise("@f.{u_1} : Type u_1")
