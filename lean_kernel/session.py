@@ -652,6 +652,8 @@ def _tactic_count(text: str) -> int:
     """How many tactics of a sequence start in ``text``: lines (comments ignored) at or left
     of the first line's column, which is where Lean's tactic sequence wants each step."""
     code_lines = [ln for ln in lex(text).code.split("\n") if ln.strip()]
+    if not code_lines:
+        return 0  # comments only
     column = len(code_lines[0]) - len(code_lines[0].lstrip())
     starts = 1
     for ln in code_lines[1:]:

@@ -300,6 +300,9 @@ def run_self_check(session: LeanSession, header: str, budget: _Budget) -> SelfCh
     outcome = SelfCheck()
     prefix = header + "\n" if header else ""
     left = budget.left()
+    if left is not None and left <= 0:
+        outcome.fault = ToolMessage("timeout", "no time left for the verifier's controls")
+        return outcome
     asked = session.run_cell(prefix + VERSION_QUERY, env=None, commit=False, timeout=left)
     infos = [m.data for m in asked.infos] if asked.ok else []
     outcome.lean_version = parse_version(infos[-1]) if infos else None
