@@ -8,7 +8,8 @@ session reports each phase (``LeanSession.on_phase`` → ``report``). Once a cel
 for ``after`` seconds the clock calls the frontend's ``publish(bundle, first)`` — the
 first time to show the line, then about every second to update it — and ``stop()``
 says whether the line was shown, so the frontend can take it down. A cell that ends
-sooner costs a lock and a notify: no thread is started, nothing is sent.
+sooner costs two lock round trips: nothing is sent, and the clock's thread is woken at
+most once per ``after`` seconds however many cells run.
 
 Ordering promise: ``publish`` runs under the clock's lock, and ``stop()`` takes that
 lock, so when ``stop()`` returns no publish is running or will run for that cell. The
@@ -89,6 +90,7 @@ class RunningStatus:
         self._phase_started = 0.0
         self._due = 0.0  # when to publish next
         self._shown = False
+        self._wakes_at: float | None = None  # when the clock's wait ends (None: it waits for a cell)
 
     @property
     def enabled(self) -> bool:
@@ -108,7 +110,9 @@ class RunningStatus:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="lean-status-line", daemon=True)
                 self._thread.start()
-            else:
+            elif self._wakes_at is None or self._wakes_at > self._due:
+                # Waking a thread costs more than the rest of start() and stop() together:
+                # a clock already due to wake before the new deadline finds the new cell then.
                 self._cond.notify()
 
     def report(self, phase: Phase) -> None:
@@ -136,10 +140,12 @@ class RunningStatus:
         with self._cond:
             while True:
                 if not self._running:
+                    self._wakes_at = None
                     self._cond.wait()
                     continue
                 now = time.monotonic()
                 if now < self._due:
+                    self._wakes_at = self._due
                     self._cond.wait(self._due - now)
                     continue
                 self._tick(now)
