@@ -126,13 +126,10 @@ class RunningStatus:
     def stop(self) -> bool:
         """The cell has its answer. Returns whether the line was shown (the frontend then
         takes it down); after this returns, the clock publishes nothing more."""
-        if not self._running:
-            return False
         # Cleared before taking the lock: were that wait interrupted (Ctrl-C), the clock
-        # would still publish nothing more for this cell.
+        # would publish nothing more, and the next stop() still reports the shown line.
         self._running = False
         with self._cond:
-            self._running = False
             shown, self._shown = self._shown, False
             return shown
 

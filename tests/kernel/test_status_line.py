@@ -12,6 +12,8 @@ updates on a loaded machine; it mentions interrupting after 2 s.
 from __future__ import annotations
 
 import os
+import re
+import sys
 
 import nbformat
 import pytest
@@ -134,3 +136,30 @@ def test_output_before_a_slow_body_is_kept_and_a_replay_says_so(base_kernelspec,
         assert "restarted and replayed 1 cell" in restart.messages[-1]["content"]["data"]["text/plain"]
     finally:
         kernel.close()
+
+
+def test_jupyter_console_prints_the_line_once_then_the_result(status_env, tmp_path):
+    """`jupyter console` prints a display's text/plain and ignores update_display_data:
+    the user reads one status line, then the result, and nothing garbled."""
+    pexpect = pytest.importorskip("pexpect")
+    pytest.importorskip("jupyter_console")  # the `test` extra installs it
+    jupyter_path = install_kernelspec(tmp_path / "prefix", status_env)
+    env = {**os.environ, "JUPYTER_PATH": jupyter_path, "TERM": "dumb", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    argv = ["-m", "jupyter_console", "--kernel", "lean4", "--simple-prompt"]
+    console = pexpect.spawn(sys.executable, argv, env=env, encoding="utf-8", timeout=60)
+    try:
+        console.expect(r"In \[1\]: ")
+        console.sendline(SLOW_REPLAYED)
+        console.expect(r"In \[2\]: ")
+        shown = [line for line in console.before.replace("\r", "").split("\n") if line.strip()]
+        assert shown[0] == SLOW_REPLAYED  # the echoed input
+        # (the start-up check ran first: "elaborating · 0 s (1 s in all)")
+        assert re.fullmatch(r"elaborating · \d+ s( \(\d+ s in all\))?", shown[1]), shown
+        assert shown[2].startswith("note: Lean REPL ready") and "declaration uses `sorry`" in "\n".join(shown[3:])
+        assert not any("elaborating" in line for line in shown[2:]), shown
+        console.sendeof()  # quits, and shuts the kernel down
+        if console.expect([r"exit \(\[y\]/n\)\? ", pexpect.EOF]) == 0:
+            console.sendline("y")
+            console.expect(pexpect.EOF)
+    finally:
+        console.terminate(force=True)
