@@ -40,21 +40,7 @@ from lean_kernel.config import ReplConfig  # noqa: E402
 from lean_kernel.results import Phase  # noqa: E402
 from lean_kernel.session import LeanSession  # noqa: E402
 from lean_kernel.status import ENV_STATUS_AFTER, RunningStatus, StatusSettings  # noqa: E402
-from lean_kernel.testing.standin import standin_command  # noqa: E402
-from lean_kernel.testing.transcripts import default_root  # noqa: E402
-
-CELL = "#print List.cons"  # recorded in v4.33.0-rc2/options.in on a fresh env
-
-
-def standin_argv() -> list[str]:
-    return standin_command([default_root() / "v4.33.0-rc2"], [REPO / "tests" / "fixtures" / "scripted"])
-
-
-def child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
-
+from bench_kernel import CELL, child_env, standin_argv  # noqa: E402  (the same stand-in and cell)
 
 def never_called(bundle: dict, first: bool) -> None:
     raise AssertionError("a fast cell published a status line")

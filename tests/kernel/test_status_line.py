@@ -4,9 +4,10 @@ down before the result; a fast cell sends no status message at all.
 
 The stand-in delays chosen replies (--delay-on): the recorded `#check (rfl : f = 37)`
 (def_eval.in, on the env of `def f := 37`) by 3 s, and the fresh `theorem thm1 : 1 = 1
-:= sorry` (dup_sorries... any recording of it) by 1.5 s, which its replay after %restart
-pays again. The line shows after 0.5 s here, so the 3 s reply leaves room for two
-updates on a loaded machine; it mentions interrupting after 2 s.
+:= sorry` (dup_sorries.in) by 1.5 s, which its replay after %restart pays again. The
+line shows after 0.5 s here, so the 3 s reply leaves room for two updates on a loaded
+machine (at the default 1 s the second update would race the reply); it mentions
+interrupting after 2 s. The console test needs jupyter_console (the `test` extra).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import sys
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from lean_kernel.status import ENV_STATUS_AFTER, ENV_STATUS_HINT_AFTER
 
@@ -71,26 +71,14 @@ def assert_status_then_result(messages: list[dict], result_text: str, words: str
     return texts
 
 
-class RecordingClient(NotebookClient):
-    """nbclient as a user runs it, also keeping every iopub message of each cell."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.messages: dict[int, list[dict]] = {}
-
-    def process_message(self, msg, cell, cell_index):
-        self.messages.setdefault(cell_index, []).append(msg)
-        return super().process_message(msg, cell, cell_index)
-
-
-def test_over_nbclient_the_slow_cell_shows_a_live_line_and_keeps_only_its_result(status_env, tmp_path):
+def test_over_nbclient_the_slow_cell_shows_a_live_line_and_keeps_only_its_result(status_env, tmp_path, recording_client):
     jupyter_path = install_kernelspec(tmp_path / "prefix", status_env)
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "lean4", "display_name": "Lean 4", "language": "lean4"}})
     nb.cells = [nbformat.v4.new_code_cell(src) for src in ("def f := 37", SLOW, "%reset\ndef f := 2")]
     old = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = jupyter_path
     try:
-        client = RecordingClient(nb, timeout=60, startup_timeout=60)
+        client = recording_client(nb, timeout=60, startup_timeout=60)
         client.execute()
     finally:
         if old is None:

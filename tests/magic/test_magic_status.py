@@ -11,7 +11,6 @@ import threading
 import nbformat
 import pytest
 from IPython.core.displaypub import DisplayPublisher
-from nbclient import NotebookClient
 
 from lean_kernel.status import ENV_STATUS_AFTER, ENV_STATUS_HINT_AFTER
 
@@ -91,17 +90,7 @@ def test_terminal_shell_shows_no_line(ip, use_standin, capsys):
     assert "elaborating" not in capsys.readouterr().out
 
 
-class RecordingClient(NotebookClient):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.messages: dict[int, list[dict]] = {}
-
-    def process_message(self, msg, cell, cell_index):
-        self.messages.setdefault(cell_index, []).append(msg)
-        return super().process_message(msg, cell, cell_index)
-
-
-def test_in_a_python_kernel_the_result_replaces_the_line(use_standin, clean_env, tmp_path):
+def test_in_a_python_kernel_the_result_replaces_the_line(use_standin, clean_env, tmp_path, recording_client):
     """The Done-when case: a reply delayed 3 s; the line shows after 0.5 s (room for two
     updates on a loaded machine) and mentions interrupting after 2 s."""
     use_standin("--delay-on", f"{SLOW}=3")
@@ -109,7 +98,7 @@ def test_in_a_python_kernel_the_result_replaces_the_line(use_standin, clean_env,
     clean_env.setenv(ENV_STATUS_HINT_AFTER, "2")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(s) for s in ("%load_ext lean_magic", "%%lean\ndef f := 37", f"%%lean\n{SLOW}")]
-    client = RecordingClient(nb, kernel_name="python3", timeout=60, resources={"metadata": {"path": str(tmp_path)}})
+    client = recording_client(nb, kernel_name="python3", timeout=60, resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
 
     msgs = client.messages[2]
