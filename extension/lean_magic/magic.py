@@ -148,6 +148,9 @@ class LeanMagics(Magics):
                             goals, env ...), shown as HTML.
         %lean CODE          one line of Lean code (no options).
 
+        A cell still running after a second shows what it waits on and for how long,
+        until its result replaces it (%config LeanMagics.status_after = S, or None).
+
         The REPL is configured by %lean_setup BUNDLE or by LEAN_REPL_PATH / LEAN_PROJECT.
         Other magics: %lean_env (the chain of envs), %lean_restart (new REPL, earlier
         cells replayed), %lean_setup [PATH], %lean_doctor (what is wrong and the fix).
