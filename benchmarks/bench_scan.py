@@ -145,7 +145,8 @@ def verify_table(rounds: int) -> None:
 
     case = next(c for c in CASES if c.name == "verify_ok_rfl")
     statement = STATEMENTS[case.statement].text
-    requests = [json.loads(block) for block in (SCRIPTED / "verify_ok_rfl.in").read_text(encoding="utf-8").split("\n\n") if block.strip()]
+    blocks = (SCRIPTED / "verify_ok_rfl.in").read_text(encoding="utf-8").split("\n\n")
+    requests = [json.loads(b) for b in blocks if b.strip() and not b.lstrip().startswith("--")]  # `--`: the evidence note
     print("(c) verify on the stand-in (verify_ok_rfl), interleaved, median of", rounds)
     with LeanSession(_config()) as session:
         t0 = time.perf_counter()
