@@ -1,13 +1,19 @@
 """What verify's text scan and its infotree request cost.
 
     python benchmarks/bench_scan.py [--sizes 0.25,0.5,1] [--repeats 3] [--commands 10,100,1000]
+                                    [--compare REV] [--only-scan] [--shapes NAME,NAME]
 
 (a) The text scan (``lean_magic.verify.scan_candidate``: Lean's lexing, three readings
     when strings could be interpolated, every rule) on generated candidates of 0.25,
     0.5 and 1 MB: an honest-looking file of tactic proofs, and hostile shapes (a wall of
-    `axiom`s, nested interpolated strings, primes and char literals, nested comments).
+    `axiom`s, nested interpolated strings, primes and char literals, nested comments,
+    and the densest forms of each token the lexer reads one at a time: a string, a line
+    comment, a char literal every few characters, interpolations with text and with none).
     Best of --repeats; "growth" is t(largest)/t(smallest) against the size ratio (linear:
-    equal; quadratic: its square).
+    equal; quadratic: its square). The machine's load average is printed with it.
+    --compare REV also times the scan as it was at git revision REV (its lean_text.py and
+    verify/scan.py, loaded from `git show`), interleaved with this tree's, run for run, and
+    checks that both report the same findings.
 (b) The infotree ("full") answer the command allowlist reads: its size on the recordings
     (repl-transcripts/*/infotree_theorem: the same command with and without the
     infotree), then on generated answers for candidates of N commands, each the
@@ -27,9 +33,12 @@ from __future__ import annotations
 
 import argparse
 import copy
+import importlib.util
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -60,6 +69,11 @@ SHAPES = {
     "nested s! strings": lambda size: ('s!"{' * (size // 8) + '}"' * (size // 8)),
     "primes and chars": lambda size: ("f 2'\"' x' h'' '' r#\"a\"# «b»\n" * (size // 30 + 1))[:size],
     "nested comments": lambda size: "/-" * (size // 4) + "-/" * (size // 4),
+    "short strings": lambda size: ('x "a" ' * (size // 6 + 1))[:size],
+    "line comments": lambda size: ("-- c\n" * (size // 5 + 1))[:size],
+    "char literals": lambda size: ("'a' " * (size // 4 + 1))[:size],
+    "s! nesting, text": lambda size: 's!"a{' * (size // 10) + '}b"' * (size // 10),
+    "densest nesting": lambda size: '!"{' * (size // 5) + '}"' * (size // 5),
 }
 
 
@@ -72,14 +86,70 @@ def best_of(repeats: int, fn) -> float:
     return min(times)
 
 
-def scan_table(sizes: list[float], repeats: int) -> None:
-    print("(a) text scan time (s), best of", repeats)
+def scan_table(sizes: list[float], repeats: int, shapes: list[str]) -> None:
+    print(f"(a) text scan time (s), best of {repeats}; load average {_load()}")
     print(f"{'candidate':<20}" + "".join(f"{s:>9g} MB" for s in sizes) + "   growth  (size ratio " + f"{sizes[-1] / sizes[0]:g})")
-    for name, make in SHAPES.items():
-        texts = [make(int(s * 1_000_000)) for s in sizes]
+    for name in shapes:
+        texts = [SHAPES[name](int(s * 1_000_000)) for s in sizes]
         times = [best_of(repeats, lambda t=t: scan_candidate(t, ["t0"], [])) for t in texts]
         print(f"{name:<20}" + "".join(f"{t:>12.3f}" for t in times) + f"   {times[-1] / times[0]:>6.2f}")
     print()
+
+
+def compare_table(rev: str, sizes: list[float], repeats: int, shapes: list[str]) -> None:
+    """The scan at ``rev`` against this tree's, interleaved run for run."""
+    old_scan = _scan_at(rev)
+    print(f"(a') text scan at {rev} and in this tree (s, best of {repeats}, interleaved); load average {_load()}")
+    print(f"{'candidate':<20}{'MB':>6}{rev[:10]:>12}{'this tree':>12}{'speed-up':>10}")
+    for name in shapes:
+        growth = []
+        for size in sizes:
+            text = SHAPES[name](int(size * 1_000_000))
+            before, after = _findings(old_scan(text, ["t0"], [])), _findings(scan_candidate(text, ["t0"], []))
+            if before != after:
+                raise SystemExit(f"{name}, {size} MB: the findings differ\n  {rev}: {before[:3]}\n  this tree: {after[:3]}")
+            old_times, new_times = [], []
+            for _ in range(repeats):
+                old_times.append(_timed(lambda: old_scan(text, ["t0"], [])))
+                new_times.append(_timed(lambda: scan_candidate(text, ["t0"], [])))
+            growth.append((min(old_times), min(new_times)))
+            print(f"{name:<20}{size:>6g}{min(old_times):>12.3f}{min(new_times):>12.3f}{min(old_times) / min(new_times):>9.1f}x")
+        (o0, n0), (o1, n1) = growth[0], growth[-1]
+        print(f"{'':<20}{'growth':>6}{o1 / o0:>12.2f}{n1 / n0:>12.2f}   (size ratio {sizes[-1] / sizes[0]:g})")
+    print()
+
+
+def _scan_at(rev: str):
+    """scan_candidate as it was at git revision ``rev``: its lean_text.py and scan.py, run
+    against this tree's verify.result (scan.py's only other import)."""
+    def show(path: str) -> str:
+        return subprocess.run(["git", "-C", str(REPO), "show", f"{rev}:{path}"], capture_output=True, text=True, check=True).stdout
+
+    where = Path(tempfile.mkdtemp(prefix="bench_scan_"))
+    (where / "rev_lean_text.py").write_text(show("lean_kernel/lean_text.py"), encoding="utf-8")
+    scan_source = show("extension/lean_magic/verify/scan.py")
+    scan_source = scan_source.replace("from lean_kernel.lean_text import", "from rev_lean_text import")
+    (where / "rev_scan.py").write_text(scan_source.replace("from .result import", "from lean_magic.verify.result import"), encoding="utf-8")
+    sys.path.insert(0, str(where))
+    spec = importlib.util.spec_from_file_location("rev_scan", where / "rev_scan.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules["rev_scan"] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.scan_candidate
+
+
+def _findings(messages) -> list[tuple]:
+    return [(m.reason, m.message, m.declaration) for m in messages]
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
 
 
 def _recorded(version: str) -> tuple[dict, str]:
@@ -181,8 +251,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--commands", default="10,100,1000", help="commands per generated infotree answer")
     p.add_argument("--rounds", type=int, default=20, help="verifications in (c)")
+    p.add_argument("--compare", metavar="REV", help="also time the scan at this git revision, interleaved")
+    p.add_argument("--shapes", default=",".join(SHAPES), help="candidate shapes in (a)")
+    p.add_argument("--only-scan", action="store_true", help="print (a) (and (a')) only")
     args = p.parse_args(argv)
-    scan_table([float(s) for s in args.sizes.split(",")], args.repeats)
+    sizes, shapes = [float(s) for s in args.sizes.split(",")], args.shapes.split(",")
+    unknown = sorted(set(shapes) - set(SHAPES))
+    if unknown:
+        p.error(f"unknown shapes {unknown}; known: {', '.join(SHAPES)}")
+    if args.compare:
+        compare_table(args.compare, sizes, args.repeats, shapes)
+    scan_table(sizes, args.repeats, shapes)
+    if args.only_scan:
+        return 0
     infotree_table([int(n) for n in args.commands.split(",")], args.repeats)
     verify_table(args.rounds)
     return 0

@@ -36,14 +36,17 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
+import operator
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterable, Iterator
 
 __all__ = [
     "StringLiteral",
     "Lexed",
     "lex",
+    "readings",
     "is_id_first",
     "is_id_rest",
     "IDENT",
@@ -123,6 +126,30 @@ class StringLiteral:
 
 
 @dataclass
+class StringTable:
+    """String literals as columns, in the order they close (one StringLiteral's fields per
+    index). A hostile text holds a hundred thousand strings that most readers never look
+    at: columns of numbers and text cost little to build."""
+
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+    interpolated: list[bool] = field(default_factory=list)
+
+    def add(self, start: int, end: int, value: str, interpolated: bool) -> None:
+        self.starts.append(start)
+        self.ends.append(end)
+        self.values.append(value)
+        self.interpolated.append(interpolated)
+
+    def extend(self, starts: Iterable[int], ends: Iterable[int], values: Iterable[str], interpolated: Iterable[bool]) -> None:
+        self.starts.extend(starts)
+        self.ends.extend(ends)
+        self.values.extend(values)
+        self.interpolated.extend(interpolated)
+
+
+@dataclass
 class Lexed:
     """``source`` read as Lean reads it. ``code`` has the same length and line breaks, with
     comments and the text of string and character literals blanked (quotes kept, code
@@ -130,27 +157,146 @@ class Lexed:
 
     source: str
     code: str
-    strings: list[StringLiteral] = field(default_factory=list)
+    string_table: StringTable = field(default_factory=StringTable)
     comments: list[tuple[int, int]] = field(default_factory=list)
     # What is still open at the end: "ok", "comment", "string" or "name" (a `«` without `»`).
     state: str = "ok"
 
+    @functools.cached_property
+    def strings(self) -> list[StringLiteral]:
+        """The string literals in the order they close (made from ``string_table``)."""
+        table = self.string_table
+        return list(map(StringLiteral, table.starts, table.ends, table.values, table.interpolated))
 
-# A `'` right after a letter other than a-f (hex digits end numbers: `0x1F'a'` is a
-# number and a char) or after `_ ' ! ?` continues a name (`h'`): no event.
-_TOP_EVENT = re.compile(r"--|/-|\"|(?<![G-Zg-z_'!?])'|«|r#*\"")
-_NESTED_EVENT = re.compile(r"--|/-|\"|(?<![G-Zg-z_'!?])'|«|r#*\"|[{}]")
-_BLOCK_EDGE = re.compile(r"/-|-/")
-_STRING_EVENT = re.compile(r'[\\"]')
-_INTERP_EVENT = re.compile(r'[\\"{]')
-_CHAR_LITERAL = re.compile(r"'(?:\\(?:[\\\"'rnt]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4})|[^\\])'", re.S)
-_NOT_NEWLINE = re.compile(r"[^\n]")
+    def header(self) -> Header:
+        """The module header, read from this lexing (see ``read_header``)."""
+        return _header(self.source, self.code)
+
+
+# How the lexer goes fast: a master pattern finds the next token, and each alternative
+# that a regex can read to its end (a line comment, a comment with no nested one, a string
+# with no `{`, a character literal, a «» name, a raw string with at most one `#`) is read
+# whole by the C regex engine; Python finishes the others (nested comments,
+# interpolations, other raw strings) and decides what no regex can (is a string
+# interpolated here? does a token start at this `'`?).
+
+
+def _text(stops: str = "") -> str:
+    """String text up to a `"` or one of ``stops``: strLitFnAux's escapes (a backslash and
+    the next character; string gaps are a backslash and a line break) never stop it."""
+    return rf'[^"\\{stops}]*(?:\\.[^"\\{stops}]*)*'
+
+
+# quotedCharCoreFn's escapes; charLitFnAux: one character or escape between quotes.
+_CHAR_BODY = r"""(?:\\(?:[\\"'rnt]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4})|[^\\])"""
+_TOKENS = {
+    "line_comment": r"--[^\n]*",
+    # finishCommentBlock: `/--` and `/-!` open doc comments; `/-` and `-/` nest. The
+    # `(?:[-!]|(?![-!]))` takes a doc marker without letting the body backtrack into it.
+    "block_comment": r"/-(?:[-!]|(?![-!]))[^/-]*(?:(?:/(?!-)|-(?!/))[^/-]*)*-/",
+    "nested_comment": r"/-",
+    "string": '"' + _text("{") + '"',  # no `{`: read alike whether interpolated or not
+    "open_string": '"',  # an interpolation, a plain string holding `{`, or an open string
+    # A `'` right after a letter other than a-f (hex digits end numbers: `0x1F'a'` is a
+    # number and a char) or after `_ ' ! ?` continues a name (`h'`): no token.
+    "quote": r"'(?<![G-Zg-z_'!?]')(?:'|" + _CHAR_BODY + "')?",
+    "name": r"«[^»]*»?",
+    # rawStrLitFnAux: `r"…"` and `r#"…"#` whole (the body of the second stops at `r#` so
+    # that no text is read twice by these attempts), longer ones by _open_raw_string.
+    "raw_string": r'r(?:"[^"]*"|#"[^"r]*(?:(?:r(?!#)|"(?!#))[^"r]*)*"#)',
+    "open_raw_string": r'r#*"',
+}
+_NESTED_TOKENS = {**_TOKENS, "open_braces": r"\{+", "close_braces": r"\}+"}
+
+
+def _master(tokens: dict[str, str]) -> re.Pattern[str]:
+    """One pattern for all ``tokens``; ``lastgroup`` names the token found. The names are
+    empty groups at the end of each alternative, so that every alternative starts with a
+    literal character and the regex engine skips quickly to the next possible token."""
+    return re.compile("|".join(f"{rx}(?P<{name}>)" for name, rx in tokens.items()), re.S)
+
+
+# Top-level code and code inside an interpolation's `{}`; the "none" reading has no
+# interpolations, so its strings are read whole whatever they hold.
+_TOP_CODE = _master(_TOKENS)
+_NESTED_CODE = _master(_NESTED_TOKENS)
+_PLAIN_CODE = _master({**_TOKENS, "string": '"' + _text() + '"'})
+_PLAIN_TEXT = re.compile(_text(), re.S)
+_INTERPOLATED_TEXT = re.compile(_text("{"), re.S)
+_NESTED_EDGES = re.compile(r"/-(?:/-)*()|-/(?:-/)*")  # runs of comment openers (lastindex 1) or closers
+
+# Hostile candidates nest interpolations a hundred thousand deep or hold a string every
+# few characters; one Python step per token would make them ten times slower than honest
+# text. Runs of the same simple step are read in one match instead: code that holds no
+# token start (`_QUIET`), then a string or an interpolation edge whose text holds no
+# escape, brace or line break. Anything else ends the run, and the token-by-token
+# reading goes on. str.split at the quotes then gives each step's text and offset.
+_QUIET = r"""[^-/"'«r{}]"""
+_BARE = r'[^"\\{}\n]'
+_OPEN_RUNS = {  # each step: code, a string that is interpolated there, its text, `{`
+    "context": re.compile(rf'(?:{_QUIET}*!"{_BARE}*\{{)+'),  # `!"`: see _Lexer._interpolated
+    "all": re.compile(rf'(?:{_QUIET}*"{_BARE}*\{{)+'),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _close_run(limit: int) -> re.Pattern[str]:
+    """At most ``limit`` steps of: code, the `}` that ends an interpolation, the rest of
+    its string's text, the closing quote. Bounded so that a run never reads further than
+    the interpolations it may close (limits are powers of two: a handful of patterns)."""
+    return re.compile(rf'(?:{_QUIET}*\}}{_BARE}*"){{1,{limit}}}')
+
+
+
+
+def _spaces(lengths: Iterable[int]) -> Iterator[str]:
+    return map(operator.mul, itertools.repeat(" "), lengths)
+
+
+def _blanked(text: str) -> str:
+    """``text`` with every character but line breaks made a space."""
+    return " " * len(text) if "\n" not in text else "\n".join(_spaces(map(len, text.split("\n"))))
+
+
+def _plus_one(numbers: Iterable[int]) -> Iterator[int]:
+    return map(operator.add, numbers, itertools.repeat(1))
+
+
+def _separators(start: int, pieces: list[str]) -> list[int]:
+    """Offsets of the separators between ``pieces`` (str.split of the text at ``start``)."""
+    return list(map(operator.add, itertools.accumulate(map(len, pieces[:-1])), itertools.count(start)))
+
+
 # Words after which a string literal is interpolated in Lean core: `s!`, `m!`, `f!`,
 # `println!`... (every such syntax in core ends in `!`), `throwError`, `throwErrorAt ref`,
 # `logInfo`-style helpers take terms, `dbg_trace`, `trace[cls]`.
 _INTERPOLATING_WORDS = frozenset({"throwError", "throwErrorAt", "dbg_trace", "throwNamedError", "logNamedError"})
 _TRACE_PREFIX = re.compile(r"trace\[[^\]\n]*\]\Z")
+_INTERPOLATING_ENDINGS = tuple(sorted(_INTERPOLATING_WORDS))
 _LAST_WORD = re.compile(r"(\S+)\Z")
+_LAYOUT_RUN = re.compile(r"[ \t\n]*")
+
+# Strings one after the other, each after code with no token: in the "none" reading any
+# string with no escape or line break; in the others one with no `{` either (read alike
+# interpolated or not) after code that decides at a glance whether it is interpolated
+# (see _Lexer._interpolated): code ending in `!` (yes), or in nothing that could make it
+# so, which is no `]` and no interpolating word (no).
+_NOT_INTERPOLATING = "".join(f"(?<!{re.escape(w)})" for w in ("]", *_INTERPOLATING_ENDINGS))
+_STRING_RUNS = {
+    "none": re.compile(r"""(?:[^-/"'«r]*"[^"\\\n]*")+"""),
+    "all": re.compile(rf'(?:{_QUIET}*"[^"\\{{\n]*")+'),
+    "context": re.compile(rf"""(?:(?:{_QUIET}*[^-/"'«r{{}} \t\n]{_NOT_INTERPOLATING})?[ \t\n]*"[^"\\{{\n]*")+"""),
+}
+
+# A run of identifier characters before a `'` or `r"` read as tokenFnAux reads it from
+# the run's start: numbers (numberFnAux: `0b`/`0o`/`0x` digits, decimals with `_` and an
+# exponent) and the one-character symbols `' ! ?` and subscripts. A token starts after it
+# only if the run is all such pieces; an identifier (isIdFirst) would run through. Each
+# number is taken whole, as Lean does (`(?=(…))\1` keeps the regex from backtracking into
+# it: `10x5` is `10` then an identifier, not `1` and `0x5`).
+_NUMBER = r"0[bB][01_]*|0[oO][0-7_]*|0[xX][0-9a-fA-F_]*|[0-9][0-9_]*(?:[eE][0-9_]+)?"
+_SYMBOLS_AND_NUMBERS = re.compile(r"(?:(?=(" + _NUMBER + r"))\1|['!?" + _SUBSCRIPT + "])*")
+_ASCII_ID_REST = frozenset(c for c in map(chr, range(128)) if _ID_REST_RX.match(c))
 
 
 def lex(source: str, *, interpolation: str = "context") -> Lexed:
@@ -160,75 +306,97 @@ def lex(source: str, *, interpolation: str = "context") -> Lexed:
     return _Lexer(source, interpolation).run()
 
 
+def readings(source: str) -> list[Lexed]:
+    """``source`` lexed with Lean's usual interpolation contexts, then, when a string was
+    interpolated or holds a `{` (so that the readings can differ), with every string
+    interpolated and with none. A reading that can differ from the usual one only in how
+    it records its strings (no string it reads differently holds a `{`) is derived from
+    it, sharing its ``code``, rather than lexed again."""
+    lexer = _Lexer(source, "context")
+    usual = lexer.run()
+    table = usual.string_table
+    if not any(table.interpolated) and "{" not in "".join(table.values):
+        return [usual]
+    every = lex(source, interpolation="all") if lexer.plain_brace else _restrung(usual, True)
+    none = lex(source, interpolation="none") if lexer.interpolation_opened else _restrung(usual, False)
+    return [usual, every, none]
+
+
+def _restrung(lexed: Lexed, interpolated: bool) -> Lexed:
+    """``lexed`` with every `"` string recorded as interpolated (or as plain), for a text
+    where that changes no token's extent."""
+    src, table = lexed.source, lexed.string_table
+    if all(table.interpolated) if interpolated else not any(table.interpolated):
+        return Lexed(src, lexed.code, table, lexed.comments, lexed.state)
+    restrung = StringTable(table.starts, table.ends)
+    for start, end, value, was in zip(table.starts, table.ends, table.values, table.interpolated):
+        if was == interpolated or src[start] != '"':  # raw strings stay as they are
+            restrung.values.append(value)
+            restrung.interpolated.append(was)
+        else:
+            restrung.values.append("" if interpolated else src[start + 1 : end - 1])
+            restrung.interpolated.append(interpolated)
+    return Lexed(src, lexed.code, restrung, lexed.comments, lexed.state)
+
+
 class _Lexer:
     def __init__(self, src: str, interpolation: str) -> None:
         self.src = src
         self.n = len(src)
         self.interpolation = interpolation
-        self.blanks: list[tuple[int, int]] = []
-        self.strings: list[StringLiteral] = []
+        self.code: list[str] = []  # the code so far, up to ``done`` in the source
+        self.done = 0
+        self.strings = StringTable()
         self.comments: list[tuple[int, int]] = []
         self.state = "ok"
-        # Modes above top-level code: ["str", start, interpolated] or ["code", start, depth].
-        self.stack: list[list] = []
+        # The interpolations we are inside, innermost last: where each one's string opened,
+        # the depth of `{` brackets in its code, and which of them have a depth above 0.
+        self.opens: list[int] = []
+        self.depths: list[int] = []
+        self.deep: list[int] = []
         self.seg_start = 0  # where the current stretch of code began (after a literal/comment)
         self.last_code = 0  # end of the last non-blank code before a comment
+        # For readings(): did a string read as plain hold a `{`, or did an interpolation open?
+        self.plain_brace = False
+        self.interpolation_opened = False
+        self._reversed: str | None = None
+        self._handlers = {name: getattr(self, "_" + name) for name in _NESTED_TOKENS}
 
     def run(self) -> Lexed:
         i = 0
         while i < self.n:
-            if self.stack and self.stack[-1][0] == "str":
-                i = self._in_string(i)
-            else:
-                i = self._in_code(i)
-        if self.stack:
+            i = self._tokens(i)
+        if self.opens:
             self.state = "string"
-        return Lexed(self.src, self._blanked(), self.strings, self.comments, self.state)
+        self.code.append(self.src[self.done :])
+        return Lexed(self.src, "".join(self.code), self.strings, self.comments, self.state)
 
-    def _blanked(self) -> str:
-        if not self.blanks:
-            return self.src
-        out: list[str] = []
-        last = 0
-        for a, b in self.blanks:
-            if a < last:
-                a = last
-            if a >= b:
-                continue
-            out.append(self.src[last:a])
-            out.append(_NOT_NEWLINE.sub(" ", self.src[a:b]))
-            last = b
-        out.append(self.src[last:])
-        return "".join(out)
+    def _tokens(self, i: int) -> int:
+        """Read tokens from ``i`` until one moves the reading elsewhere (into or out of an
+        interpolation, or past text the master pattern did not read); returns where to
+        go on."""
+        if self.opens:
+            master = _NESTED_CODE
+        else:
+            master = _PLAIN_CODE if self.interpolation == "none" else _TOP_CODE
+        handlers = self._handlers
+        for m in master.finditer(self.src, i):
+            go_on = handlers[m.lastgroup](m)  # type: ignore[index]
+            if go_on is not None:
+                return go_on
+        return self.n
 
-    # ------------------------------------------------------------------ code
+    # ------------------------------------------------------------------ bookkeeping
 
-    def _in_code(self, i: int) -> int:
-        rx = _NESTED_EVENT if self.stack else _TOP_EVENT
-        m = rx.search(self.src, i)
-        if m is None:
-            return self.n
-        j, tok = m.start(), m.group()
-        if tok == "--":
-            return self._line_comment(j)
-        if tok == "/-":
-            return self._block_comment(j)
-        if tok == '"':
-            interpolated = self._interpolated(j)
-            self.stack.append(["str", j, interpolated])
-            return j + 1
-        if tok == "'":
-            return self._quote(j)
-        if tok == "«":
-            end = self.src.find("»", j + 1)
-            if end < 0:
-                self.state = "name"
-                return self.n
-            self._consumed(end + 1)
-            return end + 1
-        if tok in "{}":
-            return self._brace(j, tok)
-        return self._raw_string(j, m.end())
+    def _blank(self, a: int, b: int) -> None:
+        """Blank the source's text from ``a`` to ``b`` (line breaks kept) in the code."""
+        self.code += (self.src[self.done : a], _blanked(self.src[a:b]))
+        self.done = b
+
+    def _emit(self, a: int, code: str, b: int) -> None:
+        """The code of the source's text from ``a`` to ``b`` is ``code``."""
+        self.code += (self.src[self.done : a], code)
+        self.done = b
 
     def _note_code(self, j: int) -> None:
         if self.src[self.seg_start : j].strip():
@@ -238,159 +406,281 @@ class _Lexer:
         """A literal or name token ended at ``end``: code resumes there."""
         self.seg_start = self.last_code = end
 
-    def _line_comment(self, j: int) -> int:
-        self._note_code(j)
-        end = self.src.find("\n", j)
-        end = self.n if end < 0 else end
-        self._comment(j, end)
-        return end
+    def _comment(self, a: int, b: int) -> None:
+        self.comments.append((a, b))
+        self._blank(a, b)
+        self.seg_start = b
 
-    def _block_comment(self, j: int) -> int:
-        # `/--` and `/-!` are doc-comment tokens; their bodies nest like comments.
+    def _reversed_src(self) -> str:
+        """The source reversed, to read runs of characters backwards with a regex."""
+        if self._reversed is None:
+            self._reversed = self.src[::-1]
+        return self._reversed
+
+    # ------------------------------------------------------------------ comments, names, chars
+    # (the handlers of the commonest tokens do their bookkeeping inline: hostile text holds
+    # one every few characters)
+
+    def _line_comment(self, m: re.Match[str]) -> None:
+        a, b = m.span()
+        src = self.src
+        if src[self.seg_start : a].strip():
+            self.last_code = a
+        self.comments.append((a, b))
+        self.code += (src[self.done : a], " " * (b - a))  # it holds no line break
+        self.done = self.seg_start = b
+
+    def _block_comment(self, m: re.Match[str]) -> None:
+        a, b = m.span()
+        src = self.src
+        if src[self.seg_start : a].strip():
+            self.last_code = a
+        self.comments.append((a, b))
+        self.code += (src[self.done : a], _blanked(src[a:b]))
+        self.done = self.seg_start = b
+
+    def _nested_comment(self, m: re.Match[str]) -> int:
+        j = m.start()
         self._note_code(j)
         k = j + 3 if self.src.startswith(("/--", "/-!"), j) else j + 2
         depth = 1
-        while depth:
-            m = _BLOCK_EDGE.search(self.src, k)
-            if m is None:
-                self.state = "comment"
-                self._comment(j, self.n)
-                return self.n
-            depth += 1 if m.group() == "/-" else -1
-            k = m.end()
-        self._comment(j, k)
-        return k
+        for edges in _NESTED_EDGES.finditer(self.src, k):
+            count = (edges.end() - edges.start()) // 2
+            if edges.lastindex:
+                depth += count
+            elif count < depth:
+                depth -= count
+            else:  # the closer that ends the comment
+                end = edges.start() + 2 * depth
+                self._comment(j, end)
+                return end
+        self.state = "comment"
+        self._comment(j, self.n)
+        return self.n
 
-    def _comment(self, a: int, b: int) -> None:
-        self.comments.append((a, b))
-        self.blanks.append((a, b))
-        self.seg_start = b
+    def _name(self, m: re.Match[str]) -> int | None:
+        if m.end() - m.start() > 1 and self.src[m.end() - 1] == "»":
+            self._consumed(m.end())
+            return None
+        self.state = "name"
+        return self.n
 
-    def _quote(self, j: int) -> int:
+    def _quote(self, m: re.Match[str]) -> int | None:
+        j, end = m.span()
+        src = self.src
         if not self._token_starts_at(j):
-            return _ID_REST_RUN.match(self.src, j).end()  # a prime inside a name: h'
-        if self.src.startswith("''", j):
-            self._consumed(j + 2)  # the token `''` (Mathlib's image notation)
-            return j + 2
-        m = _CHAR_LITERAL.match(self.src, j)
-        if m is None:
-            return j + 1  # not a character literal: Lean reports a parse error here
-        self.blanks.append((j + 1, m.end() - 1))
-        self._consumed(m.end())
-        return m.end()
-
-    def _raw_string(self, j: int, after_open: int) -> int:
-        if not self._token_starts_at(j):
-            return j + 1
-        hashes = after_open - j - 2
-        close = '"' + "#" * hashes
-        end = self.src.find(close, after_open)
-        self._note_code(j)
-        if end < 0:
-            self.state = "string"
-            self.blanks.append((after_open, self.n))
-            self.strings.append(StringLiteral(j, self.n, self.src[after_open:]))
-            return self.n
-        self.blanks.append((after_open, end))
-        self.strings.append(StringLiteral(j, end + len(close), self.src[after_open:end]))
-        self._consumed(end + len(close))
-        return end + len(close)
-
-    def _brace(self, j: int, tok: str) -> int:
-        frame = self.stack[-1]
-        if tok == "{":
-            frame[2] += 1
-        elif frame[2]:
-            frame[2] -= 1
-        else:
-            # The `}` that closes an interpolation: back to the string's text.
-            self.stack.pop()
-            self.blanks.append((j, j + 1))
-            self._consumed(j + 1)
-        return j + 1
+            return _ID_REST_RUN.match(src, j).end()  # type: ignore[union-attr]  # a prime inside a name: h'
+        if end - j > 2:  # a character literal
+            self.code += (src[self.done : j + 1], _blanked(src[j + 1 : end - 1]))
+            self.done = end - 1
+        if end - j > 1:  # it, or the token `''` (Mathlib's image notation)
+            self.seg_start = self.last_code = end
+        return None  # a lone `'`: not a character literal, Lean reports a parse error here
 
     def _token_starts_at(self, j: int) -> bool:
         """Does a token start at ``j``, or is ``j`` inside an identifier or number (Lean's
         tokenFnAux: only a token start can open a char literal or a raw string)?"""
-        k = j
-        while k > self.seg_start and is_id_rest(self.src[k - 1]):
-            k -= 1
-        pos = k
-        while pos < j:
-            c = self.src[pos]
-            if is_id_first(c):
-                return False  # an identifier runs through j
-            if c.isdigit() and c.isascii():
-                pos = _number_end(self.src, pos, j)
-            else:
-                pos += 1  # `!`, `?`, `'`, a subscript: a symbol of its own
-        return pos == j
+        if j == self.seg_start:
+            return True
+        before = self.src[j - 1]
+        if before not in _ASCII_ID_REST and (before < "\x80" or not _ID_REST_RX.match(before)):
+            return True
+        # The run of identifier characters before j (not before seg_start), read backwards.
+        run = _ID_REST_RUN.match(self._reversed_src(), self.n - j, self.n - self.seg_start).end() - (self.n - j)  # type: ignore[union-attr]
+        return _SYMBOLS_AND_NUMBERS.match(self.src, j - run, j).end() == j  # type: ignore[union-attr]
+
+    # ------------------------------------------------------------------ strings
+
+    def _raw_string(self, m: re.Match[str]) -> int | None:
+        j, end = m.span()
+        if not self._token_starts_at(j):
+            return j + 1
+        after_open = self.src.index('"', j) + 1
+        body_end = end - (after_open - j - 1)  # before `"` and as many `#` as `r` had
+        self._note_code(j)
+        self._blank(after_open, body_end)
+        self.strings.add(j, end, self.src[after_open:body_end], False)
+        self._consumed(end)
+        return None
+
+    def _open_raw_string(self, m: re.Match[str]) -> int:
+        j, after_open = m.span()
+        if not self._token_starts_at(j):
+            return j + 1
+        close = '"' + "#" * (after_open - j - 2)
+        end = self.src.find(close, after_open)
+        self._note_code(j)
+        if end < 0:
+            self.state = "string"
+            self._blank(after_open, self.n)
+            self.strings.add(j, self.n, self.src[after_open:], False)
+            return self.n
+        self._blank(after_open, end)
+        self.strings.add(j, end + len(close), self.src[after_open:end], False)
+        self._consumed(end + len(close))
+        return end + len(close)
+
+    def _string(self, m: re.Match[str]) -> int | None:
+        """A whole string whose text reads the same interpolated or not."""
+        j, end = m.span()
+        interpolated = self._interpolated(j)
+        self.strings.add(j, end, "" if interpolated else self.src[j + 1 : end - 1], interpolated)
+        self._blank(j + 1, end - 1)
+        self._consumed(end)
+        return self._string_run(end)
+
+    def _open_string(self, m: re.Match[str]) -> int:
+        j = m.start()
+        if self._interpolated(j):
+            return self._string_text(j, j + 1)
+        text_end = _PLAIN_TEXT.match(self.src, j + 1).end()  # type: ignore[union-attr]
+        if text_end >= self.n or self.src[text_end] != '"':  # open to the end
+            self.plain_brace = self.plain_brace or "{" in self.src[j + 1 :]
+            self._blank(j + 1, self.n)
+            self.state = "string"
+            return self.n
+        self.plain_brace = self.plain_brace or "{" in self.src[j + 1 : text_end]
+        self.strings.add(j, text_end + 1, self.src[j + 1 : text_end], False)
+        self._blank(j + 1, text_end)
+        self._consumed(text_end + 1)
+        return text_end + 1
+
+    def _string_text(self, opened: int, i: int) -> int:
+        """The text of the interpolated string that opened at ``opened``, from ``i``
+        (after its quote, or after the `}` that ended one of its interpolations)."""
+        src = self.src
+        end = _INTERPOLATED_TEXT.match(src, i).end()  # type: ignore[union-attr]
+        if end >= self.n or src[end] == "\\":  # open to the end
+            self._blank(i, self.n)
+            self.state = "string"
+            return self.n
+        self._consumed(end + 1)
+        if src[end] == '"':
+            self.strings.add(opened, end + 1, "", True)
+            self._blank(i, end)
+            return self._close_run(end + 1)
+        # `{`: an interpolation opens (StrInterpolation.lean, interpolatedStrFn).
+        self._blank(i, end + 1)
+        self.opens.append(opened)
+        self.depths.append(0)
+        self.interpolation_opened = True
+        return self._open_run(end + 1)
 
     def _interpolated(self, j: int) -> bool:
         if self.interpolation != "context":
             return self.interpolation == "all"
-        end = j if self.src[self.seg_start : j].strip() else self.last_code
-        k = end
-        while k > 0 and self.src[k - 1] in " \t\n":
-            k -= 1
+        src = self.src
+        if j and src[j - 1] == "!":
+            # Lean's usual case, decided at once: a `!` cannot end a literal, comment or
+            # name token, so the code before j is not blank and ends in `!`.
+            return True
+        end = j if src[self.seg_start : j].strip() else self.last_code
+        k = end - (_LAYOUT_RUN.match(self._reversed_src(), self.n - end).end() - (self.n - end))  # type: ignore[union-attr]
         if k == 0:
             return False
-        prev = self.src[k - 1]
+        prev = src[k - 1]
         if prev == "!":
             return True  # s! m! f! println! ... (every interpolating `!` word in core)
         if prev == "]":
-            return bool(_TRACE_PREFIX.search(self.src, max(0, k - 200), k))
-        if not is_id_rest(prev):
+            return bool(_TRACE_PREFIX.search(src, max(0, k - 200), k))
+        if not is_id_rest(prev) or not src.endswith(_INTERPOLATING_ENDINGS, 0, k):
             return False
-        m = _LAST_WORD.search(self.src, max(0, k - 64), k)
+        m = _LAST_WORD.search(src, max(0, k - 64), k)
         return m is not None and m.group(1).rsplit("(", 1)[-1] in _INTERPOLATING_WORDS
 
-    # ------------------------------------------------------------------ strings
+    # ------------------------------------------------------------------ interpolations
 
-    def _in_string(self, i: int) -> int:
-        frame = self.stack[-1]
-        interpolated = frame[2]
-        m = (_INTERP_EVENT if interpolated else _STRING_EVENT).search(self.src, i)
-        if m is None:
-            self.blanks.append((i, self.n))
-            return self.n
-        j = m.start()
-        self.blanks.append((i, j))
-        c = self.src[j]
-        if c == "\\":
-            end = min(j + 2, self.n)
-            self.blanks.append((j, end))
-            return end
-        if c == "{":
-            self.blanks.append((j, j + 1))
-            self.stack.append(["code", j, 0])
-            self._consumed(j + 1)
-            return j + 1
-        self.stack.pop()
-        start = frame[1]
-        self.strings.append(StringLiteral(start, j + 1, "" if interpolated else self.src[start + 1 : j], interpolated))
-        self._consumed(j + 1)
-        return j + 1
+    def _open_braces(self, m: re.Match[str]) -> None:
+        if not self.depths[-1]:
+            self.deep.append(len(self.depths) - 1)
+        self.depths[-1] += m.end() - m.start()
 
+    def _close_braces(self, m: re.Match[str]) -> int | None:
+        count, depth = m.end() - m.start(), self.depths[-1]
+        if count < depth:
+            self.depths[-1] = depth - count
+            return None
+        if depth:
+            self.depths[-1] = 0
+            self.deep.pop()
+        if count == depth:
+            return None
+        # This `}` ends the interpolation: back to its string's text (the `}` is blanked).
+        closing = m.start() + depth
+        self._blank(closing, closing + 1)
+        self.depths.pop()
+        return self._string_text(self.opens.pop(), closing + 1)
 
-_DECIMAL = "0123456789_"
-_RADIX_DIGITS = {"b": "01_", "o": "01234567_", "x": "0123456789abcdefABCDEF_"}
+    def _open_run(self, i: int) -> int:
+        """Interpolations opening one inside the other from ``i``, read in one match."""
+        run = _OPEN_RUNS[self.interpolation].match(self.src, i)
+        if run is None:
+            return i
+        # Pieces: the code before the first quote, then each string's text, its `{` and
+        # the code up to the next quote.
+        span = self.src[i : run.end()]
+        pieces = span.split('"')
+        quotes = _separators(i, pieces)
+        if span.count('"{') == len(quotes):  # no text (the densest nesting): blank the `{`s
+            code = span.replace('"{', '" ')
+        else:
+            steps = list(map(str.partition, pieces[1:], itertools.repeat("{")))
+            texts, codes = map(operator.itemgetter(0), steps), map(operator.itemgetter(2), steps)
+            code = pieces[0] + '"' + '"'.join(map(operator.add, _spaces(_plus_one(map(len, texts))), codes))
+        self._emit(i, code, run.end())
+        self.opens.extend(quotes)
+        self.depths.extend(itertools.repeat(0, len(quotes)))
+        self._consumed(run.end())
+        return run.end()
 
+    def _close_run(self, i: int) -> int:
+        """Interpolations (at bracket depth 0) and their strings closing one after the
+        other from ``i``, read in one match."""
+        closable = len(self.depths) - (self.deep[-1] + 1 if self.deep else 0)
+        if not closable:
+            return i
+        run = _close_run(1 << (closable.bit_length() - 1)).match(self.src, i)
+        if run is None:
+            return i
+        # Pieces: each the code before a `}`, the `}` and the string's text up to its quote.
+        span = self.src[i : run.end()]
+        pieces = span.split('"')
+        quotes = _separators(i, pieces)
+        if span.count('}"') == len(quotes):  # no text: blank the `}`s
+            code = span.replace('}"', ' "')
+        else:
+            steps = list(map(str.partition, pieces[:-1], itertools.repeat("}")))
+            codes, texts = map(operator.itemgetter(0), steps), map(operator.itemgetter(2), steps)
+            code = '"'.join(map(operator.add, codes, _spaces(_plus_one(map(len, texts))))) + '"'
+        self._emit(i, code, run.end())
+        opened = self.opens[-len(quotes) :]
+        opened.reverse()
+        del self.opens[-len(quotes) :], self.depths[-len(quotes) :]
+        self.strings.extend(opened, _plus_one(quotes), itertools.repeat("", len(quotes)), itertools.repeat(True, len(quotes)))
+        self._consumed(run.end())
+        return run.end()
 
-def _number_end(src: str, pos: int, limit: int) -> int:
-    """Where the number starting at ``pos`` ends (Lean's numberFnAux), at most ``limit``.
-    Only the characters of an identifier run matter here: `.` and signs end the run."""
-    digits = _DECIMAL
-    if src[pos] == "0" and pos + 1 < limit and src[pos + 1] in "bBoOxX":
-        digits = _RADIX_DIGITS[src[pos + 1].lower()]
-        pos += 2
-    while pos < limit and src[pos] in digits:
-        pos += 1
-    if digits is _DECIMAL and pos + 1 < limit and src[pos] in "eE" and src[pos + 1] in _DECIMAL:
-        pos += 1
-        while pos < limit and src[pos] in _DECIMAL:
-            pos += 1
-    return pos
+    def _string_run(self, i: int) -> int | None:
+        """Strings one after the other from ``i``, each after code with no token, in one
+        match (see _STRING_RUNS)."""
+        run = _STRING_RUNS[self.interpolation].match(self.src, i)
+        if run is None:
+            return None
+        # Pieces: code, a string's text, code, a string's text, ..., "" after the last quote.
+        pieces = self.src[i : run.end()].split('"')
+        quotes = _separators(i, pieces)
+        texts = pieces[1::2]
+        if self.interpolation == "context":
+            codes = map(str.rstrip, pieces[0:-1:2], itertools.repeat(" \t\n"))
+            interpolated = list(map(str.endswith, codes, itertools.repeat("!")))
+        else:
+            interpolated = [self.interpolation == "all"] * len(texts)
+        values = map(operator.mul, texts, map(operator.not_, interpolated))  # "" if interpolated
+        pieces[1::2] = _spaces(map(len, texts))
+        self._emit(i, '"'.join(pieces), run.end())
+        self.strings.extend(quotes[0::2], _plus_one(quotes[1::2]), values, interpolated)
+        self._consumed(run.end())
+        return run.end()
 
 
 # --------------------------------------------------------------------------- positions
@@ -450,7 +740,11 @@ _HEADER_TOKEN = re.compile(r"\s*(" + _PART + r"(?:\." + _PART + r")*|\S)")
 def read_header(source: str) -> Header:
     """``[module] [prelude] ([public] [meta] import [all|runtime] Name)*``: trailing
     comments and a command on the same line end it, as in Lean."""
-    code = lex(source).code
+    return lex(source).header()
+
+
+def _header(source: str, code: str) -> Header:
+    """The header of ``source``, read from its lexed ``code``."""
     pos = 0
     lines_out: list[str] = []
     modules: list[str] = []
@@ -502,14 +796,18 @@ DECL_KEYWORDS = (
     "theorem", "lemma", "def", "abbrev", "instance", "example", "axiom", "opaque",
     "structure", "inductive", "class",
 )
-_DECL_KW = re.compile(r"(?<![\w'.#!?])(" + "|".join(DECL_KEYWORDS) + r")(?![\w'!?])")
+# Each keyword not after `[\w'.#!?]`, written keyword first so that the regex engine skips
+# quickly to where one could be.
+_DECL_KW = re.compile("(" + "|".join(f"{kw}(?<![\\w'.#!?]{kw})" for kw in DECL_KEYWORDS) + r")(?![\w'!?])")
 _SCOPE = re.compile(r"(?m)^[ \t]*(?:noncomputable[ \t]+)?(namespace|section|end)(?![\w'!?])[ \t]*(" + IDENT.pattern + ")?")
 # Commands at the start of a line end the declaration before them (proof lines are indented).
-_LINE_COMMAND = re.compile(
-    r"(?m)^(?:namespace|section|end|open|set_option|variable|universe|attribute|notation|"
+_COMMAND_WORD = (
+    r"(?:namespace|section|end|open|set_option|variable|universe|attribute|notation|"
     r"infix|infixl|infixr|prefix|postfix|macro|syntax|elab|local|scoped|#\w+|@\[|private|protected|"
     r"noncomputable|unsafe|partial|nonrec|" + "|".join(DECL_KEYWORDS) + r")(?![\w'!?])"
 )
+_FIRST_LINE_COMMAND = re.compile(_COMMAND_WORD)
+_LINE_COMMAND = re.compile(r"\n(?=" + _COMMAND_WORD + ")")  # the line break before a command line
 
 
 @dataclass
@@ -564,7 +862,10 @@ def find_declarations(code: str, only: set[str] | None = None) -> list[Declarati
     for m in _SCOPE.finditer(code):
         events.append((m.start(1), m.group(1), m.group(2) or ""))
     events.sort(key=lambda e: e[0])
-    boundaries = sorted({m.start() for m in _LINE_COMMAND.finditer(code)} | {e[0] for e in events})
+    line_commands = {m.end() for m in _LINE_COMMAND.finditer(code)}
+    if _FIRST_LINE_COMMAND.match(code):
+        line_commands.add(0)
+    boundaries = sorted(line_commands | {e[0] for e in events})
     return list(_declarations(code, events, boundaries, only))
 
 

@@ -4,16 +4,23 @@ text blanked by ``lean_kernel.lean_text``). The command allowlist on Lean's own 
 
 Which strings are interpolated depends on grammar a lexer cannot know for sure, so the
 code is read three ways (Lean's usual interpolation contexts, every string
-interpolated, none) and a finding of any reading counts."""
+interpolated, none) and a finding of any reading counts.
+
+The scan is linear in the candidate and fast on hostile text too: each rule's pattern
+starts with a literal word (so the regex engine skips to it), the word rules run only when
+a word they are about can be in the code, and a scan of code that an earlier reading
+already scanned is replayed rather than run again."""
 
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
-from lean_kernel.lean_text import WORD, Lexed, find_declarations, lex, line_starts, plain_name, read_header
+from lean_kernel.lean_text import WORD, Lexed, find_declarations, line_starts, plain_name, readings
 
 from .result import ToolMessage
 
@@ -77,12 +84,21 @@ NATIVE_REDUCTION_NAMES = frozenset({"reduceBool", "reduceNat", "Lean.reduceBool"
 STMT_SUFFIX = "__stmt"
 RESERVED_MARKERS = (STMT_SUFFIX, "__verify")
 
-_NOTATION_COMMAND = re.compile(r"(?<![\w'.])(notation3?|infixl?|infixr|prefix|postfix|binder_predicate)(?![\w'!?])")
-_ATTRIBUTE_LIST = re.compile(r"(?:@\[|(?<![\w'.])attribute\s*\[)([^\]]*)\]")
-_SET_OPTION = re.compile(r"(?<![\w'.])set_option\s+(" + WORD.pattern + ")")
-_OPEN_PRIVATE = re.compile(r"(?<![\w'.])open\s+private(?![\w'])")
-_EXPORT = re.compile(r"(?<![\w'.])(export|renaming)(?![\w'])[^\n]*")
-_LINE_START = re.compile(r"(?m)^(?=\S)")
+
+def _word_start(*words: str) -> str:
+    """A regex for any of ``words`` where a word of code starts (not after ``[\\w'.]``),
+    the word first, so that the regex engine skips quickly to where it could be."""
+    return "(?:" + "|".join(f"{re.escape(w)}(?<![\\w'.]{re.escape(w)})" for w in words) + ")"
+
+
+_NOTATION_KEYWORDS = ("notation3", "notation", "infixl", "infixr", "infix", "prefix", "postfix", "binder_predicate")
+_NOTATION_COMMAND = re.compile("(" + _word_start(*_NOTATION_KEYWORDS) + r")(?![\w'!?])")
+_NOTATION_WORDS = re.compile("|".join(_NOTATION_KEYWORDS))
+_ATTRIBUTE_LIST = re.compile(r"(?:@\[|" + _word_start("attribute") + r"\s*\[)([^\]]*)\]")
+_SET_OPTION = re.compile(_word_start("set_option") + r"\s+(" + WORD.pattern + ")")
+_OPEN_PRIVATE = re.compile(_word_start("open") + r"\s+private(?![\w'])")
+_EXPORT = re.compile("(" + _word_start("export", "renaming") + r")(?![\w'])[^\n]*")
+_COLUMN_0_LINE = re.compile(r"\n(?=\S)")  # the line break before a line that starts in column 0
 
 
 def _option_is_unsafe(option: str) -> str | None:
@@ -96,13 +112,16 @@ def _option_is_unsafe(option: str) -> str | None:
 class TokenRule:
     """A word of the candidate that is a finding by itself: the word (without «») is one
     of ``words``, or its last dotted part one of ``last_parts``, or ``test`` says so (only
-    tried on dotted words)."""
+    tried on dotted words). Every word ``test`` accepts contains one of ``needles``: the
+    scan looks for the words, parts and needles first, and skips the word rules when none
+    is in the code."""
 
     reason: str
     message: str  # formatted with {tok}
     words: frozenset[str] = frozenset()
     last_parts: frozenset[str] = frozenset()
     test: Callable[[str], bool] | None = None
+    needles: frozenset[str] = frozenset()
 
 
 TOKEN_RULES: tuple[TokenRule, ...] = (
@@ -120,7 +139,8 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
     TokenRule("hidden_messages", "`#guard_msgs` swallows the messages (errors, sorry warnings) the checks read",
               words=frozenset({"#guard_msgs"})),
     # An option named in code (`withOptions (·.setBool `debug.skipKernelTC true)`).
-    TokenRule("unsafe_option", "`{tok}` names an option that switches checks off", test=lambda t: _option_is_unsafe(t) is not None),
+    TokenRule("unsafe_option", "`{tok}` names an option that switches checks off", test=lambda t: _option_is_unsafe(t) is not None,
+              needles=frozenset(UNSAFE_OPTIONS)),
 )
 _BY_WORD: dict[str, TokenRule] = {}
 _BY_LAST: dict[str, TokenRule] = {}
@@ -129,6 +149,20 @@ for _rule in reversed(TOKEN_RULES):  # the first rule listed wins
     _BY_LAST.update(dict.fromkeys(_rule.last_parts, _rule))
 _TESTED = tuple(r for r in TOKEN_RULES if r.test is not None)
 _PLAIN_HITS = frozenset(_BY_WORD) | frozenset(_BY_LAST)
+def _needle(word: str) -> str:
+    """``word`` as a regex that also finds it written with «» around its dotted parts (or
+    around the part after a leading `#`): `«debug».skipKernelTC`, `#«eval»`."""
+    parts = word.split(".")
+    head = "#«?" + re.escape(parts[0][1:]) if parts[0].startswith("#") else re.escape(parts[0])
+    return r"»?\.«?".join([head, *map(re.escape, parts[1:])])
+
+
+_WORD_SPLIT = re.compile("(" + WORD.pattern + ")")
+# A word that breaks a rule holds one of these; none holds whitespace, so each is found
+# in one of the code's whitespace-separated chunks (see _scan_words).
+_NEEDLES = re.compile(
+    "|".join(sorted({_needle(w) for r in TOKEN_RULES for w in r.words | r.last_parts | r.needles} | set(map(re.escape, RESERVED_MARKERS))))
+)
 
 
 def rule_for(tok: str) -> TokenRule | None:
@@ -147,43 +181,50 @@ MAX_FINDINGS_PER_REASON = 10
 class _Findings:
     """Findings of one scan, each reported once however many readings see it."""
 
-    def __init__(self, code: str) -> None:
-        self.starts = line_starts(code)
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None  # line starts, worked out at the first finding
         self.found: list[ToolMessage] = []
         self._seen: set[tuple[str, str, str | None]] = set()
         self._count: dict[str, int] = {}
-        self._summaries: dict[str, ToolMessage] = {}
+        self._more: dict[str, list] = {}  # reason -> [its summary message, findings past the limit]
+
+    def line(self, offset: int) -> int:
+        if self._starts is None:
+            self._starts = line_starts(self.text)
+        return bisect.bisect_right(self._starts, offset)
 
     def add(self, reason: str, message: str, offset: int | None = None, declaration: str | None = None) -> None:
-        if self._count.get(reason, 0) >= MAX_FINDINGS_PER_REASON:
-            self._more(reason)
+        more = self._more.get(reason)
+        if more is not None:
+            more[1] += 1
             return
-        where = f" (line {bisect.bisect_right(self.starts, offset)})" if offset is not None else ""
+        if self._count.get(reason, 0) >= MAX_FINDINGS_PER_REASON:
+            self._more[reason] = more = [ToolMessage(reason, "", None), 1]
+            self.found.append(more[0])
+            return
+        where = f" (line {self.line(offset)})" if offset is not None else ""
         key = (reason, message + where, declaration)
         if key not in self._seen:
             self._seen.add(key)
             self._count[reason] = self._count.get(reason, 0) + 1
             self.found.append(ToolMessage(reason, message + where, declaration))
 
-    def _more(self, reason: str) -> None:
-        summary = self._summaries.get(reason)
-        if summary is None:
-            summary = self._summaries[reason] = ToolMessage(reason, "", None)
-            summary.declaration = None
-            self.found.append(summary)
-            self._count[reason + " more"] = 0
-        self._count[reason + " more"] += 1
-        summary.message = f"and {self._count[reason + ' more']} more findings of this kind (readings counted apart)"
+    def result(self) -> list[ToolMessage]:
+        for summary, count in self._more.values():
+            summary.message = f"and {count} more findings of this kind (readings counted apart)"
+        return self.found
 
 
-def readings(candidate: str) -> Iterator[Lexed]:
-    """The candidate lexed with Lean's usual interpolation contexts, then (when a string
-    has a `{` and the readings can differ) with every string interpolated and with none."""
-    usual = lex(candidate)
-    yield usual
-    if any(s.interpolated or "{" in s.value for s in usual.strings):
-        yield lex(candidate, interpolation="all")
-        yield lex(candidate, interpolation="none")
+class _Recording:
+    """What a scan adds, kept to be added again for a later reading with the same code."""
+
+    def __init__(self, findings: _Findings) -> None:
+        self.line = findings.line
+        self.calls: list[tuple] = []
+
+    def add(self, *args) -> None:
+        self.calls.append(args)
 
 
 def scan_candidate(
@@ -193,36 +234,78 @@ def scan_candidate(
     declarations; ``statement_imports``: its modules (None: do not compare imports)."""
     findings = _Findings(candidate)
     names = list(statement_names)
-    for lexed in readings(candidate):
-        for scan in _CODE_SCANS:
-            scan(lexed, names, findings)
+    lexed = readings(candidate)
+    # Readings derived from the usual one share its code (and maybe its strings): a scan
+    # of what it saw before is replayed, each reading still counted apart.
+    recorded: dict[tuple, list[tuple]] = {}
+    for reading in lexed:
+        for scan, reads_strings in _CODE_SCANS:
+            if len(lexed) == 1:
+                scan(reading, names, findings)
+                continue
+            key = (scan, id(reading.code), id(reading.string_table) if reads_strings else None)
+            if key not in recorded:
+                recording = _Recording(findings)
+                scan(reading, names, recording)
+                recorded[key] = recording.calls
+            for args in recorded[key]:
+                findings.add(*args)
     if statement_imports is not None:
-        _scan_imports(candidate, set(statement_imports), findings)
-    return findings.found
+        _scan_imports(lexed[0], set(statement_imports), findings)
+    return findings.result()
+
+
+@functools.lru_cache(maxsize=4)
+def _chunks(code: str) -> str:
+    """The code's distinct whitespace-separated chunks: a much shorter text in which to
+    look for a rule's keyword or needle (none holds whitespace) before reading the code."""
+    return " ".join(set(code.split()))
 
 
 def _scan_words(lexed: Lexed, names: list[str], findings: _Findings) -> None:
-    option_names = {m.start(1) for m in _SET_OPTION.finditer(lexed.code)}
+    code = lexed.code
+    if not _NEEDLES.search(_chunks(code)):
+        return  # no word of the code can break a rule (the common case, kept cheap)
+    pieces = _WORD_SPLIT.split(code)  # the text before a word, the word, ..., the text after the last
+    words = pieces[1::2]
+    verdicts = {word: verdict for word in set(words) if _may_hit(word) for verdict in [_verdict(word)] if verdict[1] or verdict[3]}
+    if not verdicts:
+        return
+    offsets = list(itertools.accumulate(map(len, pieces)))  # offsets[2k]: where word k starts
+    option_names = {m.start(1) for m in _SET_OPTION.finditer(code)}
     seen: set[tuple[str, int]] = set()
-    for m in WORD.finditer(lexed.code):
-        tok = m.group(0)
-        if tok not in _PLAIN_HITS and "." not in tok and "«" not in tok and "__" not in tok:
-            continue  # the common case, kept cheap: a plain word no rule is about
-        # Identifiers are compared without «»: `«sorryAx»` and `@[«implemented_by» f]` are
-        # the same names to Lean (keywords such as `axiom` or `run_cmd` cannot be quoted).
-        tok, pos = plain_name(tok), m.start()
-        key = (tok, bisect.bisect_right(findings.starts, pos))
+    for k in itertools.compress(itertools.count(), map(verdicts.__contains__, words)):
+        name, rule, message, reserved = verdicts[words[k]]
+        pos = offsets[2 * k]
+        key = (name, findings.line(pos))
         if key in seen:
             continue  # the same word on the same line: one finding
         seen.add(key)
-        rule = rule_for(tok)
         if rule is not None and not (rule.reason == "unsafe_option" and pos in option_names):
-            findings.add(rule.reason, rule.message.format(tok=tok), pos)
-        if "__" in tok and any(marker in tok for marker in RESERVED_MARKERS):
-            findings.add("redefined_statement_name", f"`{tok}` uses a name reserved by the verifier", pos)
+            findings.add(rule.reason, message, pos)
+        if reserved:
+            findings.add("redefined_statement_name", f"`{name}` uses a name reserved by the verifier", pos)
+
+
+def _may_hit(word: str) -> bool:
+    """Can a rule be about ``word``? (cheap: most words are plain and no rule's)"""
+    return word in _PLAIN_HITS or "." in word or "«" in word or "__" in word
+
+
+def _verdict(tok: str) -> tuple[str, TokenRule | None, str, bool]:
+    """(the word without «», the rule it breaks, that rule's message, does it hold a name
+    reserved by the verifier?). Identifiers are compared without «»: `«sorryAx»` and
+    `@[«implemented_by» f]` are the same names to Lean (keywords such as `axiom` or
+    `run_cmd` cannot be quoted)."""
+    name = plain_name(tok)
+    rule = rule_for(name)
+    reserved = "__" in name and any(marker in name for marker in RESERVED_MARKERS)
+    return name, rule, rule.message.format(tok=name) if rule is not None else "", reserved
 
 
 def _scan_options(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+    if "set_option" not in _chunks(lexed.code):
+        return
     for m in _SET_OPTION.finditer(lexed.code):
         option = plain_name(m.group(1))
         why = _option_is_unsafe(option)
@@ -231,6 +314,8 @@ def _scan_options(lexed: Lexed, names: list[str], findings: _Findings) -> None:
 
 
 def _scan_attributes(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+    if "@[" not in _chunks(lexed.code) and "attribute" not in _chunks(lexed.code):
+        return
     for m in _ATTRIBUTE_LIST.finditer(lexed.code):
         for entry in m.group(1).split(","):
             words = [plain_name(w.group(0)) for w in WORD.finditer(entry.strip().lstrip("-"))]
@@ -240,28 +325,44 @@ def _scan_attributes(lexed: Lexed, names: list[str], findings: _Findings) -> Non
 
 
 def _scan_open_private(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+    if "private" not in _chunks(lexed.code):
+        return
     for m in _OPEN_PRIVATE.finditer(lexed.code):
         findings.add("open_private", "`open private` exposes private declarations of other modules", m.start())
 
 
 def _scan_notations(lexed: Lexed, names: list[str], findings: _Findings) -> None:
     code = lexed.code
-    for m in _NOTATION_COMMAND.finditer(code):
+    if not _NOTATION_WORDS.search(_chunks(code)):
+        return
+    commands = list(_NOTATION_COMMAND.finditer(code))
+    if not commands:
+        return
+    table = lexed.string_table
+    by_start = sorted(range(len(table.starts)), key=table.starts.__getitem__)
+    starts = [table.starts[k] for k in by_start]
+    column_0 = [m.end() for m in _COLUMN_0_LINE.finditer(code)]
+    for m in commands:
         # The notation runs to the next line that starts in column 0.
-        nxt = _LINE_START.search(code, code.find("\n", m.start()) + 1) if "\n" in code[m.start() :] else None
-        end = nxt.start() if nxt else len(code)
-        for lit in lexed.strings:
-            if m.start() < lit.start < end:
-                clash = sorted(set(lit.value.split()) & CHECK_VOCABULARY)
-                if clash:
-                    findings.add(
-                        "notation_clash", f"`{m.group(1)}` makes \"{clash[0]}\" a token of its own; the verifier's checks use it", m.start()
-                    )
+        line_end = code.find("\n", m.start())
+        later = bisect.bisect_right(column_0, line_end) if line_end >= 0 else len(column_0)
+        end = column_0[later] if later < len(column_0) else len(code)
+        inside = by_start[bisect.bisect_right(starts, m.start()) : bisect.bisect_left(starts, end)]
+        for k in sorted(inside):  # in the order the strings close, as lexed.strings has them
+            clash = sorted(set(table.values[k].split()) & CHECK_VOCABULARY)
+            if clash:
+                findings.add("notation_clash", f"`{m.group(1)}` makes \"{clash[0]}\" a token of its own; the verifier's checks use it", m.start())
 
 
-def _scan_statement_names(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+def _short_names(lexed: Lexed, names: list[str]) -> dict[str, str]:
+    """The statement's names by their last part, if one of them is in the candidate."""
     short = {n.split(".")[-1]: n for n in names}
-    if not short or not any(name in lexed.source for name in short):
+    return short if any(name in lexed.source for name in short) else {}
+
+
+def _scan_declared_names(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+    short = _short_names(lexed, names)
+    if not short:
         return
     for decl in find_declarations(lexed.code, only=set(short)):
         if decl.full_name is None:
@@ -274,20 +375,44 @@ def _scan_statement_names(lexed: Lexed, names: list[str], findings: _Findings) -
                 decl.start,
                 short[last],
             )
-    for lit in lexed.strings:
-        value = lit.value.strip()
+
+
+def _scan_string_names(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+    short = _short_names(lexed, names)
+    table = lexed.string_table
+    values = "\0".join(table.values)
+    if not any(name in values for name in short):
+        return
+    for start, value in zip(table.starts, table.values):
+        value = value.strip()
         if value and (value in short or value in names):
-            findings.add("redefined_statement_name", f"the string \"{value}\" (a notation?) spells a statement name", lit.start)
+            findings.add("redefined_statement_name", f"the string \"{value}\" (a notation?) spells a statement name", start)
+
+
+def _scan_exports(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+    short = _short_names(lexed, names)
+    if not short or ("export" not in _chunks(lexed.code) and "renaming" not in _chunks(lexed.code)):
+        return
     for m in _EXPORT.finditer(lexed.code):
         hit = sorted({w.group(0) for w in WORD.finditer(m.group(0))} & (set(short) | set(names)))
         if hit:
             findings.add("redefined_statement_name", f"`{m.group(1)}` makes `{hit[0]}` stand for another declaration", m.start())
 
 
-_CODE_SCANS = (_scan_words, _scan_options, _scan_attributes, _scan_open_private, _scan_notations, _scan_statement_names)
+# Each scan, and whether it reads the strings (the others read only the code).
+_CODE_SCANS = (
+    (_scan_words, False),
+    (_scan_options, False),
+    (_scan_attributes, False),
+    (_scan_open_private, False),
+    (_scan_notations, True),
+    (_scan_declared_names, False),
+    (_scan_string_names, True),
+    (_scan_exports, False),
+)
 
 
-def _scan_imports(candidate: str, allowed: set[str], findings: _Findings) -> None:
-    for mod in read_header(candidate).modules:
+def _scan_imports(lexed: Lexed, allowed: set[str], findings: _Findings) -> None:
+    for mod in lexed.header().modules:
         if plain_name(mod) not in {plain_name(a) for a in allowed}:
             findings.add("extra_import", f"imports {mod}, which the statement does not import (its contents would be trusted)")
