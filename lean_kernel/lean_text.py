@@ -51,6 +51,7 @@ __all__ = [
     "is_id_rest",
     "IDENT",
     "WORD",
+    "word_positions",
     "plain_name",
     "Header",
     "read_header",
@@ -87,11 +88,35 @@ _ID_REST_RUN = re.compile("[" + _ID_REST_CLASS + "]*")
 # One identifier as Lean reads it: parts are `«...»` (any text, newlines too) or an
 # isIdFirst character and isIdRest ones, joined by `.` when the next part starts right
 # after it. A leading `#` or `@` is kept off; `_root_` is an ordinary first part.
-_PART = r"(?:«[^»]*»|[" + _ID_FIRST_CLASS + r"][" + _ID_REST_CLASS + r"]*)"
+_SIMPLE_PART = "[" + _ID_FIRST_CLASS + "][" + _ID_REST_CLASS + "]*"
+_PART = r"(?:«[^»]*»|" + _SIMPLE_PART + ")"
 IDENT = re.compile(r"(?<![" + _ID_REST_CLASS + r".»])" + _PART + r"(?:\." + _PART + r")*")
 # A word of code: an identifier, `#`-prefixed for commands (`#eval`), with numeric
 # projections (`h.1`) kept in the word.
 WORD = re.compile(r"(?<![" + _ID_REST_CLASS + r".»#])#?" + _PART + r"(?:\.(?:" + _PART + r"|\d+))*")
+
+
+_WORD_SPLIT = re.compile("(" + WORD.pattern + ")")
+_SIMPLE_WORD = re.compile("#?" + _SIMPLE_PART + r"(?:\." + _SIMPLE_PART + ")*")
+# Where a WORD that has matched so far would go on: an identifier character, or a dot and
+# the start of another part.
+_WORD_GOES_ON = r"(?:[" + _ID_REST_CLASS + r"]|\.[«" + _ID_FIRST_CLASS + r"0-9])"
+
+
+def word_positions(code: str, words: Iterable[str]) -> Iterator[tuple[str, int]]:
+    """Each WORD of ``code`` that is one of ``words``, with its offset, in order."""
+    wanted = set(words)
+    if "«" in code or not all(map(_SIMPLE_WORD.fullmatch, wanted)):
+        pieces = _WORD_SPLIT.split(code)  # the text before a word, the word, ..., the text after the last
+        found = pieces[1::2]
+        starts = list(itertools.accumulate(map(len, pieces)))[0::2]
+        hits = itertools.compress(itertools.count(), map(wanted.__contains__, found))
+        return ((found[k], starts[k]) for k in hits)
+    # Without «», a WORD holds only identifier characters, dots and a leading `#`: each
+    # wanted word is found where a WORD starts (not after one of those) and does not go on.
+    alternatives = (f"{re.escape(w)}(?<![{_ID_REST_CLASS}.»#]{re.escape(w)})" for w in wanted)
+    pattern = re.compile("(?:" + "|".join(alternatives) + ")(?!" + _WORD_GOES_ON + ")")
+    return ((m.group(), m.start()) for m in pattern.finditer(code))
 
 
 def is_id_first(ch: str) -> bool:
@@ -495,12 +520,16 @@ class _Lexer:
         j, end = m.span()
         if not self._token_starts_at(j):
             return j + 1
-        after_open = self.src.index('"', j) + 1
+        src = self.src
+        after_open = src.index('"', j) + 1
         body_end = end - (after_open - j - 1)  # before `"` and as many `#` as `r` had
-        self._note_code(j)
-        self._blank(after_open, body_end)
-        self.strings.add(j, end, self.src[after_open:body_end], False)
-        self._consumed(end)
+        if src[self.seg_start : j].strip():
+            self.last_code = j
+        body = src[after_open:body_end]
+        self.code += (src[self.done : after_open], _blanked(body))
+        self.done = body_end
+        self.strings.add(j, end, body, False)
+        self.seg_start = self.last_code = end
         return None
 
     def _open_raw_string(self, m: re.Match[str]) -> int:
@@ -688,12 +717,8 @@ class _Lexer:
 
 def line_starts(text: str) -> list[int]:
     """Offsets where each line starts (line 1 at index 0)."""
-    starts = [0]
-    find = text.find
-    at = find("\n")
-    while at >= 0:
-        starts.append(at + 1)
-        at = find("\n", at + 1)
+    starts = list(itertools.accumulate(_plus_one(map(len, text.split("\n"))), initial=0))
+    starts.pop()  # the offset one past the end
     return starts
 
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from lean_kernel.lean_text import WORD, Lexed, find_declarations, line_starts, plain_name, readings
+from lean_kernel.lean_text import WORD, Lexed, find_declarations, line_starts, plain_name, readings, word_positions
 
 from .result import ToolMessage
 
@@ -157,7 +157,6 @@ def _needle(word: str) -> str:
     return r"»?\.«?".join([head, *map(re.escape, parts[1:])])
 
 
-_WORD_SPLIT = re.compile("(" + WORD.pattern + ")")
 # A word that breaks a rule holds one of these; none holds whitespace, so each is found
 # in one of the code's whitespace-separated chunks (see _scan_words).
 _NEEDLES = re.compile(
@@ -189,10 +188,13 @@ class _Findings:
         self._count: dict[str, int] = {}
         self._more: dict[str, list] = {}  # reason -> [its summary message, findings past the limit]
 
-    def line(self, offset: int) -> int:
+    def line_starts(self) -> list[int]:
         if self._starts is None:
             self._starts = line_starts(self.text)
-        return bisect.bisect_right(self._starts, offset)
+        return self._starts
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.line_starts(), offset)
 
     def add(self, reason: str, message: str, offset: int | None = None, declaration: str | None = None) -> None:
         more = self._more.get(reason)
@@ -220,7 +222,7 @@ class _Recording:
     """What a scan adds, kept to be added again for a later reading with the same code."""
 
     def __init__(self, findings: _Findings) -> None:
-        self.line = findings.line
+        self.line_starts = findings.line_starts
         self.calls: list[tuple] = []
 
     def add(self, *args) -> None:
@@ -266,18 +268,19 @@ def _scan_words(lexed: Lexed, names: list[str], findings: _Findings) -> None:
     code = lexed.code
     if not _NEEDLES.search(_chunks(code)):
         return  # no word of the code can break a rule (the common case, kept cheap)
-    pieces = _WORD_SPLIT.split(code)  # the text before a word, the word, ..., the text after the last
-    words = pieces[1::2]
-    verdicts = {word: verdict for word in set(words) if _may_hit(word) for verdict in [_verdict(word)] if verdict[1] or verdict[3]}
+    # The words to judge: those of the chunks holding a needle (a word lies in one chunk,
+    # unless a «» in it holds whitespace).
+    chunks = _chunks(code)
+    text = code if "«" in chunks else " ".join(filter(_NEEDLES.search, chunks.split(" ")))
+    verdicts = {word: verdict for word in set(WORD.findall(text)) if _may_hit(word) for verdict in [_verdict(word)] if verdict[1] or verdict[3]}
     if not verdicts:
         return
-    offsets = list(itertools.accumulate(map(len, pieces)))  # offsets[2k]: where word k starts
     option_names = {m.start(1) for m in _SET_OPTION.finditer(code)}
+    line_starts_ = findings.line_starts()
     seen: set[tuple[str, int]] = set()
-    for k in itertools.compress(itertools.count(), map(verdicts.__contains__, words)):
-        name, rule, message, reserved = verdicts[words[k]]
-        pos = offsets[2 * k]
-        key = (name, findings.line(pos))
+    for word, pos in word_positions(code, verdicts):
+        name, rule, message, reserved = verdicts[word]
+        key = (name, bisect.bisect_right(line_starts_, pos))
         if key in seen:
             continue  # the same word on the same line: one finding
         seen.add(key)
