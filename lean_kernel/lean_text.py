@@ -222,12 +222,19 @@ _TOKENS = {
     "nested_comment": r"/-",
     "string": '"' + _text("{") + '"',  # no `{`: read alike whether interpolated or not
     "open_string": '"',  # an interpolation, a plain string holding `{`, or an open string
-    # A `'` right after a letter other than a-f (hex digits end numbers: `0x1F'a'` is a
-    # number and a char) or after `_ ' ! ?` continues a name (`h'`): no token.
+    # After a character that no identifier or number holds, a token starts (tokenFnAux):
+    # a `'` there is a char literal, the token `''` or a lone quote, read with no check.
+    "char": r"'(?<=[^" + _ID_REST_CLASS + r"]')(?:'|" + _CHAR_BODY + "')?",
+    # Else a `'` right after a letter other than a-f (hex digits end numbers: `0x1F'a'` is
+    # a number and a char) or after `_ ' ! ?` continues a name (`h'`): no token; the
+    # others are checked (_Lexer._token_starts_at).
     "quote": r"'(?<![G-Zg-z_'!?]')(?:'|" + _CHAR_BODY + "')?",
-    "name": r"«[^»]*»?",
+    "name": r"«[^»]*»",
+    "open_name": r"«[^»]*",
     # rawStrLitFnAux: `r"…"` and `r#"…"#` whole (the body of the second stops at `r#` so
-    # that no text is read twice by these attempts), longer ones by _open_raw_string.
+    # that no text is read twice by these attempts), after a character no identifier
+    # holds, or checked; longer ones by _open_raw_string.
+    "raw": r'r(?<=[^' + _ID_REST_CLASS + r']r)(?:"[^"]*"|#"[^"r]*(?:(?:r(?!#)|"(?!#))[^"r]*)*"#)',
     "raw_string": r'r(?:"[^"]*"|#"[^"r]*(?:(?:r(?!#)|"(?!#))[^"r]*)*"#)',
     "open_raw_string": r'r#*"',
 }
@@ -303,14 +310,14 @@ _LAYOUT_RUN = re.compile(r"[ \t\n]*")
 
 # Strings one after the other, each after code with no token: in the "none" reading any
 # string with no escape or line break; in the others one with no `{` either (read alike
-# interpolated or not) after code that decides at a glance whether it is interpolated
-# (see _Lexer._interpolated): code ending in `!` (yes), or in nothing that could make it
-# so, which is no `]` and no interpolating word (no).
-_NOT_INTERPOLATING = "".join(f"(?<!{re.escape(w)})" for w in ("]", *_INTERPOLATING_ENDINGS))
+# interpolated or not). Whether such a string is interpolated in Lean's usual contexts is
+# then seen at a glance (see _Lexer._interpolated): code that holds no `r` holds no
+# interpolating word (each has one: s! aside, they are throwError, dbg_trace, trace[…]…),
+# so with no `]` either, only a `!` before the string makes it interpolated.
 _STRING_RUNS = {
     "none": re.compile(r"""(?:[^-/"'«r]*"[^"\\\n]*")+"""),
     "all": re.compile(rf'(?:{_QUIET}*"[^"\\{{\n]*")+'),
-    "context": re.compile(rf"""(?:(?:{_QUIET}*[^-/"'«r{{}} \t\n]{_NOT_INTERPOLATING})?[ \t\n]*"[^"\\{{\n]*")+"""),
+    "context": re.compile(r"""(?:[^-/"'«r{}\]]*"[^"\\{\n]*")+"""),
 }
 
 # A run of identifier characters before a `'` or `r"` read as tokenFnAux reads it from
@@ -483,24 +490,26 @@ class _Lexer:
         self._comment(j, self.n)
         return self.n
 
-    def _name(self, m: re.Match[str]) -> int | None:
-        if m.end() - m.start() > 1 and self.src[m.end() - 1] == "»":
-            self._consumed(m.end())
-            return None
+    def _name(self, m: re.Match[str]) -> None:
+        self.seg_start = self.last_code = m.end()
+
+    def _open_name(self, m: re.Match[str]) -> int:
         self.state = "name"
         return self.n
 
-    def _quote(self, m: re.Match[str]) -> int | None:
+    def _char(self, m: re.Match[str]) -> None:
         j, end = m.span()
-        src = self.src
-        if not self._token_starts_at(j):
-            return _ID_REST_RUN.match(src, j).end()  # type: ignore[union-attr]  # a prime inside a name: h'
         if end - j > 2:  # a character literal
-            self.code += (src[self.done : j + 1], _blanked(src[j + 1 : end - 1]))
+            self.code += (self.src[self.done : j + 1], _blanked(self.src[j + 1 : end - 1]))
             self.done = end - 1
         if end - j > 1:  # it, or the token `''` (Mathlib's image notation)
             self.seg_start = self.last_code = end
-        return None  # a lone `'`: not a character literal, Lean reports a parse error here
+        # else a lone `'`: not a character literal, Lean reports a parse error here
+
+    def _quote(self, m: re.Match[str]) -> int | None:
+        if not self._token_starts_at(m.start()):
+            return _ID_REST_RUN.match(self.src, m.start()).end()  # type: ignore[union-attr]  # a prime inside a name: h'
+        return self._char(m)
 
     def _token_starts_at(self, j: int) -> bool:
         """Does a token start at ``j``, or is ``j`` inside an identifier or number (Lean's
@@ -516,10 +525,8 @@ class _Lexer:
 
     # ------------------------------------------------------------------ strings
 
-    def _raw_string(self, m: re.Match[str]) -> int | None:
+    def _raw(self, m: re.Match[str]) -> None:
         j, end = m.span()
-        if not self._token_starts_at(j):
-            return j + 1
         src = self.src
         after_open = src.index('"', j) + 1
         body_end = end - (after_open - j - 1)  # before `"` and as many `#` as `r` had
@@ -530,7 +537,11 @@ class _Lexer:
         self.done = body_end
         self.strings.add(j, end, body, False)
         self.seg_start = self.last_code = end
-        return None
+
+    def _raw_string(self, m: re.Match[str]) -> int | None:
+        if not self._token_starts_at(m.start()):
+            return m.start() + 1
+        return self._raw(m)
 
     def _open_raw_string(self, m: re.Match[str]) -> int:
         j, after_open = m.span()
@@ -884,8 +895,8 @@ def find_declarations(code: str, only: set[str] | None = None) -> list[Declarati
         if only is not None and not any(n in code[m.end() : m.end() + 300] for n in only):
             continue  # its name (within reach) is none of those asked for
         events.append((m.start(), "decl", m))
-    for m in _SCOPE.finditer(code):
-        events.append((m.start(1), m.group(1), m.group(2) or ""))
+    if "namespace" in code or "section" in code or "end" in code:  # (each `in` is a quick C search)
+        events.extend((m.start(1), m.group(1), m.group(2) or "") for m in _SCOPE.finditer(code))
     events.sort(key=lambda e: e[0])
     line_commands = {m.end() for m in _LINE_COMMAND.finditer(code)}
     if _FIRST_LINE_COMMAND.match(code):
