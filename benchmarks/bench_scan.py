@@ -72,7 +72,7 @@ SHAPES = {
     "short strings": lambda size: ('x "a" ' * (size // 6 + 1))[:size],
     "line comments": lambda size: ("-- c\n" * (size // 5 + 1))[:size],
     "char literals": lambda size: ("'a' " * (size // 4 + 1))[:size],
-    "s! nesting, text": lambda size: 's!"a{' * (size // 10) + '}b"' * (size // 10),
+    "nested s! with text": lambda size: 's!"a{' * (size // 10) + '}b"' * (size // 10),
     "densest nesting": lambda size: '!"{' * (size // 5) + '}"' * (size // 5),
 }
 

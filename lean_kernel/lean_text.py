@@ -25,11 +25,17 @@ It follows Lean 4's own hand-written token functions (leanprover/lean4):
 Which strings are interpolated depends on the grammar around them (``s!``, ``m!``,
 ``f!``, ``throwError``... and any syntax an import declares), which no lexer knows for
 sure. ``lex`` takes ``interpolation="context"`` (after a word ending in ``!`` or a known
-interpolating word: Lean's usual cases), ``"all"`` or ``"none"``; the verifier's scan
-reads the text all three ways and reports what any reading shows.
+interpolating word: Lean's usual cases), ``"all"`` or ``"none"``; ``readings`` gives what
+the verifier's scan reads (all three ways when they can differ) and it reports what any
+reading shows.
 
 Everything here is linear in the text (each character is looked at a bounded number of
-times), so a hostile 1 MB candidate costs well under a second.
+times) and most of the per-character work is done by the C regex engine: whole tokens are
+read by one regex match, runs of hostile repetition (interpolations nested a hundred
+thousand deep, a string every few characters) by one match for the run, and two of the
+three readings are derived from the first when they can only differ in how strings are
+recorded. benchmarks/bench_scan.py measures it (a 1 MB candidate in about a tenth of a
+second here, the hostile ones in a few tenths).
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from typing import Iterable, Iterator
 
 __all__ = [
     "StringLiteral",
+    "StringTable",
     "Lexed",
     "lex",
     "readings",
@@ -106,6 +113,8 @@ _WORD_GOES_ON = r"(?:[" + _ID_REST_CLASS + r"]|\.[«" + _ID_FIRST_CLASS + r"0-9]
 def word_positions(code: str, words: Iterable[str]) -> Iterator[tuple[str, int]]:
     """Each WORD of ``code`` that is one of ``words``, with its offset, in order."""
     wanted = set(words)
+    if not wanted:
+        return iter(())
     if "«" in code or not all(map(_SIMPLE_WORD.fullmatch, wanted)):
         pieces = _WORD_SPLIT.split(code)  # the text before a word, the word, ..., the text after the last
         found = pieces[1::2]
@@ -272,13 +281,11 @@ _OPEN_RUNS = {  # each step: code, a string that is interpolated there, its text
 
 
 @functools.lru_cache(maxsize=None)
-def _close_run(limit: int) -> re.Pattern[str]:
+def _close_run_pattern(limit: int) -> re.Pattern[str]:
     """At most ``limit`` steps of: code, the `}` that ends an interpolation, the rest of
     its string's text, the closing quote. Bounded so that a run never reads further than
     the interpolations it may close (limits are powers of two: a handful of patterns)."""
     return re.compile(rf'(?:{_QUIET}*\}}{_BARE}*"){{1,{limit}}}')
-
-
 
 
 def _spaces(lengths: Iterable[int]) -> Iterator[str]:
@@ -453,15 +460,6 @@ class _Lexer:
     # (the handlers of the commonest tokens do their bookkeeping inline: hostile text holds
     # one every few characters)
 
-    def _line_comment(self, m: re.Match[str]) -> None:
-        a, b = m.span()
-        src = self.src
-        if src[self.seg_start : a].strip():
-            self.last_code = a
-        self.comments.append((a, b))
-        self.code += (src[self.done : a], " " * (b - a))  # it holds no line break
-        self.done = self.seg_start = b
-
     def _block_comment(self, m: re.Match[str]) -> None:
         a, b = m.span()
         src = self.src
@@ -470,6 +468,8 @@ class _Lexer:
         self.comments.append((a, b))
         self.code += (src[self.done : a], _blanked(src[a:b]))
         self.done = self.seg_start = b
+
+    _line_comment = _block_comment
 
     def _nested_comment(self, m: re.Match[str]) -> int:
         j = m.start()
@@ -679,7 +679,7 @@ class _Lexer:
         closable = len(self.depths) - (self.deep[-1] + 1 if self.deep else 0)
         if not closable:
             return i
-        run = _close_run(1 << (closable.bit_length() - 1)).match(self.src, i)
+        run = _close_run_pattern(1 << (closable.bit_length() - 1)).match(self.src, i)
         if run is None:
             return i
         # Pieces: each the code before a `}`, the `}` and the string's text up to its quote.

@@ -14,7 +14,6 @@ already scanned is replayed rather than run again."""
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -187,6 +186,7 @@ class _Findings:
         self._seen: set[tuple[str, str, str | None]] = set()
         self._count: dict[str, int] = {}
         self._more: dict[str, list] = {}  # reason -> [its summary message, findings past the limit]
+        self._chunks_of: dict[str, str] = {}
 
     def line_starts(self) -> list[int]:
         if self._starts is None:
@@ -195,6 +195,12 @@ class _Findings:
 
     def line(self, offset: int) -> int:
         return bisect.bisect_right(self.line_starts(), offset)
+
+    def chunks(self, code: str) -> str:
+        """_chunks(code), worked out once per code of this scan."""
+        if code not in self._chunks_of:
+            self._chunks_of[code] = _chunks(code)
+        return self._chunks_of[code]
 
     def add(self, reason: str, message: str, offset: int | None = None, declaration: str | None = None) -> None:
         more = self._more.get(reason)
@@ -223,6 +229,7 @@ class _Recording:
 
     def __init__(self, findings: _Findings) -> None:
         self.line_starts = findings.line_starts
+        self.chunks = findings.chunks
         self.calls: list[tuple] = []
 
     def add(self, *args) -> None:
@@ -257,7 +264,6 @@ def scan_candidate(
     return findings.result()
 
 
-@functools.lru_cache(maxsize=4)
 def _chunks(code: str) -> str:
     """The code's distinct whitespace-separated chunks: a much shorter text in which to
     look for a rule's keyword or needle (none holds whitespace) before reading the code."""
@@ -266,11 +272,11 @@ def _chunks(code: str) -> str:
 
 def _scan_words(lexed: Lexed, names: list[str], findings: _Findings) -> None:
     code = lexed.code
-    if not _NEEDLES.search(_chunks(code)):
+    if not _NEEDLES.search(findings.chunks(code)):
         return  # no word of the code can break a rule (the common case, kept cheap)
     # The words to judge: those of the chunks holding a needle (a word lies in one chunk,
     # unless a «» in it holds whitespace).
-    chunks = _chunks(code)
+    chunks = findings.chunks(code)
     text = code if "«" in chunks else " ".join(filter(_NEEDLES.search, chunks.split(" ")))
     verdicts = {word: verdict for word in set(WORD.findall(text)) if _may_hit(word) for verdict in [_verdict(word)] if verdict[1] or verdict[3]}
     if not verdicts:
@@ -307,7 +313,7 @@ def _verdict(tok: str) -> tuple[str, TokenRule | None, str, bool]:
 
 
 def _scan_options(lexed: Lexed, names: list[str], findings: _Findings) -> None:
-    if "set_option" not in _chunks(lexed.code):
+    if "set_option" not in findings.chunks(lexed.code):
         return
     for m in _SET_OPTION.finditer(lexed.code):
         option = plain_name(m.group(1))
@@ -317,7 +323,7 @@ def _scan_options(lexed: Lexed, names: list[str], findings: _Findings) -> None:
 
 
 def _scan_attributes(lexed: Lexed, names: list[str], findings: _Findings) -> None:
-    if "@[" not in _chunks(lexed.code) and "attribute" not in _chunks(lexed.code):
+    if "@[" not in findings.chunks(lexed.code) and "attribute" not in findings.chunks(lexed.code):
         return
     for m in _ATTRIBUTE_LIST.finditer(lexed.code):
         for entry in m.group(1).split(","):
@@ -328,7 +334,7 @@ def _scan_attributes(lexed: Lexed, names: list[str], findings: _Findings) -> Non
 
 
 def _scan_open_private(lexed: Lexed, names: list[str], findings: _Findings) -> None:
-    if "private" not in _chunks(lexed.code):
+    if "private" not in findings.chunks(lexed.code):
         return
     for m in _OPEN_PRIVATE.finditer(lexed.code):
         findings.add("open_private", "`open private` exposes private declarations of other modules", m.start())
@@ -336,7 +342,7 @@ def _scan_open_private(lexed: Lexed, names: list[str], findings: _Findings) -> N
 
 def _scan_notations(lexed: Lexed, names: list[str], findings: _Findings) -> None:
     code = lexed.code
-    if not _NOTATION_WORDS.search(_chunks(code)):
+    if not _NOTATION_WORDS.search(findings.chunks(code)):
         return
     commands = list(_NOTATION_COMMAND.finditer(code))
     if not commands:
@@ -394,7 +400,7 @@ def _scan_string_names(lexed: Lexed, names: list[str], findings: _Findings) -> N
 
 def _scan_exports(lexed: Lexed, names: list[str], findings: _Findings) -> None:
     short = _short_names(lexed, names)
-    if not short or ("export" not in _chunks(lexed.code) and "renaming" not in _chunks(lexed.code)):
+    if not short or ("export" not in findings.chunks(lexed.code) and "renaming" not in findings.chunks(lexed.code)):
         return
     for m in _EXPORT.finditer(lexed.code):
         hit = sorted({w.group(0) for w in WORD.finditer(m.group(0))} & (set(short) | set(names)))
