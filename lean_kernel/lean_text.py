@@ -499,8 +499,8 @@ class _Lexer:
 
     def _char(self, m: re.Match[str]) -> None:
         j, end = m.span()
-        if end - j > 2:  # a character literal
-            self.code += (self.src[self.done : j + 1], _blanked(self.src[j + 1 : end - 1]))
+        if end - j > 2:  # a character literal: one line, unless it is a line break
+            self.code += (self.src[self.done : j + 1], "\n" if self.src[j + 1] == "\n" else " " * (end - j - 2))
             self.done = end - 1
         if end - j > 1:  # it, or the token `''` (Mathlib's image notation)
             self.seg_start = self.last_code = end
@@ -516,12 +516,15 @@ class _Lexer:
         tokenFnAux: only a token start can open a char literal or a raw string)?"""
         if j == self.seg_start:
             return True
-        before = self.src[j - 1]
+        src = self.src
+        before = src[j - 1]
         if before not in _ASCII_ID_REST and (before < "\x80" or not _ID_REST_RX.match(before)):
             return True
+        if j - 1 == self.seg_start or (src[j - 2] < "\x80" and src[j - 2] not in _ASCII_ID_REST):
+            return not _ID_FIRST_RX.match(before)  # one character: a number or a symbol, or a name
         # The run of identifier characters before j (not before seg_start), read backwards.
         run = _ID_REST_RUN.match(self._reversed_src(), self.n - j, self.n - self.seg_start).end() - (self.n - j)  # type: ignore[union-attr]
-        return _SYMBOLS_AND_NUMBERS.match(self.src, j - run, j).end() == j  # type: ignore[union-attr]
+        return _SYMBOLS_AND_NUMBERS.match(src, j - run, j).end() == j  # type: ignore[union-attr]
 
     # ------------------------------------------------------------------ strings
 

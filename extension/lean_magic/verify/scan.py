@@ -272,11 +272,11 @@ def _chunks(code: str) -> str:
 
 def _scan_words(lexed: Lexed, names: list[str], findings: _Findings) -> None:
     code = lexed.code
-    if not _NEEDLES.search(findings.chunks(code)):
+    chunks = findings.chunks(code)
+    if not _NEEDLES.search(chunks):
         return  # no word of the code can break a rule (the common case, kept cheap)
     # The words to judge: those of the chunks holding a needle (a word lies in one chunk,
     # unless a «» in it holds whitespace).
-    chunks = findings.chunks(code)
     text = code if "«" in chunks else " ".join(filter(_NEEDLES.search, chunks.split(" ")))
     verdicts = {word: verdict for word in set(WORD.findall(text)) if _may_hit(word) for verdict in [_verdict(word)] if verdict[1] or verdict[3]}
     if not verdicts:
