@@ -22,9 +22,10 @@ from IPython.display import display
 
 from lean_kernel.process import ReplFailure
 from lean_kernel.session import ChainEntry
+from lean_kernel.steps import TextProgress
 
-from .api import LeanResult, close_shared_checker, shared_checker
-from .setup import SetupError, doctor, setup
+from .api import LeanResult, close_shared_checker, setup, shared_checker
+from .bundle import SetupError, doctor
 
 MAGIC_CONTINUE_HINT = "%%lean --proofstate {id}"
 
@@ -187,7 +188,9 @@ class LeanMagics(Magics):
         """
         args = parse_argstring(self.lean_setup, line)
         try:
-            report = setup(args.path, workdir=args.workdir, check=not args.no_check)
+            # Each step is printed as it starts and ends: a copy or the positive control
+            # can take a while, and a failure shows at the step it belongs to.
+            report = setup(args.path, workdir=args.workdir, check=not args.no_check, progress=TextProgress())
         except SetupError as exc:
             raise UsageError(str(exc)) from None
         return report  # setup() closed the cells' REPL: the next cell starts the bundle's
