@@ -63,6 +63,10 @@ MAGICS = {
     "widget": "%widget on|off — show tactic steps in a goal widget (needs ipywidgets in the frontend)",
 }
 
+# A line shown above every output of this kernel, from the kernelspec's environment.
+# `lean-kernel demo` sets it: there, every answer is a replay of recorded Lean sessions.
+ENV_NOTICE = "LEAN_KERNEL_NOTICE"
+
 STALE_BANNER = "stale: re-run — this cell was built on an earlier version of a cell that has been re-run"
 
 
@@ -99,6 +103,7 @@ class LeanKernel(Kernel):
         self._session: LeanSession | None = None
         self._checked = False  # the start-up check passed for the current session
         self._notes: list[str] = []  # shown with the next cell (start-up check result)
+        self._notice = os.environ.get(ENV_NOTICE) or None
         self._history: list[tuple[int, int, str, str | None]] = []  # (session, line, input, output)
         self._last_output: str | None = None
         self._shown: dict[str, dict] = {}  # cell id -> bundle last displayed (for stale banners)
@@ -237,7 +242,7 @@ class LeanKernel(Kernel):
     def _show(self, result: CellResult, cell_id: str | None) -> Outcome | None:
         """Publish a result: a display (kept updatable by cell id) for what is not an error,
         then the error itself, which makes the reply status ``error``."""
-        result.notes[:0] = self._notes
+        result.notes[:0] = ([self._notice] if self._notice else []) + self._notes
         self._notes = []
         summary = error_summary(result)
         bundle, metadata = render_bundle(result, include_errors=summary is None), {}
@@ -280,6 +285,10 @@ class LeanKernel(Kernel):
         self._display(bundle, {})
 
     def _show_text(self, text: str, html_text: str | None = None) -> None:
+        if self._notice:
+            notice = f"note: {self._notice}"
+            html_text = html_text and f'<pre style="margin: 0">{html.escape(notice)}</pre>{html_text}'
+            text = f"{notice}\n{text}"
         bundle = {"text/plain": text, "text/html": html_text or f'<pre style="margin: 0">{html.escape(text)}</pre>'}
         self._display(bundle, {})
 
