@@ -99,7 +99,7 @@ class ReplConfig:
                 return "repl"
             raise ConfigError(
                 "no Lean REPL configured; set LEAN_REPL_PATH to the repl binary (or LEAN_PROJECT "
-                "to a Lean project), or run install_kernel.py --repl PATH [--project DIR]"
+                "to a Lean project)"
             )
         path = Path(self.repl_path).expanduser()
         if path.is_file():
@@ -111,10 +111,7 @@ class ReplConfig:
         found = shutil.which(self.repl_path)
         if found:
             return found
-        raise ConfigError(
-            f"repl binary not found at {self.repl_path}; set LEAN_REPL_PATH or run "
-            "install_kernel.py --repl PATH"
-        )
+        raise ConfigError(f"repl binary not found at {self.repl_path}; set LEAN_REPL_PATH to the repl binary")
 
     def command(self) -> list[str]:
         """argv that starts the REPL: the binary itself, or `lake env <repl>` in a project."""

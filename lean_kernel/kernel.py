@@ -31,7 +31,7 @@ from ipykernel.kernelbase import Kernel
 
 from . import editing
 from .config import ConfigError, ReplConfig
-from .doctor import run_checks
+from .doctor import Advice, run_checks
 from .render import error_summary, render_bundle
 from .results import CellResult
 from .session import LeanSession
@@ -62,6 +62,12 @@ MAGICS = {
     "project": "%project DIR — start a new session in the Lean project DIR (forgets the cells)",
     "widget": "%widget on|off — show tactic steps in a goal widget (needs ipywidgets in the frontend)",
 }
+
+# How a kernel user gets a working Lean (the doctor's fixes name settings, not tools).
+KERNEL_ADVICE = Advice(
+    configure="run `lean-kernel setup` in a terminal (or `python install_kernel.py --repl PATH [--project DIR]`), "
+    "then restart the kernel",
+)
 
 # A line shown above every output of this kernel, from the kernelspec's environment.
 # `lean-kernel demo` sets it: there, every answer is a replay of recorded Lean sessions.
@@ -137,8 +143,8 @@ class LeanKernel(Kernel):
         try:
             session = self._get_session()
         except ConfigError as exc:
-            return Outcome("LeanSetupError", str(exc), [f"LeanSetupError: {exc}"])
-        report = run_checks(session.process, timeout=session.config.startup_timeout)
+            return Outcome("LeanSetupError", str(exc), [f"LeanSetupError: {exc}", f"Fix: {KERNEL_ADVICE.configure}"])
+        report = run_checks(session.process, timeout=session.config.startup_timeout, advice=KERNEL_ADVICE)
         if report.ok:
             self._checked = True
             self._notes.append(report.summary())

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 from .config import ReplConfig
-from .process import ReplFailure, ReplProcess
+from .process import ReplFailure, ReplNotFound, ReplProcess
 from .protocol import (
     CommandRequest,
     CommandResponse,
@@ -406,6 +406,9 @@ class LeanSession:
             if failure.restarted:
                 self._generation = self.process.generation
                 result.notes.append(self._replay(f"the REPL {failure.cause}"))
+            elif isinstance(failure, ReplNotFound):
+                # Nothing was running, so nothing was lost: the failure says why it did not start.
+                result.notes.append("the REPL did not start; the next cell tries again")
             else:
                 result.notes.append("the REPL could not be restarted; it will be started again on the next cell")
             return result

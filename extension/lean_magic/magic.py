@@ -26,6 +26,7 @@ from lean_kernel.steps import TextProgress
 
 from .api import LeanResult, close_shared_checker, setup, shared_checker
 from .bundle import SetupError, doctor
+from .bundle.report import NOTEBOOK_ADVICE
 
 MAGIC_CONTINUE_HINT = "%%lean --proofstate {id}"
 
@@ -154,6 +155,9 @@ class LeanMagics(Magics):
         else:
             result = checker.run(code, fresh=fresh, env=env, timeout=timeout, axioms=axioms, all_tactics=widget)
         result.continue_hint = MAGIC_CONTINUE_HINT
+        if result.failure_kind == "ReplNotFound":
+            # The failure names the setting; a notebook user also needs the notebook's way.
+            result.notes.append(f"{NOTEBOOK_ADVICE.configure}; {NOTEBOOK_ADVICE.details}")
         return result
 
     @line_magic

@@ -164,10 +164,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("dest", nargs="?", type=Path, help="where to put them (default: $LEAN_TRANSCRIPTS, else ../shared/repl-transcripts)")
     p.add_argument("--repo", default=REPO_URL, help="the REPL's repository (a URL or a local clone)")
+    p.add_argument("--pin", action="append", default=[], metavar="VERSION=COMMIT",
+                   help="fetch these versions instead of the pinned ones (repeatable)")
     args = p.parse_args(argv)
     dest = args.dest or default_dest()
+    pins = dict(PINS)
+    if args.pin:
+        try:
+            pins = dict(item.split("=", 1) for item in args.pin)
+        except ValueError:
+            p.error("--pin wants VERSION=COMMIT, e.g. --pin v4.19.0=3b27c8543a48444ffab4077f47526d91849cca3d")
     try:
-        written = fetch(dest, repo_url=args.repo)
+        written = fetch(dest, pins=pins, repo_url=args.repo)
     except FetchError as exc:
         print(f"fetch_recordings: {exc}", file=sys.stderr)
         return 1

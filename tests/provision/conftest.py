@@ -13,6 +13,8 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 FAKE = HERE / "fake_tools.py"
+# magic_bundle (tests/magic): making a bundle read-only as Kaggle mounts it, and back.
+sys.path.insert(0, str(HERE.parent / "magic"))
 
 
 @dataclass
@@ -87,3 +89,13 @@ def fake_tools(tmp_path, monkeypatch, transcripts_root) -> FakeTools:
     for var in ("LEAN_REPL_PATH", "LEAN_PROJECT", "LEAN_REPL_ARGS", "LEAN_REPL_ENV", "LEAN_KERNEL_HOME"):
         monkeypatch.delenv(var, raising=False)
     return tools
+
+
+@pytest.fixture
+def clean_env():
+    """Forget what lean_magic's setup made active (configure() remembers its report)."""
+    from lean_magic.bundle import reset_active
+
+    reset_active()
+    yield
+    reset_active()

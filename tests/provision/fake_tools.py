@@ -16,7 +16,8 @@ name it is called by picks the tool). Each records its arguments and working fol
 ``$FAKE_TOOLS_FAIL`` (comma-separated) makes one step fail the way the real tool fails:
 ``git-offline``, ``elan-offline``, ``elan-nonexistent``, ``lake-build``, ``lake-offline``
 (``lake update`` cannot reach GitHub), ``cache-offline``, ``wrong-pin`` (the tag's commit
-pins another Lean). The messages are the real tools' wording where we have it: elan's
+pins another Lean), ``repl-broken`` (the built REPL dies at start), ``crash-on-check`` (the
+REPL crashes on the ``%%lean`` check cell). The messages are the real tools' wording where we have it: elan's
 "could not download nonexistent lean version" (src/elan-dist/src/dist.rs), git's and
 curl's "Could not resolve host".
 """
@@ -134,10 +135,14 @@ def lake(args: list[str]) -> None:
             tag = (here / "lean-toolchain").read_text().strip().split(":")[1]
             root = Path(os.environ["FAKE_RECORDINGS"])
             recordings = root / tag if (root / tag).is_dir() else root / DEFAULT_RECORDED
+            faults = ["--crash-on", "lean_kernel_setup_check"] if fails("crash-on-check") else []
             argv = " ".join(f"'{a}'" for a in [sys.executable, "-m", "lean_kernel.testing.standin",
-                                                "--recordings", str(recordings), "--scripted", str(SCRIPTED)])
-            write(here / ".lake" / "build" / "bin" / "repl",
-                  f'#!/bin/sh\nexport PYTHONPATH="{REPO}"\nexec {argv} "$@"\n', executable=True)
+                                                "--recordings", str(recordings), "--scripted", str(SCRIPTED), *faults])
+            if fails("repl-broken"):  # what a REPL built against another Lean prints before dying
+                script = "#!/bin/sh\necho 'uncaught exception: incompatible header in Init.Prelude' >&2\nexit 1\n"
+            else:
+                script = f'#!/bin/sh\nexport PYTHONPATH="{REPO}"\nexec {argv} "$@"\n'
+            write(here / ".lake" / "build" / "bin" / "repl", script, executable=True)
             print("✔ [9/9] Built repl", flush=True)
         else:
             write(here / ".lake" / "build" / "lib" / "lean" / "Project.olean", "fake olean")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import MutableMapping
 
@@ -30,7 +31,7 @@ from lean_kernel.steps import Listener, Steps
 
 from .copy import default_workdir, is_writable, make_runnable, prepare_project
 from .discover import Installation, inspect_bundle, inspect_config, require_bundle
-from .report import DoctorReport, SetupReport, installation_checks, package_versions
+from .report import NOTEBOOK_ADVICE, DoctorReport, SetupReport, installation_checks, package_versions
 
 _active: SetupReport | None = None
 
@@ -207,7 +208,7 @@ def configure(
         elif inst.repl_path.is_file():
             process = ReplProcess(config)
             try:
-                health.checks += run_checks(process, timeout=timeout).checks
+                health.checks += run_checks(process, timeout=timeout, advice=NOTEBOOK_ADVICE).checks
             finally:
                 process.close()
             if health.ok:
@@ -247,7 +248,8 @@ def doctor(config: ReplConfig | None = None, *, run: bool = True, timeout: float
     if run:
         process = ReplProcess(config)
         try:
-            checks += run_checks(process, timeout=timeout).checks
+            # This report is the details: its fixes do not send the user to %lean_doctor.
+            checks += run_checks(process, timeout=timeout, advice=replace(NOTEBOOK_ADVICE, details=None)).checks
         finally:
             process.close()
     versions = package_versions()

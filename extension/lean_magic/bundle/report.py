@@ -10,10 +10,17 @@ import platform
 from dataclasses import dataclass, field
 
 from lean_kernel.config import ReplConfig
-from lean_kernel.doctor import Check, HealthReport
+from lean_kernel.doctor import Advice, Check, HealthReport
 from lean_kernel.versions import release_tag
 
 from .discover import Installation, SetupError
+
+# How a Python-notebook user gets a working Lean (the doctor's fixes name settings only).
+NOTEBOOK_ADVICE = Advice(
+    configure="in this notebook, %lean_setup BUNDLE (an offline bundle, e.g. a Kaggle dataset); or run "
+    "`lean-kernel setup` in a terminal, then restart this notebook's kernel",
+    details="run %lean_doctor for the versions and paths in use",
+)
 
 _LAYOUTS_HINT = (
     "put a built REPL at <bundle>/repl/.lake/build/bin/repl or <bundle>/bin/repl (build it with "
