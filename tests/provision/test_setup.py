@@ -145,6 +145,20 @@ def test_own_project_decides_the_version(fake_tools, capsys, tmp_path):
     assert "Lean v4.19.0 is ready" in out
 
 
+def test_real_lean_suite_uses_the_saved_settings(fake_tools, capsys):
+    # The CI workflow's two steps: `lean-kernel setup`, then `pytest -m lean` with no LEAN_*
+    # variables. Here the REPL it set up is the stand-in, whose scripted answer
+    # (setup_check.in) lets tests/lean/test_setup_real.py's core case pass.
+    assert run_cli(capsys, *setup_args(fake_tools, "--lean", TAG, "--no-check"))[0] == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEAN_") or k == "LEAN_TRANSCRIPTS"}
+    env["LEAN_KERNEL_CONFIG"] = str(fake_tools.settings)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-m", "lean", "-p", "no:cacheprovider", "tests/lean/test_setup_real.py"],
+        capture_output=True, text=True, timeout=120, cwd=REPO, env=env,
+    )
+    assert "1 passed, 1 skipped" in done.stdout, done.stdout + done.stderr
+
+
 def test_settings_are_what_python_notebooks_fall_back_on(fake_tools, capsys, monkeypatch):
     assert run_cli(capsys, *setup_args(fake_tools, "--lean", TAG, "--no-check"))[0] == 0
     config = ReplConfig.from_env()  # no LEAN_REPL_PATH / LEAN_PROJECT in this environment
