@@ -27,6 +27,7 @@ ENV_TIMEOUT = "LEAN_TIMEOUT"  # seconds per request
 ENV_MEMORY_MB = "LEAN_MEMORY_LIMIT_MB"  # RLIMIT_AS for the REPL, in MiB
 ENV_EXTRA_ENV = "LEAN_REPL_ENV"  # JSON object of extra variables for the REPL process
 ENV_SETTINGS_FILE = "LEAN_KERNEL_CONFIG"  # where `lean-kernel setup` saves its settings
+ENV_NOTICE = "LEAN_KERNEL_NOTICE"  # a line the kernel shows above every output (the demo: a replay)
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024

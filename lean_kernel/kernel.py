@@ -30,7 +30,7 @@ from typing import Any
 from ipykernel.kernelbase import Kernel
 
 from . import editing
-from .config import ConfigError, ReplConfig
+from .config import ENV_NOTICE, ConfigError, ReplConfig
 from .doctor import Advice, run_checks
 from .render import error_summary, render_bundle
 from .results import CellResult
@@ -69,10 +69,6 @@ KERNEL_ADVICE = Advice(
     "then restart the kernel",
 )
 
-# A line shown above every output of this kernel, from the kernelspec's environment.
-# `lean-kernel demo` sets it: there, every answer is a replay of recorded Lean sessions.
-ENV_NOTICE = "LEAN_KERNEL_NOTICE"
-
 STALE_BANNER = "stale: re-run — this cell was built on an earlier version of a cell that has been re-run"
 
 
@@ -109,6 +105,7 @@ class LeanKernel(Kernel):
         self._session: LeanSession | None = None
         self._checked = False  # the start-up check passed for the current session
         self._notes: list[str] = []  # shown with the next cell (start-up check result)
+        # From the kernelspec's env: `lean-kernel demo` says every answer is a replay.
         self._notice = os.environ.get(ENV_NOTICE) or None
         self._history: list[tuple[int, int, str, str | None]] = []  # (session, line, input, output)
         self._last_output: str | None = None

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import install
-from ..kernel import ENV_NOTICE
+from ..config import ENV_NOTICE
 from ..steps import StepFailed, Steps
 from ..testing.standin import standin_command
 from ..testing.transcripts import ENV_TRANSCRIPTS, default_root, missing_recordings_help
@@ -37,10 +37,7 @@ SCRIPTED = CHECKOUT / "tests" / "fixtures" / "scripted"
 RECORDED_VERSION = "v4.33.0-rc2"
 KERNEL_NAME = "lean4-replay"
 KERNEL_DISPLAY_NAME = "Lean 4 (replay of recorded sessions)"
-NOTICE = (
-    "replay of recorded Lean sessions (lean-kernel demo): the answers are recordings of the real Lean REPL, "
-    "so only the tour's commands have answers; `lean-kernel setup` installs Lean itself"
-)
+NOTICE = "replay of recorded Lean sessions (lean-kernel demo): only the tour's commands have answers; for Lean itself, lean-kernel setup"
 
 
 @dataclass

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -164,7 +165,14 @@ class Preparer:
                         f"delete {dest}, or pass another --home",
                     )
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                self._git(step, ["clone", self.repl_url, str(dest)], action="clone the REPL")
+                # Into a side folder first: an interrupted clone must not pass for a clone.
+                partial = dest.with_name(dest.name + ".partial")
+                if partial.exists():
+                    shutil.rmtree(partial)
+                self._git(step, ["clone", self.repl_url, str(partial)], action="clone the REPL")
+                if dest.exists():
+                    dest.rmdir()  # empty (checked above)
+                os.replace(partial, dest)
             tags = self._tags(step, dest)
             if tag not in tags:
                 if not fresh:  # a clone from before this release: ask for newer tags

@@ -90,6 +90,7 @@ def test_demo_opens_the_tour_and_shows_rendered_goals(chromium_browser, demo_ser
         expect(lab.outputs(step).locator(".lean-goal-target")).to_have_text("⊢ Int")
         for i in code:  # every output says where its answers come from
             expect(lab.outputs(i).first).to_contain_text(NOTICE)
+        lab.cell(sorry).scroll_into_view_if_needed()
         lab.screenshot("tour-goals")
         errors = [m for m in lab.console if m.startswith(("[error]", "[pageerror]"))]
         assert not errors, errors

@@ -51,7 +51,7 @@ def test_setup_runs_the_tools_and_makes_a_kernelspec_the_kernel_uses(fake_tools)
     toolchain = fake_tools.elan_home / "toolchains" / "leanprover--lean4---v4.33.0-rc2"
     # What ran, in order: the REPL is cloned and its tag checked first, then the toolchain.
     assert fake_tools.commands() == [
-        f"git clone https://github.com/leanprover-community/repl {repl_dir}",
+        f"git clone https://github.com/leanprover-community/repl {repl_dir}.partial",  # renamed when complete
         f"git -C {repl_dir} tag --list",
         f"git -C {repl_dir} -c advice.detachedHead=false checkout --quiet {TAG}",
         f"git -C {repl_dir} rev-parse HEAD",
@@ -60,7 +60,7 @@ def test_setup_runs_the_tools_and_makes_a_kernelspec_the_kernel_uses(fake_tools)
     ]
     assert fake_tools.calls("lake")[0]["cwd"] == str(repl_dir)
     # Each step says what it runs and how it ended.
-    for line in ("[1/8] find git and elan", f"$ git clone https://github.com/leanprover-community/repl {repl_dir}",
+    for line in ("[1/8] find git and elan", f"$ git clone https://github.com/leanprover-community/repl {repl_dir}.partial",
                  "$ elan toolchain install leanprover/lean4:v4.33.0-rc2", f"$ lake build   (in {repl_dir})",
                  "[7/8] positive control: `#eval 2+2` must print 4", "ok: `#eval 2+2` printed 4",
                  "[8/8] a %%lean cell in IPython", "ok: Lean accepted the cell", f"Lean {TAG} is ready"):
