@@ -119,8 +119,11 @@ def magic_check(steps: Steps, settings_file: Path, cell: str) -> None:
         from IPython.core.interactiveshell import InteractiveShell
 
         import lean_magic
+        from lean_magic.bundle import reset_active
 
-        # Only the saved settings may decide which REPL runs: hide this shell's own.
+        # Only the saved settings may decide which REPL runs: hide this shell's own, and
+        # any bundle this process set up.
+        reset_active()
         hidden = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("LEAN_") and k != "LEAN_TRANSCRIPTS"}
         os.environ["LEAN_KERNEL_CONFIG"] = str(settings_file)
         try:
@@ -176,10 +179,13 @@ def load_check(steps: Steps, out: Path, *, check: bool) -> None:
     """Read the bundle exactly as ``lean_magic.setup()`` will on the offline machine (into
     a temporary work folder, changing nothing in this process's environment)."""
     with steps.step("load the bundle as a notebook would (lean_magic.setup)") as step:
-        from lean_magic.bundle import configure
+        from lean_magic.bundle import configure, reset_active
 
         with tempfile.TemporaryDirectory(prefix="lean-bundle-check-") as work:
-            report = configure(out, workdir=work, check=check, export=False, environ=dict(os.environ))
+            try:
+                report = configure(out, workdir=work, check=check, export=False, environ=dict(os.environ))
+            finally:
+                reset_active()  # a check, not a choice of Lean for this process
         if not report.ok:
             failed = report.health.first_failure
             raise StepFailed(
