@@ -21,6 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import install
 from .config import ENV_PROJECT, ENV_REPL_PATH, ConfigError, ReplConfig
 from .steps import StepFailed, Steps, TextProgress
 from .versions import DEFAULT_VERSION, NEWEST_TESTED, OLDEST_SUPPORTED
@@ -59,7 +60,7 @@ def run_setup(args: argparse.Namespace, progress: TextProgress) -> int:
     prepared = prepare(steps, version=version, home=_home(args), mathlib=args.mathlib, project=project,
                        repl_url=args.repl_url)
     settings = settings_for(prepared, timeout=args.timeout, memory_limit_mb=args.memory_limit_mb)
-    path, spec = activate(steps, prepared, settings, kernel_args=_kernel_args(args))
+    path, spec = activate(steps, prepared, settings, kernel_args=install.location_argv(args))
     if args.no_check:
         for title in ("positive control", "a %%lean cell"):
             with steps.step(title) as step:
@@ -70,6 +71,8 @@ def run_setup(args: argparse.Namespace, progress: TextProgress) -> int:
     print(f"\nLean {prepared.tag} is ready" + (" with Mathlib" if prepared.mathlib else "") + ":")
     print(f"  kernel:  \"{args.display_name}\" in JupyterLab / Notebook, or `jupyter console --kernel {args.name}`"
           f" ({spec})")
+    if args.prefix:
+        print(f"           (Jupyter finds it with JUPYTER_PATH={Path(args.prefix).resolve() / 'share' / 'jupyter'})")
     print("  Python:  %load_ext lean_magic, then %%lean cells, or lean_magic.LeanChecker()")
     print(f"  settings: {path}")
     shadow = [k for k in (ENV_REPL_PATH, ENV_PROJECT) if os.environ.get(k)]
@@ -237,17 +240,6 @@ def _home(args: argparse.Namespace) -> Path:
     return Path(args.home).expanduser().resolve() if args.home else default_home()
 
 
-def _kernel_args(args: argparse.Namespace) -> list[str]:
-    out = ["--name", args.name, "--display-name", args.display_name]
-    if args.user:
-        out.append("--user")
-    elif args.sys_prefix:
-        out.append("--sys-prefix")
-    elif args.prefix:
-        out += ["--prefix", args.prefix]
-    return out
-
-
 def _version() -> str:
     from .kernel import __version__
 
@@ -285,12 +277,7 @@ def _parser() -> argparse.ArgumentParser:
                                    "\"Lean 4\" Jupyter kernel; then check that both run Lean. Re-running skips "
                                    "what is done. Downloads happen only in these steps.")
     lean_options(s)
-    where = s.add_mutually_exclusive_group()
-    where.add_argument("--user", action="store_true", help="install the kernelspec for this user (default outside a virtualenv)")
-    where.add_argument("--sys-prefix", action="store_true", help="install it into sys.prefix (default in a virtualenv)")
-    where.add_argument("--prefix", metavar="P", help="install it into P/share/jupyter (then JUPYTER_PATH=P/share/jupyter)")
-    s.add_argument("--name", default="lean4", help="kernelspec name (default: lean4)")
-    s.add_argument("--display-name", default="Lean 4", help="name in the launcher (default: Lean 4)")
+    install.add_location_options(s)
     s.add_argument("--timeout", metavar="S", help="seconds per cell, or off (default 60)")
     s.add_argument("--memory-limit-mb", type=int, metavar="N", help="address-space limit for the REPL (Mathlib needs 12 GiB or more at v4.26+)")
     s.set_defaults(run=run_setup)

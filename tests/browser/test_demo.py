@@ -9,7 +9,6 @@ private ones, so nothing of the user's setup is read or changed.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import pytest
@@ -33,24 +32,9 @@ class DemoServer(LabServer):
 
     def start(self) -> None:
         self.write_lab_config()
-        argv = [
-            sys.executable, "-m", "lean_kernel", "demo", "--dir", str(self.base / "demo"),
-            "--no-browser", "--port", str(self.port), "--",
-            "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
-            f"--IdentityProvider.token={self.token}", "--ServerApp.terminals_enabled=False",
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
-            "--LabApp.extension_manager=readonly",
-            f"--LabApp.user_settings_dir={self.base / 'user-settings'}",
-            f"--LabApp.workspaces_dir={self.base / 'workspaces'}",
-        ]
-        log = open(self.log_path, "wb")
-        try:
-            self.proc = subprocess.Popen(argv, env=self.env(), stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT, cwd=self.base, start_new_session=True)
-        finally:
-            log.close()
-        self._wait_ready()
+        demo = [sys.executable, "-m", "lean_kernel", "demo", "--dir", str(self.base / "demo"),
+                "--no-browser", "--port", str(self.port)]
+        self.launch([*demo, "--", *self.lab_options()], cwd=self.base)
 
 
 @pytest.fixture

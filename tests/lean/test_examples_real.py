@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from kernel.conftest import execute_notebook  # tests/ is on sys.path (rootdir conftest)
 
 pytestmark = pytest.mark.lean
 
@@ -40,16 +40,7 @@ def jupyter_path(tmp_path_factory) -> str:
 
 def execute(name: str, jupyter_path: str | None = None) -> dict[str, object]:
     nb = nbformat.read(EXAMPLES / name, as_version=4)
-    old = os.environ.get("JUPYTER_PATH")
-    if jupyter_path:
-        os.environ["JUPYTER_PATH"] = jupyter_path
-    try:
-        NotebookClient(nb, timeout=SLOW, startup_timeout=120, allow_errors=False).execute()
-    finally:
-        if old is None:
-            os.environ.pop("JUPYTER_PATH", None)
-        else:
-            os.environ["JUPYTER_PATH"] = old
+    execute_notebook(nb, jupyter_path, timeout=SLOW)
     return {c.source: c for c in nb.cells if c.cell_type == "code"}
 
 

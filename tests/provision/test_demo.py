@@ -5,11 +5,10 @@ failures that name their fix."""
 from __future__ import annotations
 
 import io
-import os
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from kernel.conftest import execute_notebook  # tests/ is on sys.path (rootdir conftest)
 
 from lean_kernel import cli
 from lean_kernel.provision import demo
@@ -22,15 +21,7 @@ def executed_demo(tmp_path_factory, transcripts_root):
     log = io.StringIO()
     made = demo.prepare(Steps(3, TextProgress(log)), folder, recordings=transcripts_root)
     nb = nbformat.read(made.notebook, as_version=4)
-    old = os.environ.get("JUPYTER_PATH")
-    os.environ["JUPYTER_PATH"] = str(made.jupyter_path)
-    try:
-        NotebookClient(nb, timeout=60, startup_timeout=60, allow_errors=False).execute()
-    finally:
-        if old is None:
-            os.environ.pop("JUPYTER_PATH", None)
-        else:
-            os.environ["JUPYTER_PATH"] = old
+    execute_notebook(nb, str(made.jupyter_path))
     return made, nb, log.getvalue()
 
 
