@@ -16,6 +16,7 @@ from pathlib import Path
 from .config import ConfigError, ReplConfig
 from .process import ReplFailure, ReplNotFound, ReplProcess
 from .protocol import CommandRequest, CommandResponse, ReplErrorResponse
+from .versions import read_toolchain_file, release_tag
 
 # `#eval 2+2` needs nothing but Lean's prelude, so it separates "the REPL runs" from
 # "the project's imports work".
@@ -69,18 +70,6 @@ class HealthReport:
             if not c.ok and c.fix:
                 lines.append(f"       fix: {c.fix}")
         return "\n".join(lines)
-
-
-def read_toolchain(project_dir: str | None) -> str | None:
-    """The Lean version a project pins in ``lean-toolchain`` (e.g. ``v4.19.0``)."""
-    if not project_dir:
-        return None
-    path = Path(project_dir).expanduser() / "lean-toolchain"
-    try:
-        text = path.read_text().strip()
-    except OSError:
-        return None
-    return text.split(":")[-1] or None
 
 
 def diagnose_stderr(stderr: str, config: ReplConfig, advice: Advice = NO_ADVICE) -> tuple[str, str] | None:
@@ -154,7 +143,8 @@ def check_config(config: ReplConfig, advice: Advice = NO_ADVICE) -> list[Check]:
         checks.append(Check("repl binary", False, str(exc), _fix_for_start(advice)))
         return checks
     if config.project_dir:
-        pin = read_toolchain(config.project_dir)
+        version = read_toolchain_file(config.project_dir)
+        pin = release_tag(version) if version else None
         checks.append(
             Check(
                 "project",
