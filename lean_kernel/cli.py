@@ -39,8 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args, progress)
     except StepFailed:
         # TextProgress already printed the failed step, its problem and its fix.
-        print(f"\nlean-kernel {args.command} stopped: fix the problem above and run it again "
-              "(finished steps are skipped).", file=sys.stderr)
+        again = " (finished steps are skipped)" if args.command != "demo" else ""
+        print(f"\nlean-kernel {args.command} stopped: fix the problem above and run it again{again}.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"\nlean-kernel {args.command}: interrupted", file=sys.stderr)

@@ -29,7 +29,7 @@ from .. import install
 from ..config import ENV_NOTICE
 from ..steps import StepFailed, Steps
 from ..testing.standin import standin_command
-from ..testing.transcripts import ENV_TRANSCRIPTS, default_root, missing_recordings_help
+from ..testing.transcripts import default_root, missing_recordings_help
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 TOUR = CHECKOUT / "examples" / "lean4_tour.ipynb"
@@ -53,7 +53,7 @@ def find_recordings(recordings: Path | None = None) -> Path:
     if not folder.is_dir():
         raise StepFailed(
             f"the recorded Lean sessions the demo replays are not at {folder}",
-            missing_recordings_help(root) + f" (or pass --recordings DIR / set {ENV_TRANSCRIPTS})",
+            missing_recordings_help(root) + "; or pass --recordings DIR",
         )
     return folder
 
@@ -108,8 +108,15 @@ def lab_env(demo: Demo) -> dict[str, str]:
 
 
 def run_lab(argv: list[str], env: dict[str, str], cwd: Path) -> int:
-    """JupyterLab in its own process group until it exits or Ctrl-C; then it is asked to
-    stop (SIGTERM: it shuts its kernels down), and killed if it does not."""
+    """JupyterLab in its own process group until it exits, or until Ctrl-C or SIGTERM
+    reach this process; then it is asked to stop (SIGTERM: it shuts its kernels down), and
+    killed if it does not. Its own session keeps the terminal's Ctrl-C from reaching it
+    twice (JupyterLab asks "Shutdown this Jupyter server?" on a lone SIGINT)."""
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     proc = subprocess.Popen(argv, env=env, cwd=cwd, start_new_session=True)
     try:
         return proc.wait()
@@ -120,3 +127,5 @@ def run_lab(argv: list[str], env: dict[str, str], cwd: Path) -> int:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             return proc.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
