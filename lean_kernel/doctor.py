@@ -72,6 +72,12 @@ class HealthReport:
         return "\n".join(lines)
 
 
+def read_toolchain(project_dir: str | None) -> str | None:
+    """The release a project pins in ``lean-toolchain`` (e.g. ``v4.19.0``); None without one."""
+    version = read_toolchain_file(project_dir)
+    return release_tag(version) if version else None
+
+
 def diagnose_stderr(stderr: str, config: ReplConfig, advice: Advice = NO_ADVICE) -> tuple[str, str] | None:
     """Map the REPL's dying words to (what is wrong, how to fix it)."""
     low = stderr.lower()
@@ -143,8 +149,7 @@ def check_config(config: ReplConfig, advice: Advice = NO_ADVICE) -> list[Check]:
         checks.append(Check("repl binary", False, str(exc), _fix_for_start(advice)))
         return checks
     if config.project_dir:
-        version = read_toolchain_file(config.project_dir)
-        pin = release_tag(version) if version else None
+        pin = read_toolchain(config.project_dir)
         checks.append(
             Check(
                 "project",
