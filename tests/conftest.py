@@ -91,6 +91,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     skipped = terminalreporter.stats.get("skipped", [])
     count = sum(1 for r in skipped if "recordings missing" in str(getattr(r, "longrepr", "")))
+    if not count:
+        return
     terminalreporter.write_sep("-", "recordings missing")
     terminalreporter.write_line(f"{count} tests that replay recorded REPL sessions were skipped: {recordings_missing_message()}")
 
