@@ -150,7 +150,7 @@ def summary_html(s: BatchSummary) -> str:
     key = "ok" if s.failed == 0 else ("error" if not s.passed else "warning")
     head = (
         f'<div class="lean-batch-head" style="margin-bottom: 4px">{_badge(_percent(rate) + " passed", key)} '
-        f"<span>{_ESC(_headline(s))}</span></div>"
+        f"<span>{s.total} items: {s.passed} passed, {s.failed} failed</span></div>"
     )
     cell = "padding: 1px 10px 1px 0; text-align: left; vertical-align: top"
     rows = "".join(

@@ -178,6 +178,14 @@ class BatchResults(list):
         self.wall_seconds = wall_seconds
         self.ids: list[str] | None = list(ids) if ids is not None else None
 
+    def replaced(self, results: Iterable[Any]) -> BatchResults:
+        """The same collection (records, ids, wall time) holding other results for the same
+        items, e.g. the API's ``LeanResult`` views of them."""
+        out = BatchResults(results, records=self.records, wall_seconds=self.wall_seconds, ids=self.ids)
+        if len(out) != len(self):
+            raise ValueError(f"{len(out)} results for a collection of {len(self)}")
+        return out
+
     def _record(self, i: int) -> ItemRecord | None:
         rec = self.records[i] if i < len(self.records) else None
         return rec if rec is not None and rec.index == i else None
