@@ -24,9 +24,11 @@ per actor process, and a hot header spreads to every actor that runs out of its 
   only its own item (the actor's pool replaces the process, as locally).
 - Each actor has up to ``inflight_per_actor`` items queued (default 2), so it starts the
   next item while the driver receives the last result.
-- A lost actor (its process or node died): its unfinished items go back to the front of
-  the queue for any live actor, each at most ``max_retries`` times (then it fails with a
-  ``WorkerLost`` fault); the actor is probed until Ray has restarted it, or dropped.
+- A lost actor (its process or node died): its unfinished items are run again, each at
+  most ``max_retries`` times (then it fails with a ``WorkerLost`` fault), before any new
+  item and each alone on an idle actor: one of them may be what killed the actor, and
+  must not take an innocent item queued behind it down twice. The lost actor is probed
+  until Ray has restarted it (``max_restarts``), or dropped.
 - Ctrl-C (or closing an iterator early) tells every actor to drop the run's queued items
   and kill its REPL's request in flight, so the pool is usable again at once.
 - Paths in ``ReplConfig`` (the REPL, the project) must exist on every node, and
@@ -61,6 +63,7 @@ DEFAULT_MAX_RETRIES = 2
 DEFAULT_ACTOR_OPTIONS = {"num_cpus": 1, "max_restarts": 3}
 DEFAULT_INFLIGHT = 2
 PROBE_INTERVAL = 0.5  # seconds between probes of an actor that Ray is restarting
+ALL_DOWN_TIMEOUT = 300.0  # no actor up for this long (none restarts): the rest of the run fails
 START_TIMEOUT = 600.0
 CLOSE_GRACE = 10.0
 
@@ -146,6 +149,8 @@ class _Slot:
         self.load = 0  # items queued on it
         self.order = 0  # items sent to it in this run
         self.probe_at = 0.0
+        self.life = 0  # which incarnation of the actor: Ray restarts it after a loss
+        self.isolated = False  # running a retried item alone (nothing queued behind it)
 
 
 class RayPool(_BatchRunner):
@@ -308,42 +313,50 @@ class RayPool(_BatchRunner):
         self._runs += 1
         run_id = self._runs
         pending = list(range(len(items)))
+        retry: list[int] = []  # items whose actor was lost under them; each runs alone on an idle actor
         lost = [0] * len(items)  # times each item's actor was lost under it
         done = [False] * len(items)
-        inflight: dict[Any, tuple[_Slot, int]] = {}
+        inflight: dict[Any, tuple[_Slot, int, int, bool]] = {}  # ref -> (slot, item, slot.life, isolated)
         probes: dict[Any, _Slot] = {}
         for s in self._slots:
             s.order = 0
             s.load = 0
+            s.isolated = False
 
-        def submit(s: _Slot) -> None:
-            i = pending.pop(choose(pending, keys, s.held, self.lookahead))
+        def submit(s: _Slot, i: int, isolated: bool = False) -> None:
             # The job goes by value: a few hundred bytes, inlined in the call, cheaper than
             # a ray.put object fetched by every call.
             ref = s.handle.run.remote(job, run_id, i, items[i], keys[i], s.order, lost[i] + 1)
-            inflight[ref] = (s, i)
+            inflight[ref] = (s, i, s.life, isolated)
             s.load += 1
             s.order += 1
+            s.isolated = isolated
             if keys[i]:
                 s.held.add(keys[i])
 
         def fill() -> None:
+            # A retried item may be what killed its actor: it runs alone on an idle actor,
+            # so that it cannot take an innocent item queued behind it down a second time.
+            for s in self._slots:
+                if retry and s.state == "up" and s.load == 0:
+                    submit(s, retry.pop(0), isolated=True)
             # Round by round, so each actor gets one item before any gets a second.
             for depth in range(1, self.inflight_per_actor + 1):
                 for s in self._slots:
-                    if pending and s.state == "up" and s.load < depth:
-                        submit(s)
+                    if pending and s.state == "up" and not s.isolated and s.load < depth:
+                        submit(s, pending.pop(choose(pending, keys, s.held, self.lookahead)))
 
-        def lose(s: _Slot, i: int, why: BaseException) -> tuple[int, Any, ItemRecord] | None:
+        def lose(s: _Slot, i: int, life: int, why: BaseException) -> tuple[int, Any, ItemRecord] | None:
             s.load -= 1
-            if s.state == "up":
+            s.isolated = False
+            if s.state == "up" and life == s.life:  # (an older life's loss was counted then)
                 self.lost += 1
                 s.state, s.held, s.probe_at = "probing", set(), 0.0
             if done[i]:
                 return None
             lost[i] += 1
             if lost[i] <= self.max_retries:
-                pending.insert(0, i)
+                retry.append(i)
                 return None
             return self._given_up(job, items[i], i, keys[i], s, lost[i], why)
 
@@ -354,14 +367,23 @@ class RayPool(_BatchRunner):
                     probes[s.handle.ping.remote()] = s
 
         finished = False
+        down_since: float | None = None
         try:
-            while pending or inflight:
+            while pending or retry or inflight:
                 fill()
                 probe_due()
-                if not inflight and pending and not any(s.state != "dead" for s in self._slots):
-                    while pending:  # every actor is gone for good: the rest fail, none is lost
-                        i = pending.pop(0)
+                if any(s.state == "up" for s in self._slots):
+                    down_since = None
+                elif down_since is None:
+                    down_since = time.monotonic()
+                gone = all(s.state == "dead" for s in self._slots) or (
+                    down_since is not None and time.monotonic() - down_since > ALL_DOWN_TIMEOUT
+                )
+                if not inflight and gone:
+                    for i in retry + pending:  # no actor left, or none came back: the rest fail, none is lost
                         yield self._given_up(job, items[i], i, keys[i], None, lost[i], None)
+                    retry.clear()
+                    pending.clear()
                     break
                 refs = list(inflight) + list(probes)
                 if not refs:
@@ -376,23 +398,26 @@ class RayPool(_BatchRunner):
                         try:
                             ray.get(ref)
                             s.state = "up"
+                            s.life += 1
                         except errors.ActorDiedError:
                             s.state = "dead"
                         except errors.RayError:
                             s.probe_at = time.monotonic() + PROBE_INTERVAL
                         continue
-                    s, i = inflight.pop(ref)
+                    s, i, life, isolated = inflight.pop(ref)
                     try:
                         answer = ray.get(ref)
                     except errors.RayTaskError as exc:  # the job itself raised: stop the run
                         raise _cause(exc) from None
                     except errors.RayError as exc:  # the actor (or its node) is gone
-                        given_up = lose(s, i, exc)
+                        given_up = lose(s, i, life, exc)
                         if given_up is not None:
                             done[i] = True
                             yield given_up
                         continue
                     s.load -= 1
+                    if isolated:
+                        s.isolated = False
                     if answer is None or done[i]:
                         continue
                     result, record = answer
@@ -412,7 +437,7 @@ class RayPool(_BatchRunner):
         self, job: Job, item: Any, i: int, key: str, slot: _Slot | None, losses: int, why: BaseException | None
     ) -> tuple[int, Any, ItemRecord]:
         if slot is None:
-            what = f"no Ray worker is left (all {self.workers} were lost)"
+            what = f"no Ray worker is left (all {self.workers} were lost, or none restarted within {ALL_DOWN_TIMEOUT:.0f} s)"
         else:
             what = f"its Ray worker was lost {losses} time{'s' if losses != 1 else ''} (max_retries={self.max_retries})"
         cause = f": {type(why).__name__}: {str(why).splitlines()[0] if str(why) else ''}" if why is not None else ""
