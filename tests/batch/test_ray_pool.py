@@ -230,3 +230,23 @@ def _gone(pid: int, wait: float) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def test_lean_check_on_the_running_ray_cluster(local_ray, standin_env, tmp_path):
+    # The command as a second Ray driver (--ray ADDRESS) on the test's cluster. Recorded:
+    # def_eval's `def f := 37`, dup_sorries' `theorem thm1 : 1 = 1 := sorry`.
+    import subprocess
+
+    source, out = tmp_path / "items.jsonl", tmp_path / "out.jsonl"
+    source.write_text("".join(json.dumps({"id": k, "code": RECORDED[k % 2]}) + "\n" for k in range(20)))
+    address = local_ray.get_runtime_context().gcs_address
+    env = {**os.environ, **standin_env()}
+    done = subprocess.run(
+        [sys.executable, "-m", "lean_magic.batch", str(source), "-o", str(out), "--ray", address, "--workers", "2"],
+        env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(x["id"] for x in lines) == list(range(20))
+    assert all(x["status"] == "ok" for x in lines)
+    assert "20 items: 20 passed" in done.stderr and "(ray, 2 workers)" in done.stderr
