@@ -27,24 +27,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "extension")]
 
-from lean_kernel.config import ReplConfig  # noqa: E402
 from lean_kernel.testing.local_ray import leftovers, processes, start_local_ray  # noqa: E402
-from lean_kernel.testing.standin import standin_command  # noqa: E402
-from lean_kernel.testing.transcripts import default_root  # noqa: E402
 from lean_magic.pool import LeanPool  # noqa: E402
+from bench_pool import ITEM, config  # noqa: E402  (the same stand-in and item)
 
-RECORDING = default_root() / "v4.33.0-rc2" / "def_eval.in"
-ITEM = "def f := 37"  # a fresh command recorded in def_eval.in
 TARGET = 0.85
 
 
-def config(delay: float) -> ReplConfig:
-    argv = standin_command([RECORDING], [], ["--delay", str(delay)] if delay > 0 else [])
-    pythonpath = str(REPO) + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else "")
-    return ReplConfig(repl_path=argv[0], repl_args=argv[1:], timeout=60, env={"PYTHONPATH": pythonpath})
-
-
-def started_pool(backend: str, cfg: ReplConfig, workers: int):
+def started_pool(backend: str, cfg, workers: int):
     """A pool with every REPL started and answered once, and the seconds that took."""
     t0 = time.perf_counter()
     if backend == "ray":
