@@ -193,11 +193,19 @@ def test_closing_early_cancels_on_the_actors(local_ray, standin_config):
     assert took < 15, took
 
 
-def test_verify_many_on_ray_matches_the_local_pool(local_ray, standin_config):
+def test_verify_many_on_ray_matches_the_local_pool(local_ray, standin_config, capsys, monkeypatch):
+    # tqdm.auto picks the notebook bar once another test made an IPython shell: pin the terminal one.
+    import tqdm.auto
+    import tqdm.std
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", tqdm.std.tqdm)
     pairs = [(STATEMENTS[c.statement].text, c.candidate) for c in CASES]
     options = {"permitted_sorries": ["helper"]}
-    on_ray = verify_many(pairs, workers=2, config=standin_config(), progress=False, backend="ray", **options)
+    on_ray = verify_many(pairs, workers=2, config=standin_config(), progress=True, backend="ray", **options)
+    bar = capsys.readouterr().err
     local = verify_many(pairs, workers=2, config=standin_config(), progress=False, **options)
+    passed = sum(r.okay for r in local)
+    assert f"{len(pairs)}/{len(pairs)}" in bar and f"pass {passed}/{len(pairs)}" in bar  # the same bar as locally
     assert isinstance(on_ray, BatchResults)
     for case, r in zip(CASES, on_ray):
         assert set(r.reasons) == set(case.expect), (case.name, r.summary())
