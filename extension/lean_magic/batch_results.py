@@ -18,7 +18,8 @@ An item's status:
   ``error`` (Lean errors, or the REPL refused the request), ``timeout``, ``fault`` (the
   REPL crashed, was killed or ran out of memory, or its worker was lost);
 - verify (``VerificationResult``): ``verified``, ``rejected``, ``timeout``, ``fault``
-  (``repl_failure`` / ``internal_error``).
+  (the verifier could not judge: ``repl_failure``, ``internal_error``,
+  ``verifier_self_check_failed``, ``check_not_run``).
 Its reasons: a verification's reasons; for a check, the fault's kind (``ReplExited``...),
 ``repl_error``, ``lean_error``, and ``sorry`` when it has sorries (even when ok).
 """
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BatchResults", "item_line", "outcome_of", "is_passed"]
 
-FAULT_REASONS = ("repl_failure", "internal_error")
+# The verifier could not judge the candidate (not a rejection on its merits).
+FAULT_REASONS = ("repl_failure", "internal_error", "verifier_self_check_failed", "check_not_run")
 LABEL_WIDTH = 80
 
 
