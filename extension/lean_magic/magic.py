@@ -23,6 +23,7 @@ from IPython.display import display
 from lean_kernel.process import ReplFailure
 from lean_kernel.session import ChainEntry
 
+from . import completion
 from .api import LeanResult, close_shared_checker, shared_checker
 from .setup import SetupError, doctor, setup
 
@@ -200,7 +201,9 @@ class LeanMagics(Magics):
 
 def load(ip) -> None:
     ip.register_magics(LeanMagics)
+    completion.register(ip)
 
 
 def unload(ip) -> None:
+    completion.unregister(ip)
     close_shared_checker()
