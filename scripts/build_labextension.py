@@ -3,11 +3,14 @@
     python scripts/build_labextension.py            # word lists, npm ci, tsc, webpack
     python scripts/build_labextension.py --check    # the same, then fail if the prebuilt
                                                     # assets in lean_kernel/labextension changed
+                                                    # (or the Python abbreviation table differs
+                                                    # from the one the extension bundles)
     python scripts/build_labextension.py --words    # only regenerate labextension/src/words.json
 
-Needs node and npm (the npm registry for `npm ci`) and JupyterLab's Python package (its
-`jupyter labextension build` runs the builder). Users never run this: the wheel carries the
-built files, installed by pip into share/jupyter/labextensions/.
+Needs Node.js and npm (and the npm registry, for `npm ci`); not JupyterLab's Python package:
+the builder gets JupyterLab's core package data from the pinned @jupyterlab/core-meta, so
+the output depends on package-lock.json only. Users never run this: the wheel carries the
+built files, which pip installs into share/jupyter/labextensions/.
 
 The highlighter's keyword and tactic lists are generated from lean_kernel/editing.py (the
 kernel completes the same words), so there is one list to edit.
@@ -27,6 +30,9 @@ REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "labextension"
 WORDS = SOURCE / "src" / "words.json"
 PREBUILT = REPO / "lean_kernel" / "labextension"
+# The kernel's Tab completion and the extension's replacement as you type share one table.
+PYTHON_TABLE = REPO / "lean_kernel" / "data" / "abbreviations.json"
+BUNDLED_TABLE = SOURCE / "node_modules" / "@leanprover" / "unicode-input" / "dist" / "abbreviations.json"
 
 sys.path.insert(0, str(REPO))
 
@@ -96,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     changed = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
     if words_before != WORDS.read_text(encoding="utf-8"):
         changed.insert(0, str(WORDS.relative_to(REPO)))
+    if BUNDLED_TABLE.read_bytes() != PYTHON_TABLE.read_bytes():
+        print(f"{PYTHON_TABLE.relative_to(REPO)} differs from the table the extension bundles: "
+              "run scripts/refresh_abbreviations.py and commit")
+        return 1
     if changed:
         print("the prebuilt JupyterLab extension is out of date; run scripts/build_labextension.py and commit:")
         for p in changed:

@@ -10,7 +10,8 @@ import {
   StringStream,
   language
 } from '@codemirror/language';
-import { EditorState, Extension, Prec, StateField, Text } from '@codemirror/state';
+import { Compartment, EditorState, Extension, Prec, Text } from '@codemirror/state';
+import { EditorView, ViewPlugin } from '@codemirror/view';
 
 import words from './words.json';
 
@@ -202,22 +203,51 @@ export function startsWithLeanMagic(doc: Text): boolean {
   return false;
 }
 
-const leanMagicCell = StateField.define<boolean>({
-  create: state => startsWithLeanMagic(state.doc),
-  update: (value, tr) => (tr.docChanged ? startsWithLeanMagic(tr.newDoc) : value)
-});
+const leanMagicLanguage = new Compartment();
+
+function hasLeanMagicLanguage(state: EditorState): boolean {
+  return leanMagicLanguage.get(state) === leanLanguage;
+}
+
+function setLeanMagicLanguage(lean: boolean) {
+  return leanMagicLanguage.reconfigure(lean ? leanLanguage : []);
+}
 
 /**
  * For every editor: while the text starts with `%%lean`, Lean is the active language.
  * The `language` facet takes its highest-precedence value, so this overrides the notebook's
- * language (Python) without touching JupyterLab's own language setting, and falls back to
- * it when the first line changes.
+ * language (Python) without touching JupyterLab's own language setting, and gives it back
+ * when the first line changes. (A compartment, switched as the text changes, rather than a
+ * computed facet value: the language facet must not be given an empty value.)
  */
 export const leanMagicCells: Extension = [
-  leanMagicCell,
-  Prec.highest(
-    language.computeN([leanMagicCell], state =>
-      state.field(leanMagicCell) ? [leanLanguage] : []
-    )
+  Prec.highest(leanMagicLanguage.of([])),
+  EditorState.transactionExtender.of(tr => {
+    if (!tr.docChanged) {
+      return null;
+    }
+    const lean = startsWithLeanMagic(tr.newDoc);
+    return lean === hasLeanMagicLanguage(tr.startState)
+      ? null
+      : { effects: setLeanMagicLanguage(lean) };
+  }),
+  // An editor created with its text already in place (an opened notebook) had no change to
+  // react to; a plugin may not dispatch while the view is being built, hence the microtask.
+  ViewPlugin.fromClass(
+    class {
+      private live = true;
+      constructor(view: EditorView) {
+        if (startsWithLeanMagic(view.state.doc) && !hasLeanMagicLanguage(view.state)) {
+          void Promise.resolve().then(() => {
+            if (this.live && startsWithLeanMagic(view.state.doc) && !hasLeanMagicLanguage(view.state)) {
+              view.dispatch({ effects: setLeanMagicLanguage(true) });
+            }
+          });
+        }
+      }
+      destroy() {
+        this.live = false;
+      }
+    }
   )
 ];
