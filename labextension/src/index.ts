@@ -27,14 +27,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
     languages: IEditorLanguageRegistry,
     extensions: IEditorExtensionRegistry
   ) => {
-    languages.addLanguage({
-      name: LEAN_LANGUAGE_NAME,
-      displayName: 'Lean 4',
-      alias: ['lean'],
-      mime: 'text/x-lean4',
-      extensions: ['lean'],
-      support: leanSupport
-    });
+    try {
+      languages.addLanguage({
+        name: LEAN_LANGUAGE_NAME,
+        displayName: 'Lean 4',
+        alias: ['lean'],
+        mime: 'text/x-lean4',
+        extensions: ['lean'],
+        support: leanSupport
+      });
+    } catch (error) {
+      // Another extension registered Lean 4 first: keep its highlighting, add the rest.
+      console.warn(`lean-kernel-jupyterlab: Lean 4 highlighting not registered: ${error}`);
+    }
     extensions.addExtension({
       name: 'lean-kernel-jupyterlab:lean',
       factory: () =>

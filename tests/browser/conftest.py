@@ -243,9 +243,15 @@ LABEXTENSION = "lean-kernel-jupyterlab"
 
 @pytest.fixture(scope="session")
 def lean_kernel_wheel(tmp_path_factory) -> Path:
-    """The wheel of this checkout, built as pip builds it for a user (isolated build)."""
+    """The wheel of this working tree, built as pip builds it for a user (isolated build).
+
+    It is built from a copy without build outputs: setuptools would otherwise pack whatever
+    an earlier build left in build/lib (old extension chunks included)."""
     out = tmp_path_factory.mktemp("wheel")
-    argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(REPO)]
+    source = tmp_path_factory.mktemp("source") / "lean-kernel"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".git", "build", "dist", "*.egg-info", "node_modules", "__pycache__", "artifacts", ".pytest_cache"))
+    argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     wheels = list(out.glob("lean_kernel-*.whl"))
     if done.returncode != 0 or len(wheels) != 1:
@@ -264,10 +270,13 @@ def install_wheel(server: LabServer, wheel: Path) -> Path:
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise RuntimeError(f"pip install {wheel.name} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    installed = server.jupyter_path / "labextensions" / LABEXTENSION / "package.json"
-    if not installed.is_file():
-        raise RuntimeError(f"{wheel.name} installed no JupyterLab extension at {installed.parent}")
-    return installed.parent
+    installed = server.jupyter_path / "labextensions" / LABEXTENSION
+    prebuilt = REPO / "lean_kernel" / "labextension"
+    names = sorted(str(f.relative_to(installed)) for f in installed.rglob("*") if f.is_file())
+    want = sorted(["install.json"] + [str(f.relative_to(prebuilt)) for f in prebuilt.rglob("*") if f.is_file()])
+    if names != want:
+        raise RuntimeError(f"{wheel.name} installed {names} into {installed}, not the prebuilt extension {want}")
+    return installed
 
 
 @pytest.fixture

@@ -128,7 +128,7 @@ def test_lean_kernel_cells(lab):
     wait_text(lab, run, "#check ℕ")
     lab.wait_kernel_idle()
     # What the kernel sent: the stand-in has no recording for it and quotes the request.
-    expect(lab.outputs(run)).to_contain_text('"cmd":"#check ℕ"')
+    expect(lab.cell(run).locator(".jp-OutputArea")).to_contain_text('"cmd":"#check ℕ"')
     lab.assert_clean()
 
 
