@@ -39,6 +39,7 @@ from lean_kernel.session import ChainEntry
 from lean_kernel.steps import TextProgress
 from lean_kernel.status import RunningStatus, StatusSettings
 
+from . import completion
 from .api import LeanResult, close_shared_checker, setup, shared_checker
 from .bundle import SetupError, doctor
 from .bundle.report import NOTEBOOK_ADVICE
@@ -284,7 +285,9 @@ def _env_status_settings() -> StatusSettings:
 
 def load(ip) -> None:
     ip.register_magics(LeanMagics)
+    completion.register(ip)
 
 
 def unload(ip) -> None:
+    completion.unregister(ip)
     close_shared_checker()
