@@ -36,9 +36,9 @@ from typing import Any
 
 from ipykernel.kernelbase import Kernel
 
-from . import editing
-from .config import ConfigError, ReplConfig
-from .doctor import run_checks
+from . import abbreviations, editing
+from .config import ENV_NOTICE, ConfigError, ReplConfig
+from .doctor import Advice, run_checks
 from .render import error_summary, render_bundle
 from .results import CellResult, Phase
 from .session import LeanSession
@@ -53,9 +53,9 @@ LANGUAGE_INFO = {
     "file_extension": ".lean",
     # Pygments has Lean4Lexer (alias "lean4") since 2.18; "lean" is still Lean 3.
     "pygments_lexer": "lean4",
-    # No CodeMirror mode exists for Lean 4. Haskell's shares `--` comments and keywords
-    # such as `where`, `do`, `let ... in`, `if then else`, and does no harm elsewhere.
-    "codemirror_mode": "haskell",
+    # The CodeMirror language of the JupyterLab extension shipped in the wheel
+    # (labextension/); a frontend without it shows plain text.
+    "codemirror_mode": "lean4",
 }
 
 MAGICS = {
@@ -70,6 +70,12 @@ MAGICS = {
     "project": "%project DIR — start a new session in the Lean project DIR (forgets the cells)",
     "widget": "%widget on|off — show tactic steps in a goal widget (needs ipywidgets in the frontend)",
 }
+
+# How a kernel user gets a working Lean (the doctor's fixes name settings, not tools).
+KERNEL_ADVICE = Advice(
+    configure="run `lean-kernel setup` in a terminal (or `python install_kernel.py --repl PATH [--project DIR]`), "
+    "then restart the kernel",
+)
 
 STALE_BANNER = "stale: re-run — this cell was built on an earlier version of a cell that has been re-run"
 
@@ -107,6 +113,8 @@ class LeanKernel(Kernel):
         self._session: LeanSession | None = None
         self._checked = False  # the start-up check passed for the current session
         self._notes: list[str] = []  # shown with the next cell (start-up check result)
+        # From the kernelspec's env: `lean-kernel demo` says every answer is a replay.
+        self._notice = os.environ.get(ENV_NOTICE) or None
         self._history: list[tuple[int, int, str, str | None]] = []  # (session, line, input, output)
         self._last_output: str | None = None
         self._shown: dict[str, dict] = {}  # cell id -> bundle last displayed (for stale banners)
@@ -149,9 +157,9 @@ class LeanKernel(Kernel):
         try:
             session = self._get_session()
         except ConfigError as exc:
-            return Outcome("LeanSetupError", str(exc), [f"LeanSetupError: {exc}"])
+            return Outcome("LeanSetupError", str(exc), [f"LeanSetupError: {exc}", f"Fix: {KERNEL_ADVICE.configure}"])
         self._status.report(Phase("starting"))
-        report = run_checks(session.process, timeout=session.config.startup_timeout)
+        report = run_checks(session.process, timeout=session.config.startup_timeout, advice=KERNEL_ADVICE)
         if report.ok:
             self._checked = True
             self._notes.append(report.summary())
@@ -257,7 +265,7 @@ class LeanKernel(Kernel):
     def _show(self, result: CellResult, cell_id: str | None) -> Outcome | None:
         """Publish a result: a display (kept updatable by cell id) for what is not an error,
         then the error itself, which makes the reply status ``error``."""
-        result.notes[:0] = self._notes
+        result.notes[:0] = ([self._notice] if self._notice else []) + self._notes
         self._notes = []
         summary = error_summary(result)
         bundle, metadata = render_bundle(result, include_errors=summary is None), {}
@@ -300,6 +308,10 @@ class LeanKernel(Kernel):
         self._display(bundle, {})
 
     def _show_text(self, text: str, html_text: str | None = None) -> None:
+        if self._notice:
+            notice = f"note: {self._notice}"
+            html_text = html_text and f'<pre style="margin: 0">{html.escape(notice)}</pre>{html_text}'
+            text = f"{notice}\n{text}"
         bundle = {"text/plain": text, "text/html": html_text or f'<pre style="margin: 0">{html.escape(text)}</pre>'}
         self._display(bundle, {})
 
@@ -470,6 +482,26 @@ class LeanKernel(Kernel):
     # ------------------------------------------------------------------ editor support
 
     async def do_complete(self, code: str, cursor_pos: int) -> dict:
+        typed = abbreviations.complete_at(code, cursor_pos)
+        if typed is not None:
+            # `\to`: Unicode symbols; the "type" column shows the abbreviation each one is.
+            start, symbols = typed
+            found = [(a.symbol, a.typed) for a in symbols]
+        else:
+            start, found = self._complete_words(code, cursor_pos)
+        return {
+            "status": "ok",
+            "matches": [m for m, _ in found],
+            "cursor_start": start,
+            "cursor_end": cursor_pos,
+            "metadata": {
+                "_jupyter_types_experimental": [
+                    {"start": start, "end": cursor_pos, "text": m, "type": kind} for m, kind in found
+                ]
+            },
+        }
+
+    def _complete_words(self, code: str, cursor_pos: int) -> tuple[int, list[tuple[str, str]]]:
         start, prefix = editing.word_before(code, cursor_pos)
         if prefix.startswith("%"):
             groups = [("magic", ["%" + m for m in MAGICS])]
@@ -482,18 +514,7 @@ class LeanKernel(Kernel):
             ]
             if prefix and not prefix.startswith("#"):
                 groups.append(("constant", self._constants_with_prefix(prefix)))
-        found = editing.rank_matches(prefix, groups)
-        return {
-            "status": "ok",
-            "matches": [m for m, _ in found],
-            "cursor_start": start,
-            "cursor_end": cursor_pos,
-            "metadata": {
-                "_jupyter_types_experimental": [
-                    {"start": start, "end": cursor_pos, "text": m, "type": kind} for m, kind in found
-                ]
-            },
-        }
+        return start, editing.rank_matches(prefix, groups)
 
     def _constants_with_prefix(self, prefix: str) -> list[str]:
         """Constants of the current env by name prefix, asked of the REPL without
