@@ -4,6 +4,7 @@ in one place, shared by the kernel, the magic and the pool."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import shlex
 import shutil
@@ -42,6 +43,12 @@ class ReplConfig:
     startup_timeout: float = 120.0
     memory_limit_mb: int | None = None
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+
+    def __post_init__(self) -> None:
+        # Checked here too, so that no path (with_changes, a LeanChecker's timeout=)
+        # builds a config with a limit no request could honour.
+        if self.timeout is not None:
+            self.timeout = parse_timeout(self.timeout, what="ReplConfig.timeout")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> ReplConfig:
@@ -123,20 +130,70 @@ class ReplConfig:
         return env
 
 
+# Words that mean "no time limit", wherever a timeout is typed.
+NO_LIMIT_WORDS = ("off", "none", "inf", "infinity")
+
+
+class TimeoutValueError(ConfigError):
+    """A timeout that is no duration (negative, nan, not a number). The message names the fix."""
+
+
+def parse_timeout(value: object, *, what: str = "timeout") -> float | None:
+    """The one reading of a time limit, for LEAN_TIMEOUT, ``%timeout``, ``%%lean --timeout``
+    and every ``timeout=`` of the API. Returns seconds (a finite float > 0), or None for
+    no limit.
+
+    - a positive number (or its text): that many seconds;
+    - ``0``, ``inf``, ``"off"`` / ``"none"``: no limit (0 as in GNU ``timeout`` and
+      pytest-timeout, so a limit can be switched off with a number);
+    - anything else, negative numbers and nan included, raises TimeoutValueError: a
+      negative limit would fail every request at once, and nan compares false with
+      every deadline, so neither can mean anything.
+
+    ``None`` is not accepted here: at the API it means "the configured default", which
+    the caller resolves before asking.
+    """
+    raw = value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in NO_LIMIT_WORDS:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            raise TimeoutValueError(
+                f"{what} must be a number of seconds or 'off', got {raw!r}; e.g. 30, or off for no limit"
+            ) from None
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TimeoutValueError(f"{what} must be a number of seconds or 'off', got {raw!r}; e.g. 30, or 'off' for no limit")
+    value = float(value)
+    if math.isnan(value) or value < 0:
+        raise TimeoutValueError(
+            f"{what} must be a positive number of seconds (0 or 'off' for no limit), got {raw!r}"
+        )
+    if value == 0 or math.isinf(value):
+        return None
+    return value
+
+
+def per_call_timeout(value: object) -> float | None:
+    """A ``timeout=`` argument of the API or the magic, checked by ``parse_timeout``.
+    None stays None ("the configured default"); "no limit" comes back as ``math.inf``,
+    so that None keeps that one meaning on the way down to the process layer."""
+    if value is None:
+        return None
+    seconds = parse_timeout(value)
+    return math.inf if seconds is None else seconds
+
+
+def describe_timeout(value: float | None) -> str:
+    return "off (no limit)" if value is None or math.isinf(value) else f"{value:g} s"
+
+
 def _float_or_none(raw: str | None, default: float | None, name: str) -> float | None:
     if raw is None or raw == "":
         return default
-    if raw.lower() in ("none", "0", "off", "inf"):
-        return None
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from exc
-    if value == 0:
-        return None
-    if not value > 0:  # negative or nan: every request would time out at once
-        raise ConfigError(f"{name} must be a positive number of seconds (or off for no limit), got {raw!r}")
-    return value
+    return parse_timeout(raw, what=name)
 
 
 def _int_or_none(raw: str | None, name: str) -> int | None:

@@ -30,7 +30,7 @@ from typing import Any
 from ipykernel.kernelbase import Kernel
 
 from . import editing
-from .config import ConfigError, ReplConfig
+from .config import ConfigError, ReplConfig, TimeoutValueError, describe_timeout, parse_timeout
 from .doctor import run_checks
 from .render import error_summary, render_bundle
 from .results import CellResult
@@ -222,13 +222,13 @@ class LeanKernel(Kernel):
 
     def _after_interrupt(self) -> Outcome:
         """A KeyboardInterrupt outside a REPL request: our state may be half-updated, so
-        restart the REPL and replay the committed cells, as the process layer would."""
+        the REPL is killed and the committed cells are replayed before the next cell. Not
+        now: a Mathlib replay takes minutes, and the user who pressed Ctrl-C wants control
+        back (a second Ctrl-C during a replay must not cost the session either)."""
         try:
-            note = self._get_session().restart("interrupted (KeyboardInterrupt)") if self._session else "nothing was running"
+            note = self._session.restart_later("interrupted (KeyboardInterrupt)") if self._session else "nothing was running"
         except KeyboardInterrupt:
-            note = "interrupted again while restarting; the REPL starts again at the next cell"
-        except Exception as exc:
-            note = f"restarting the REPL failed ({exc}); it starts again at the next cell"
+            note = "interrupted again; the REPL starts again at the next cell"
         self._show_text(f"note: {note}")
         return Outcome("KeyboardInterrupt", "interrupted", [f"KeyboardInterrupt: {note}"])
 
@@ -348,18 +348,11 @@ class LeanKernel(Kernel):
     def _magic_timeout(self, arg: str, cell_id: str | None) -> None:
         config = self._get_session().config
         if arg:
-            if arg.lower() in ("off", "none", "0"):
-                config.timeout = None
-            else:
-                try:
-                    seconds = float(arg)
-                except ValueError:
-                    raise MagicError(f"%timeout wants seconds or 'off', got {arg!r}; e.g. %timeout 30") from None
-                if seconds <= 0:
-                    raise MagicError(f"%timeout wants a positive number of seconds, got {arg}; use %timeout off for none")
-                config.timeout = seconds
-        shown = "off (no limit)" if config.timeout is None else f"{config.timeout:g} s"
-        self._show_text(f"timeout per cell: {shown}")
+            try:
+                config.timeout = parse_timeout(arg, what="the time limit")
+            except TimeoutValueError as exc:
+                raise MagicError(f"%timeout wants seconds or 'off': {exc}; e.g. %timeout 30") from None
+        self._show_text(f"timeout per cell: {describe_timeout(config.timeout)}")
 
     def _magic_pickle(self, arg: str, cell_id: str | None) -> None:
         if not arg:

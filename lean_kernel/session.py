@@ -27,8 +27,8 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
-from .config import ReplConfig
-from .process import ReplFailure, ReplProcess
+from .config import ReplConfig, per_call_timeout
+from .process import ReplFailure, ReplInterrupted, ReplProcess
 from .protocol import (
     CommandRequest,
     CommandResponse,
@@ -39,6 +39,8 @@ from .protocol import (
     TacticRequest,
     TacticResponse,
     UnpickleEnvRequest,
+    UnsendableText,
+    check_sendable,
     shift_lines,
 )
 from .results import CellResult
@@ -154,6 +156,7 @@ class LeanSession:
         self._order = 0
         self._auto_key = 0
         self._generation = self.process.generation
+        self._start_error: ReplFailure | None = None  # why the last start (in _sync_generation) failed
 
     # ------------------------------------------------------------------ public state
 
@@ -218,9 +221,17 @@ class LeanSession:
         infotree: str | None = None,
         commit: bool = True,
     ) -> CellResult:
-        """Run one cell. ``env`` forces an env (None = fresh); ``fresh`` ignores the chain."""
+        """Run one cell. ``env`` forces an env (None = fresh); ``fresh`` ignores the chain.
+        ``timeout``: None for the configured one, else as ``config.parse_timeout`` reads it
+        (a bad value raises TimeoutValueError before anything is sent)."""
+        timeout = per_call_timeout(timeout)
+        refused = _refuse_unsendable(code, "this cell", cell_id=cell_id)
+        if refused is not None:
+            return refused
         with self._lock:
             notes = self._sync_generation()
+            if self.replay_pending:
+                return self._not_replayed(code, notes, cell_id=cell_id)
             header, body, line_offset = split_cell(code)
             rerun = cell_id is not None and cell_id in self._cells
             previous = self._cells.get(cell_id) if cell_id is not None else None
@@ -291,8 +302,14 @@ class LeanSession:
     ) -> CellResult:
         """Run tactics on a proof state (default: the latest one). Several lines are run as
         one step, grouped in parentheses, because the REPL takes exactly one tactic."""
+        timeout = per_call_timeout(timeout)
+        refused = _refuse_unsendable(tactic, "these tactics", kind="tactic")
+        if refused is not None:
+            return refused
         with self._lock:
             notes = self._sync_generation()
+            if self.replay_pending:
+                return self._not_replayed(tactic, notes, kind="tactic")
             state = self._latest_proof_state if proof_state is None else proof_state
             if state is None:
                 return CellResult(
@@ -323,8 +340,11 @@ class LeanSession:
 
     def query(self, code: str, *, env: int | None | object = _AUTO, timeout: float | None = None) -> CellResult:
         """Run Lean text on an env without committing (completion, inspection, axioms)."""
+        timeout = per_call_timeout(timeout)
         with self._lock:
             notes = self._sync_generation()
+            if self.replay_pending:
+                return self._not_replayed(code, notes)
             base = self._current_env if env is _AUTO else env
             result = self._send(CommandRequest(cmd=code, env=base), code, timeout, notes)  # type: ignore[arg-type]
             result.env_before = base  # type: ignore[assignment]
@@ -344,15 +364,21 @@ class LeanSession:
     # ------------------------------------------------------------------ pickling
 
     def pickle(self, path: str, *, timeout: float | None = None) -> CellResult:
+        timeout = per_call_timeout(timeout)
         with self._lock:
             notes = self._sync_generation()
+            if self.replay_pending:
+                return self._not_replayed(f"%pickle {path}", notes)
             if self._current_env is None:
                 return CellResult(code=f"%pickle {path}", failure="nothing to pickle: no cell has been committed yet", failure_kind="NothingToPickle", notes=notes)
             return self._send(PickleEnvRequest(env=self._current_env, pickle_to=path), f"%pickle {path}", timeout, notes)
 
     def unpickle(self, path: str, *, cell_id: str | None = None, timeout: float | None = None) -> CellResult:
+        timeout = per_call_timeout(timeout)
         with self._lock:
             notes = self._sync_generation()
+            if self.replay_pending:
+                return self._not_replayed(path, notes)
             result = self._send(UnpickleEnvRequest(unpickle_env_from=path), path, timeout, notes)
             result.cell_id = cell_id
             if result.ok:
@@ -367,6 +393,27 @@ class LeanSession:
             self.process.restart()
             self._generation = self.process.generation
             return self._replay(reason)
+
+    def restart_later(self, reason: str) -> str:
+        """Kill the REPL now; the next request starts a new one and replays the committed
+        chain first. For a Ctrl-C handler, which must be quick: replaying Mathlib takes
+        minutes, and a second Ctrl-C must not land in it."""
+        with self._lock:
+            self.process.kill()
+            self._generation = -1
+            return self._pending_note(reason)
+
+    @property
+    def replay_pending(self) -> bool:
+        """The committed chain is not in the running process yet: the next request
+        replays it first (after an interrupted replay, or ``restart_later``)."""
+        return self._generation != self.process.generation
+
+    def _pending_note(self, reason: str) -> str:
+        n = len(self._cells)
+        if not n:
+            return f"{reason}; the REPL starts again at the next cell"
+        return f"{reason}; the {n} committed cell{'s are' if n != 1 else ' is'} kept and replayed before the next cell runs"
 
     def reset(self) -> None:
         """Forget every cell; the next cell starts from a fresh env. The import envs of
@@ -395,6 +442,8 @@ class LeanSession:
         started = time.monotonic()
         try:
             response: Response = self.process.request(request, timeout=self._timeout(timeout))
+        except UnsendableText as exc:  # raised before anything is written: the REPL is fine
+            return CellResult(code=code, failure=str(exc), failure_kind="UnsendableText", notes=notes)
         except ReplFailure as failure:
             result = CellResult(
                 code=code,
@@ -419,15 +468,18 @@ class LeanSession:
     def _timeout(self, timeout: float | None) -> float | None:
         return self.config.timeout if timeout is None else timeout
 
+    def _import_timeout(self, timeout: float | None) -> float | None:
+        if timeout is None and self.config.timeout is not None:
+            # Loading imports (`import Mathlib` on a cold disk) can take far longer than a
+            # command; give it the start-up allowance unless the caller set a limit.
+            return max(self.config.timeout, self.config.startup_timeout)
+        return self._timeout(timeout)
+
     def _ensure_header(self, header: str, timeout: float | None, notes: list[str]) -> CellResult | None:
         key = header_key(header)
         if key in self._headers:
             return None
-        if timeout is None and self.config.timeout is not None:
-            # Loading imports (`import Mathlib` on a cold disk) can take far longer than a
-            # command; give it the start-up allowance unless the caller set a limit.
-            timeout = max(self.config.timeout, self.config.startup_timeout)
-        result = self._send(CommandRequest(cmd=header), header, timeout, notes)
+        result = self._send(CommandRequest(cmd=header), header, self._import_timeout(timeout), notes)
         if result.ok and result.env_after is not None:
             self._headers[key] = result.env_after
         elif result.ok:
@@ -500,13 +552,14 @@ class LeanSession:
     def _sync_generation(self) -> list[str]:
         """If the process was restarted behind our back (e.g. it had died and a new one was
         started lazily), rebuild the state before running anything on old env ids."""
+        self._start_error = None
         if self.process.pid is None:
             # Start it here, not lazily inside the request: a start bumps the generation,
             # and seen only afterwards it would look like a restart and replay every cell.
             try:
                 self.process.start()
-            except ReplFailure:
-                pass  # the request itself reports it, with its fix
+            except ReplFailure as exc:
+                self._start_error = exc  # the request reports it, with its fix
         if self.process.generation != self._generation:
             self._generation = self.process.generation
             if self._cells:
@@ -519,7 +572,9 @@ class LeanSession:
         return []
 
     def _replay(self, reason: str) -> str:
-        """Re-run the committed chain on the new process and map old ids to new ones."""
+        """Re-run the committed chain on the new process and map old ids to new ones.
+        An interrupt (a second Ctrl-C, during a long replay) keeps the chain: the old ids
+        are put back and the replay runs again before the next request."""
         saved = (
             {k: replace(c, proof_states=list(c.proof_states)) for k, c in self._cells.items()},
             [replace(t, proof_states=list(t.proof_states)) for t in self._tactics],
@@ -531,10 +586,17 @@ class LeanSession:
         except KeyboardInterrupt:
             # Cells replayed so far carry new ids, the rest old ones: a chain of both would
             # send later cells to envs that do not exist. Put the old ids back and make the
-            # next call replay again from the start.
+            # next request replay again from the start.
             self._cells, self._tactics, self._current_env, self._latest_proof_state = saved
             self._generation = -1
-            raise
+            return self._pending_note(f"{reason}; interrupted again while replaying")
+
+    def _not_replayed(self, code: str, notes: list[str], *, kind: str = "command", cell_id: str | None = None) -> CellResult:
+        """The result of a request that cannot run because the chain is not replayed yet."""
+        failure, failure_kind = "interrupted while replaying the committed cells; nothing of this cell was run", "ReplInterrupted"
+        if self._start_error is not None:
+            failure, failure_kind = str(self._start_error), type(self._start_error).__name__
+        return CellResult(code=code, kind=kind, failure=failure, failure_kind=failure_kind, notes=notes, cell_id=cell_id)  # type: ignore[arg-type]
 
     def _replay_chain(self, reason: str) -> str:
         live = self._live_chain_keys()
@@ -566,10 +628,12 @@ class LeanSession:
             self.on_restart(note)
         return note
 
-    def _replay_request(self, request: Request) -> CommandResponse | str:
+    def _replay_request(self, request: Request, timeout: float | None | object = _AUTO) -> CommandResponse | str:
         """One request of a replay: the response, or why it failed."""
         try:
-            response = self.process.request(request, timeout=self._timeout(None))
+            response = self.process.request(request, timeout=self._timeout(None) if timeout is _AUTO else timeout)
+        except ReplInterrupted:
+            raise KeyboardInterrupt from None  # not the cell's fault: keep the chain (see _replay)
         except ReplFailure as failure:
             return failure.cause
         if not isinstance(response, CommandResponse) or not response.ok:
@@ -581,7 +645,7 @@ class LeanSession:
         if header:
             key = header_key(header)
             if key not in self._headers:
-                imported = self._replay_request(CommandRequest(cmd=header))
+                imported = self._replay_request(CommandRequest(cmd=header), self._import_timeout(None))
                 if isinstance(imported, str):
                     return imported
                 self._headers[key] = imported.env  # type: ignore[assignment]
@@ -616,6 +680,8 @@ class LeanSession:
                     TacticRequest(tactic=as_single_tactic(step.code), proof_state=ps_map[step.proof_state_before]),
                     timeout=self._timeout(None),
                 )
+            except ReplInterrupted:
+                raise KeyboardInterrupt from None
             except ReplFailure:
                 break
             if not isinstance(response, TacticResponse) or response.proof_state is None:
@@ -631,6 +697,17 @@ class LeanSession:
     def _forget_after_failed_replay(self) -> None:
         self.reset()
         self._headers.clear()  # the replay may have failed on yet another new process
+
+
+def _refuse_unsendable(text: str, what: str, *, kind: str = "command", cell_id: str | None = None) -> CellResult | None:
+    """A failed result naming the position, for text no REPL can be sent (a lone
+    surrogate); None when the text is fine. Checked on the whole cell, so that the
+    position counts from its first line, header included."""
+    try:
+        check_sendable(text, what)
+    except UnsendableText as exc:
+        return CellResult(code=text, kind=kind, failure=str(exc), failure_kind="UnsendableText", cell_id=cell_id)  # type: ignore[arg-type]
+    return None
 
 
 _DECLARATION = re.compile(

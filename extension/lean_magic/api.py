@@ -23,7 +23,7 @@ import copy
 import threading
 from typing import Any, Iterable, Sequence
 
-from lean_kernel.config import ReplConfig
+from lean_kernel.config import ReplConfig, per_call_timeout
 from lean_kernel.protocol import Message, Pos, Sorry
 from lean_kernel.results import CellResult
 from lean_kernel.session import ChainEntry, LeanSession, declared_names_in
@@ -285,6 +285,8 @@ class LeanChecker:
         """Does ``candidate`` prove ``formal_statement``? See lean_magic.verify.verify."""
         from .verify import verify
 
+        if options.get("timeout") is not None:
+            options["timeout"] = per_call_timeout(options["timeout"])
         return verify(self.session, formal_statement, candidate, **options)
 
     def check_many(

@@ -20,6 +20,7 @@ from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
+from lean_kernel.config import TimeoutValueError, per_call_timeout
 from lean_kernel.process import ReplFailure
 from lean_kernel.session import ChainEntry
 
@@ -87,7 +88,7 @@ class LeanMagics(Magics):
     @magic_arguments()
     @argument("--fresh", action="store_true", help="run on a fresh env: ignore earlier cells (imports allowed)")
     @argument("--env", type=int, metavar="N", help="run on env N (see %%lean_env, or a result's .env)")
-    @argument("--timeout", type=float, metavar="S", help="seconds before the REPL is killed, restarted and replayed")
+    @argument("--timeout", metavar="S", help="seconds before the REPL is killed, restarted and replayed (0 or off: no limit)")
     @argument("--out", metavar="NAME", help="store the LeanResult in the Python variable NAME")
     @argument("--raise", dest="raise_", action="store_true",
               help="raise LeanError when Lean reports an error, so Run All stops here")
@@ -117,7 +118,10 @@ class LeanMagics(Magics):
             if not line.strip():
                 raise UsageError("%lean needs Lean code on the same line, e.g. `%lean #eval 2+2`; use %%lean for a cell")
             return self._run(line.strip(), fresh=False, env=None, timeout=None, axioms=False, widget=False)
-        args = parse_argstring(self.lean, line)
+        try:
+            args = parse_argstring(self.lean, line)
+        except ValueError as exc:  # shlex: an unterminated quote; argparse raises UsageError itself
+            raise UsageError(f"cannot read the %%lean options {line!r}: {exc}; close the quote or drop it") from None
         code = cell.rstrip()
         if not code.strip():
             raise UsageError("the %%lean cell is empty: write Lean code under the %%lean line")
@@ -127,6 +131,11 @@ class LeanMagics(Magics):
             raise UsageError("--proofstate runs tactics: it cannot be combined with --fresh, --env, --widget or --axioms")
         if (args.env is not None and args.env < 0) or (args.proofstate is not None and args.proofstate < 0):
             raise UsageError("--env and --proofstate take an id >= 0 (see %lean_env, or a result's .env / .proof_state)")
+        if args.timeout is not None:
+            try:
+                per_call_timeout(args.timeout)
+            except TimeoutValueError as exc:
+                raise UsageError(f"--timeout: {exc}") from None
         if args.out is not None and not args.out.isidentifier():
             raise UsageError(f"--out needs a Python variable name, not {args.out!r}")
         if args.interpolate:
@@ -145,7 +154,7 @@ class LeanMagics(Magics):
             display(result.widget())
         return result
 
-    def _run(self, code: str, *, fresh: bool, env: int | None, timeout: float | None, axioms: bool,
+    def _run(self, code: str, *, fresh: bool, env: int | None, timeout: float | str | None, axioms: bool,
              widget: bool, proofstate: int | None = None) -> LeanResult:
         checker = shared_checker()
         if proofstate is not None:

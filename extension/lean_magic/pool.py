@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from typing import AbstractSet as Set, Any, Callable, Iterable, Sequence
 
-from lean_kernel.config import ReplConfig
+from lean_kernel.config import ReplConfig, per_call_timeout
 from lean_kernel.results import CellResult
 from lean_kernel.session import LeanSession, header_key, split_header
 
@@ -183,6 +183,7 @@ class LeanPool:
     def check_many(self, codes: Iterable[str], *, timeout: float | None = None, progress: bool = True) -> list[CellResult]:
         """Run each code on its own (its imports, else a fresh env); results in input order."""
         codes = _as_texts(codes, "codes")
+        timeout = per_call_timeout(timeout)  # a bad value fails here, not once per item
 
         def run(session: LeanSession, code: str) -> CellResult:
             return session.run_cell(code, env=None, commit=False, timeout=timeout)
@@ -200,6 +201,8 @@ class LeanPool:
         **verify_options: Any,
     ) -> list[VerificationResult]:
         """``verify`` each (formal_statement, candidate) pair; results in input order."""
+        if verify_options.get("timeout") is not None:
+            verify_options["timeout"] = per_call_timeout(verify_options["timeout"])
         items = [tuple(p) for p in pairs]
         for i, p in enumerate(items):
             if len(p) != 2 or not all(isinstance(x, str) for x in p):
