@@ -63,6 +63,9 @@ MAGICS = {
     "widget": "%widget on|off — show tactic steps in a goal widget (needs ipywidgets in the frontend)",
 }
 
+# A folder is a Lean project when it holds one of these.
+PROJECT_MARKERS = ("lean-toolchain", "lakefile.lean", "lakefile.toml")
+
 STALE_BANNER = "stale: re-run — this cell was built on an earlier version of a cell that has been re-run"
 
 
@@ -336,8 +339,12 @@ class LeanKernel(Kernel):
     def _magic_reset(self, arg: str, cell_id: str | None) -> None:
         if self._session is not None:
             self._session.reset()
-        self._shown.clear()
+        self._forget_outputs()
         self._show_text("session reset: every cell is forgotten; the next cell starts from a fresh env")
+
+    def _forget_outputs(self) -> None:
+        """Drop what the kernel keeps about earlier cells' outputs (their cells are gone)."""
+        self._shown.clear()
 
     def _magic_restart(self, arg: str, cell_id: str | None) -> None:
         if self._session is None:
@@ -378,18 +385,27 @@ class LeanKernel(Kernel):
         folder = os.path.abspath(os.path.expanduser(arg))
         if not os.path.isdir(folder):
             raise MagicError(f"no folder at {folder}; give the Lean project folder (the one with lean-toolchain)")
+        kept = "the current session is kept" if self._session is not None else "nothing was changed"
+        if not any(os.path.isfile(os.path.join(folder, name)) for name in PROJECT_MARKERS):
+            raise MagicError(
+                f"{folder} is not a Lean project (no lean-toolchain or lakefile in it); {kept}. "
+                "Give the folder that holds lean-toolchain, e.g. %project ~/my-lean-project"
+            )
         old = self._session
         config = (old.config if old else ReplConfig.from_env()).with_changes(project_dir=folder)
+        # The new session must pass the start-up check before the old one is given up: a
+        # project whose REPL cannot start must not cost the cells of a working session.
+        candidate = LeanSession(config)
+        report = run_checks(candidate.process, timeout=config.startup_timeout)
+        if not report.ok:
+            candidate.close()
+            raise MagicError(f"no Lean REPL starts in {folder}; {kept}\n{report.summary()}\n\n{report.as_text()}")
         if old is not None:
             old.close()
-        self._session, self._checked = LeanSession(config), False
-        self._shown.clear()
+        self._session, self._checked = candidate, True
+        self._forget_outputs()
         self._meta_envs.clear()
-        did = f"new Lean session in project {folder}; earlier cells are forgotten"
-        problem = self._ensure_ready()
-        if problem is not None:
-            raise MagicError(did + "\n" + "\n".join(problem.traceback))
-        self._show_text(did + "\n" + "\n".join(self._notes))
+        self._show_text("\n".join([f"new Lean session in project {folder}; earlier cells are forgotten", *self._notes, report.summary()]))
         self._notes = []
 
     def _magic_widget(self, arg: str, cell_id: str | None) -> None:
