@@ -32,6 +32,7 @@ from ipykernel.kernelbase import Kernel
 from . import editing
 from .config import ConfigError, ReplConfig, TimeoutValueError, describe_timeout, parse_timeout
 from .doctor import run_checks
+from .protocol import without_lone_surrogates
 from .render import error_summary, render_bundle
 from .results import CellResult
 from .session import LeanSession
@@ -146,6 +147,11 @@ class LeanKernel(Kernel):
 
     # ------------------------------------------------------------------ execute
 
+    def _publish_execute_input(self, code: str, parent: dict, execution_count: int) -> None:
+        # ipykernel echoes the cell before do_execute runs; a lone surrogate in it (sent by
+        # a browser as "\\ud800") would fail to pack and leave the request unanswered.
+        super()._publish_execute_input(without_lone_surrogates(code), parent, execution_count)
+
     async def do_execute(
         self,
         code: str,
@@ -167,10 +173,11 @@ class LeanKernel(Kernel):
         except Exception as exc:  # the kernel must outlive any fault below it
             outcome = Outcome(type(exc).__name__, str(exc), traceback.format_exc().split("\n"))
         if outcome is not None:
+            outcome = _sendable(outcome)
             self._send("error", {"ename": outcome.ename, "evalue": outcome.evalue, "traceback": outcome.traceback})
             self._last_output = self._last_output or f"{outcome.ename}: {outcome.evalue}"
         if store_history and not silent:
-            self._history.append((1, self.execution_count, code, self._last_output))
+            self._history.append((1, self.execution_count, without_lone_surrogates(code), self._last_output))
         if outcome is None:
             return {"status": "ok", "execution_count": self.execution_count, "payload": [], "user_expressions": {}}
         return {
@@ -294,8 +301,14 @@ class LeanKernel(Kernel):
         self._send("display_data", content)
 
     def _send(self, msg_type: str, content: dict) -> None:
-        if not self._silent:
+        if self._silent:
+            return
+        try:
             self.send_response(self.iopub_socket, msg_type, content)
+        except UnicodeEncodeError:
+            # A lone surrogate from the cell, echoed by a message (a magic's argument):
+            # the packer is strict UTF-8. Rare, so it is cleaned only when it happens.
+            self.send_response(self.iopub_socket, msg_type, _sendable(content))
 
     # ------------------------------------------------------------------ magics
 
@@ -569,6 +582,19 @@ def split_magics(code: str) -> tuple[list[tuple[str, str]], str]:
     if not magics:
         return [], code
     return magics, "\n".join(lines[i:])
+
+
+def _sendable(value: Any) -> Any:
+    """``value`` with every string freed of lone surrogates (see without_lone_surrogates)."""
+    if isinstance(value, str):
+        return without_lone_surrogates(value)
+    if isinstance(value, dict):
+        return {_sendable(k): _sendable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_sendable(v) for v in value)
+    if isinstance(value, Outcome):
+        return Outcome(_sendable(value.ename), _sendable(value.evalue), _sendable(value.traceback))
+    return value
 
 
 def _magic_error(text: str) -> Outcome:

@@ -612,6 +612,13 @@ def check_sendable(text: str, where: str = "the text") -> None:
         raise UnsendableText(found.group(), text.count("\n", 0, at) + 1, at - line_start, where)
 
 
+def without_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, for showing it: Jupyter's
+    message packer encodes strict UTF-8 too, so one such character would make a whole
+    message (the echo of the cell, its output) unsendable."""
+    return LONE_SURROGATE.sub("\ufffd", text) if LONE_SURROGATE.search(text) else text
+
+
 def encode_request(request: Request) -> bytes:
     """One request as the REPL frames it: compact JSON, then exactly one blank line.
     Non-ASCII is sent raw (old REPLs decode surrogate pairs half by half). Text with a

@@ -23,6 +23,7 @@ Design choices (a notebook user's point of view):
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import re
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .goals import Goal, Hypothesis, is_inaccessible, parse_goals
-from .protocol import Message, Pos, Sorry, TacticEntry
+from .protocol import LONE_SURROGATE, Message, Pos, Sorry, TacticEntry, without_lone_surrogates
 from .results import CellResult
 
 __all__ = [
@@ -688,6 +689,10 @@ def render_bundle(
     result: CellResult, *, include_errors: bool = True, continue_hint: str | None = DEFAULT_CONTINUE_HINT
 ) -> dict[str, object]:
     """A Jupyter MIME bundle: text/html, text/plain and the raw result (result.to_dict())."""
+    if LONE_SURROGATE.search(result.code):
+        # A refused cell (UnsendableText) still shows its text: as sendable text.
+        result = copy.copy(result)
+        result.code = without_lone_surrogates(result.code)
     return {
         "text/html": render_html(result, include_errors=include_errors, continue_hint=continue_hint),
         "text/plain": render_text(result, include_errors=include_errors, continue_hint=continue_hint),

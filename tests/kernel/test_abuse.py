@@ -12,6 +12,7 @@ import json
 import time
 
 import pytest
+from jupyter_client.session import json_default
 
 from .conftest import KernelHarness, read_log
 
@@ -19,7 +20,7 @@ PRINT_CONS = "#print List.cons"
 
 
 def assert_f_is_still_defined(kernel) -> None:
-    after = kernel.run("#check (rfl : f = 37)")
+    after = kernel.run("#check (rfl : f = 37)", "check-f")  # a re-run: same env each time
     assert after.status == "ok", after.text
     assert "rfl : f = f" in after.text
 
@@ -54,15 +55,20 @@ def test_zero_inf_and_off_all_switch_the_limit_off(kernel, off):
 def test_a_lone_surrogate_is_an_error_naming_its_position(fresh):
     # JupyterLab sends a lone surrogate as the JSON escape "\ud800"; jupyter_client's own
     # packer cannot encode one, so this client escapes everything as a browser would.
-    fresh.kc.session.pack = lambda obj: json.dumps(obj, ensure_ascii=True).encode()
+    packer = fresh.kc.session.pack
+    fresh.kc.session.pack = lambda obj: json.dumps(obj, default=json_default, ensure_ascii=True).encode()
     try:
         assert fresh.run("def f := 37").status == "ok"
         result = fresh.run('def g : String :=\n  "\ud800"', timeout=20)
+        # Magics echo their arguments in errors: those must be sendable too.
+        echoed = [fresh.run(cell, timeout=20) for cell in ("%\ud800", "%pickle a\udc00b.olean", "%project /tmp/\ud83d")]
     finally:
-        del fresh.kc.session.pack
+        fresh.kc.session.pack = packer
     assert result.status == "error"
     assert result.reply["content"]["ename"] == "UnsendableText"
     assert "line 2, column 3 holds U+D800" in result.reply["content"]["evalue"]
+    assert all(e.status == "error" and e.reply["content"]["ename"] == "MagicError" for e in echoed)
+    assert "\ufffd" in echoed[0].reply["content"]["evalue"]
     assert_f_is_still_defined(fresh)
     history = fresh.request("history", hist_access_type="tail", n=3, output=False, raw=True)
     assert history["status"] == "ok"
