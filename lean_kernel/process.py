@@ -37,6 +37,7 @@ import threading
 import time
 from typing import Any
 
+from . import reaper
 from .config import ConfigError, ReplConfig, parse_timeout
 from .protocol import ProtocolError, Request, Response, encode_request, parse_response
 
@@ -343,6 +344,8 @@ class ReplProcess:
 
     def _spawn(self) -> None:
         cfg = self.config
+        if reaper.exiting():
+            raise ReplNotFound("not starting a Lean REPL: Python is exiting")
         try:
             argv = cfg.command()
         except ConfigError as exc:
@@ -401,6 +404,7 @@ class ReplProcess:
             ) from exc
 
         assert proc.stdin and proc.stdout and proc.stderr
+        reaper.track(proc.pid)  # killed with us, even by SIGKILL (see reaper)
         self._proc = proc
         self._stdin_fd = proc.stdin.fileno()
         self._stdout_fd = proc.stdout.fileno()
@@ -461,6 +465,7 @@ class ReplProcess:
             os.killpg(proc.pid, _signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        reaper.untrack(proc.pid)
         try:
             self.last_returncode = proc.wait(timeout=10)
         except subprocess.TimeoutExpired:  # unkillable (D state); do not hang the caller
