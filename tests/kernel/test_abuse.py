@@ -9,6 +9,8 @@ answered ``rfl : f = f`` only on the env where ``def f`` ran), options
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 
 import pytest
@@ -142,3 +144,45 @@ def test_a_second_interrupt_during_the_replay_keeps_the_committed_cells(slow_rep
     assert "replayed 3 cells" in after.text
     sent = read_log(log)
     assert sent[-1]["cmd"] == "example : f = 37 := by simp" and "env" in sent[-1]
+
+
+# --------------------------------------------------------------------------- orphans
+
+
+def _processes_with(text: str) -> list[int]:
+    """Live processes whose command line contains ``text`` (zombies do not count)."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as f:
+                cmdline = f.read().decode("utf-8", "replace")
+            with open(f"/proc/{name}/stat", "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if text in cmdline and state not in (b"Z", b"X"):
+            found.append(int(name))
+    return found
+
+
+def test_a_sigkilled_kernel_takes_its_hung_repl_along(base_kernelspec, standin_env, tmp_path):
+    log = tmp_path / "requests.jsonl"  # unique to this test: it names our REPL's processes
+    k = KernelHarness(base_kernelspec, standin_env("--log", str(log), "--hang-on", "HANG"))
+    try:
+        assert k.run("def f := 37").status == "ok"
+        k.send("theorem HANG : True := trivial")
+        _wait_for(log, lambda r: "HANG" in r.get("cmd", ""), 0)
+        repls = _processes_with(str(log))
+        assert len(repls) == 1
+        os.kill(k.km.provisioner.process.pid, signal.SIGKILL)  # no shutdown, no atexit
+        deadline = time.monotonic() + 10
+        while _processes_with(str(log)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = _processes_with(str(log))
+    finally:
+        for pid in _processes_with(str(log)):  # the defect: do not leak it into other tests
+            os.kill(pid, signal.SIGKILL)
+        k.close()
+    assert left == [], "the REPL outlived its SIGKILLed kernel"
