@@ -20,6 +20,7 @@ ENV_LAKE = "LEAN_LAKE_PATH"  # the lake binary, when not on PATH
 ENV_TIMEOUT = "LEAN_TIMEOUT"  # seconds per request
 ENV_MEMORY_MB = "LEAN_MEMORY_LIMIT_MB"  # RLIMIT_AS for the REPL, in MiB
 ENV_EXTRA_ENV = "LEAN_REPL_ENV"  # JSON object of extra variables for the REPL process
+ENV_OUTPUT_LIMIT = "LEAN_OUTPUT_LIMIT"  # what one cell may display, e.g. 1MB, 200k, off
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024
@@ -188,6 +189,39 @@ def per_call_timeout(value: object) -> float | None:
 
 def describe_timeout(value: float | None) -> str:
     return "off (no limit)" if value is None or math.isinf(value) else f"{value:g} s"
+
+
+DEFAULT_OUTPUT_LIMIT = 1_000_000  # characters a cell may display, all MIME types together
+MIN_OUTPUT_LIMIT = 10_000
+_SIZE_UNITS = {"": 1, "k": 1000, "kb": 1000, "m": 1_000_000, "mb": 1_000_000, "g": 1_000_000_000, "gb": 1_000_000_000}
+
+
+def parse_output_limit(value: object, *, what: str = "the output limit") -> int | None:
+    """How much one cell may display, in characters (about bytes): a number, or text such
+    as ``"1MB"`` / ``"200k"``; ``"off"`` or 0 for no limit (the whole result is sent)."""
+    raw = value
+    if isinstance(value, str):
+        text = value.strip().lower().replace("_", "").replace(",", "")
+        if text in NO_LIMIT_WORDS or text == "0":
+            return None
+        number = text.rstrip("kmgb")
+        unit = text[len(number):]
+        try:
+            value = float(number) * _SIZE_UNITS[unit]
+        except (ValueError, KeyError):
+            raise ConfigError(f"{what} must be a size such as 1MB, 500k or 2000000, or off; got {raw!r}") from None
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{what} must be a size such as 1MB, 500k or 2000000, or off; got {raw!r}")
+    if value == 0 or (isinstance(value, float) and math.isinf(value)):
+        return None
+    if not value >= MIN_OUTPUT_LIMIT:  # nan and negatives too
+        raise ConfigError(f"{what} must be at least {MIN_OUTPUT_LIMIT:,} characters (or off), got {raw!r}")
+    return int(value)
+
+
+def output_limit_from_env(environ: Mapping[str, str] | None = None) -> int | None:
+    raw = (os.environ if environ is None else environ).get(ENV_OUTPUT_LIMIT)
+    return DEFAULT_OUTPUT_LIMIT if not raw else parse_output_limit(raw, what=ENV_OUTPUT_LIMIT)
 
 
 def _float_or_none(raw: str | None, default: float | None, name: str) -> float | None:

@@ -21,20 +21,31 @@ Jupyter facts it relies on (ipykernel 7):
 from __future__ import annotations
 
 import fnmatch
-import html
+import json
 import os
 import traceback
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
 
 from ipykernel.kernelbase import Kernel
 
 from . import editing
-from .config import ConfigError, ReplConfig, TimeoutValueError, describe_timeout, parse_timeout
+from .config import (
+    DEFAULT_OUTPUT_LIMIT,
+    ConfigError,
+    ReplConfig,
+    TimeoutValueError,
+    describe_timeout,
+    output_limit_from_env,
+    parse_output_limit,
+    parse_timeout,
+)
 from .doctor import run_checks
 from .protocol import without_lone_surrogates
-from .render import error_summary, render_bundle
-from .results import CellResult
+from .process import release_memory
+from .render import chain_bundle, render_cell, result_text_part, stale_bundle, text_bundle
+from .results import CellResult, KeptResults
 from .session import LeanSession
 
 __version__ = "0.1.0"
@@ -53,7 +64,7 @@ LANGUAGE_INFO = {
 
 MAGICS = {
     "help": "%help — this list",
-    "env": "%env — the cells of the session: which env each produced, stale marks, the current chain",
+    "env": "%env [PAGE|stale|all] — the cells of the session, newest first by pages of 50: which env each produced, stale marks",
     "proofstate": "%proofstate [N] — run the rest of the cell as tactics on proof state N (default: the latest)",
     "reset": "%reset — forget every cell; the next cell starts from a fresh env",
     "restart": "%restart — restart the REPL and replay the committed cells",
@@ -62,12 +73,16 @@ MAGICS = {
     "unpickle": "%unpickle PATH — continue from an env saved with %pickle",
     "project": "%project DIR — start a new session in the Lean project DIR (forgets the cells)",
     "widget": "%widget on|off — show tactic steps in a goal widget (needs ipywidgets in the frontend)",
+    "output": "%output [SIZE|off] — show or set how much one cell may display (default 1MB; e.g. %output 5MB)",
+    "lean_result": "%lean_result [N [PART|FILE]] — the whole result of cell N when its output was cut: "
+    "its text in parts, or saved as JSON to FILE",
 }
 
 # A folder is a Lean project when it holds one of these.
 PROJECT_MARKERS = ("lean-toolchain", "lakefile.lean", "lakefile.toml")
 
-STALE_BANNER = "stale: re-run — this cell was built on an earlier version of a cell that has been re-run"
+MAX_STALE_BANNERS = 50  # update_display_data messages a re-run may send
+ENV_PAGE = 50  # rows of %env per page
 
 
 class MagicError(Exception):
@@ -103,9 +118,12 @@ class LeanKernel(Kernel):
         self._session: LeanSession | None = None
         self._checked = False  # the start-up check passed for the current session
         self._notes: list[str] = []  # shown with the next cell (start-up check result)
-        self._history: list[tuple[int, int, str, str | None]] = []  # (session, line, input, output)
+        self._history = _History()  # (session, line, input, output) for history requests
         self._last_output: str | None = None
-        self._shown: dict[str, dict] = {}  # cell id -> bundle last displayed (for stale banners)
+        self._shown = _ShownOutputs()  # cell id -> what it displays (for stale banners)
+        self._kept = KeptResults()  # full results of cells whose output was cut (%lean_result)
+        self._output_limit = output_limit_from_env()
+        self._big_cell = False  # this cell's output was cut: release memory after it
         self._widgets = False
         self._meta_envs: dict[int | None, bool] = {}  # env -> can it run meta code (completion)
         self._silent = False
@@ -177,7 +195,11 @@ class LeanKernel(Kernel):
             self._send("error", {"ename": outcome.ename, "evalue": outcome.evalue, "traceback": outcome.traceback})
             self._last_output = self._last_output or f"{outcome.ename}: {outcome.evalue}"
         if store_history and not silent:
-            self._history.append((1, self.execution_count, without_lone_surrogates(code), self._last_output))
+            self._history.append(self.execution_count, without_lone_surrogates(code), self._last_output)
+        if self._big_cell:
+            # The huge answer's buffers and copies are garbage now: return them.
+            self._big_cell = False
+            release_memory()
         if outcome is None:
             return {"status": "ok", "execution_count": self.execution_count, "payload": [], "user_expressions": {}}
         return {
@@ -207,12 +229,9 @@ class LeanKernel(Kernel):
         problem = self._ensure_ready()
         if problem is not None:
             return problem
-        session = self._get_session()
-        stale_before = set(session.stale_cells())
-        result = session.run_cell(code, cell_id=cell_id, all_tactics=self._widgets)
+        result = self._get_session().run_cell(code, cell_id=cell_id, all_tactics=self._widgets)
         outcome = self._show(result, cell_id)
-        for key in set(session.stale_cells()) - stale_before:
-            self._mark_stale(key)
+        self._mark_stale(result.made_stale)
         if self._widgets and result.response is not None:
             self._show_widget(result)
         return outcome
@@ -246,35 +265,42 @@ class LeanKernel(Kernel):
 
     def _show(self, result: CellResult, cell_id: str | None) -> Outcome | None:
         """Publish a result: a display (kept updatable by cell id) for what is not an error,
-        then the error itself, which makes the reply status ``error``."""
+        then the error itself, which makes the reply status ``error``. Within the output
+        limit: a cut result is kept whole for ``%lean_result N``."""
         result.notes[:0] = self._notes
         self._notes = []
-        summary = error_summary(result)
-        bundle, metadata = render_bundle(result, include_errors=summary is None), {}
-        if summary is None:
+        number = self.execution_count
+        rendered = render_cell(
+            result, errors_apart=True, limit=self._output_limit, full_result_hint=f"%lean_result {number}"
+        )
+        if rendered.truncation is not None:
+            self._kept.keep(number, result)
+            self._big_cell = True
+        bundle, metadata = rendered.bundle, {}
+        if rendered.error is None:
             self._display(bundle, metadata, display_id=_display_id(cell_id))
             if cell_id is not None:
-                self._shown[cell_id] = bundle
+                self._shown.put(cell_id, bundle)
             return None
         if cell_id is not None:
-            self._shown.pop(cell_id, None)  # its old display was cleared by the re-run
+            self._shown.pop(cell_id)  # its old display was cleared by the re-run
         if bundle["text/plain"].strip():
             self._display(bundle, metadata)
-        ename, evalue, tb = summary
+        ename, evalue, tb = rendered.error
         return Outcome(ename, evalue, tb)
 
-    def _mark_stale(self, cell_id: str) -> None:
-        """Add the stale banner to an earlier cell's output, in place."""
-        bundle = self._shown.get(cell_id)
-        if bundle is None:
-            return
-        banner = (
-            '<div class="lean-stale" style="font-family: monospace; color: #b26a00; '
-            'background: rgba(230,160,0,0.15); padding: 2px 6px; margin-bottom: 4px">'
-            f"⚠ {html.escape(STALE_BANNER)}</div>"
-        )
-        updated = {"text/html": banner + bundle["text/html"], "text/plain": f"{STALE_BANNER}\n\n{bundle['text/plain']}"}
-        self._send("update_display_data", {"data": updated, "metadata": {}, "transient": {"display_id": _display_id(cell_id)}})
+    def _mark_stale(self, cell_ids: list[str]) -> None:
+        """Add the stale banner to earlier cells' outputs, in place: one update per cell,
+        for the first MAX_STALE_BANNERS of them (the re-run cell's note counts them all,
+        and %env stale lists them), so re-running the first of 3,000 cells costs 3,000
+        nothing but a note."""
+        for cell_id in cell_ids[:MAX_STALE_BANNERS]:
+            shown = self._shown.pop(cell_id)  # a banner once; the cell's next run shows anew
+            if shown is not None:
+                self._send(
+                    "update_display_data",
+                    {"data": stale_bundle(shown), "metadata": {}, "transient": {"display_id": _display_id(cell_id)}},
+                )
 
     def _show_widget(self, result: CellResult) -> None:
         """The goal widget for a cell run with all tactics, below the cell's result."""
@@ -290,8 +316,7 @@ class LeanKernel(Kernel):
         self._display(bundle, {})
 
     def _show_text(self, text: str, html_text: str | None = None) -> None:
-        bundle = {"text/plain": text, "text/html": html_text or f'<pre style="margin: 0">{html.escape(text)}</pre>'}
-        self._display(bundle, {})
+        self._display(text_bundle(text, html_text), {})
 
     def _display(self, bundle: dict, metadata: dict, display_id: str | None = None) -> None:
         self._last_output = bundle.get("text/plain") or self._last_output
@@ -325,29 +350,43 @@ class LeanKernel(Kernel):
         self._show_text("\n".join(lines))
 
     def _magic_env(self, arg: str, cell_id: str | None) -> None:
+        words = arg.split()
+        stale_only = "stale" in words
+        every = "all" in words
+        pages = [w for w in words if w not in ("stale", "all")]
+        if len(pages) > 1 or (pages and not (pages[0].isascii() and pages[0].isdigit() and int(pages[0]) >= 1)):
+            raise MagicError(f"%env takes a page number, 'stale' or 'all', got {arg!r}; e.g. %env, %env 2, %env stale")
+        page = int(pages[0]) if pages else 1
         session = self._session
-        rows = session.chain() if session else []
-        if not rows:
+        total = session.cell_count if session else 0
+        if not total:
             self._show_text("no committed cells yet; the next cell runs on a fresh env")
             return
-        text = ["cell            env before → after  state    first line"]
-        cells = []
-        for r in rows:
-            state = "stale" if r.stale else ("current" if r.current else "branch")
-            before = "fresh" if r.env_before is None else str(r.env_before)
-            text.append(f"{r.key[:15]:<15} {before:>6} → {str(r.env_after):<7} {state:<8} {r.summary}")
-            style = ' style="color: #b26a00"' if r.stale else ""
-            cells.append(
-                f"<tr{style}><td>{html.escape(r.key)}</td><td>{html.escape(before)}</td>"
-                f"<td>{r.env_after}</td><td>{state}</td><td><code>{html.escape(r.summary)}</code></td></tr>"
+        assert session is not None
+        stale = len(session.stale_cells())
+        heading = f"current env: {session.current_env} · {total:,} committed cell{'s' if total != 1 else ''} ({stale:,} stale)"
+        count = stale if stale_only else total
+        if not count:
+            self._show_text(heading + "\nno stale cells")
+            return
+        size = count if every else ENV_PAGE
+        last_page = max(1, -(-count // size))
+        if page > last_page:
+            raise MagicError(f"%env has {last_page} page{'s' if last_page != 1 else ''} of {size} rows; e.g. %env {last_page}")
+        # Page 1 holds the newest cells, as the end of a notebook is where one works.
+        stop = count - (page - 1) * size
+        first = max(0, stop - size)
+        rows = session.chain(first, stop - first, stale_only=stale_only)
+        paging = ""
+        if last_page > 1:
+            what = "stale cells" if stale_only else "cells"
+            paging = (
+                f"{what} {first + 1:,}–{stop:,} of {count:,} (page {page} of {last_page}, oldest first)"
+                + (f"; %env {page + 1}{' stale' if stale_only else ''} shows the {min(size, first)} before them" if page < last_page else "")
+                + "; %env all shows every row"
             )
-        current = f"current env: {session.current_env}" if session else ""
-        text.append(current)
-        table = (
-            '<table class="lean-env"><tr><th>cell</th><th>env before</th><th>env after</th>'
-            f"<th>state</th><th>first line</th></tr>{''.join(cells)}</table><div>{html.escape(current)}</div>"
-        )
-        self._show_text("\n".join(text), table)
+        bundle = chain_bundle(rows, heading=heading, paging=paging)
+        self._display(bundle, {})
 
     def _magic_reset(self, arg: str, cell_id: str | None) -> None:
         if self._session is not None:
@@ -356,8 +395,12 @@ class LeanKernel(Kernel):
         self._show_text("session reset: every cell is forgotten; the next cell starts from a fresh env")
 
     def _forget_outputs(self) -> None:
-        """Drop what the kernel keeps about earlier cells' outputs (their cells are gone)."""
+        """Drop what the kernel keeps about earlier cells' outputs (their cells are gone),
+        and give the memory back: a few huge answers must not keep the kernel big."""
         self._shown.clear()
+        self._kept.clear()
+        self._history.clear_outputs()
+        release_memory()
 
     def _magic_restart(self, arg: str, cell_id: str | None) -> None:
         if self._session is None:
@@ -420,6 +463,49 @@ class LeanKernel(Kernel):
         self._meta_envs.clear()
         self._show_text("\n".join([f"new Lean session in project {folder}; earlier cells are forgotten", *self._notes, report.summary()]))
         self._notes = []
+
+    def _magic_output(self, arg: str, cell_id: str | None) -> None:
+        if arg:
+            self._output_limit = parse_output_limit(arg, what="%output")  # ConfigError: a MagicError
+        limit = self._output_limit
+        shown = "off: every result is shown whole" if limit is None else f"{limit:,} characters per cell, all outputs together"
+        self._show_text(f"output limit: {shown}")
+
+    def _magic_lean_result(self, arg: str, cell_id: str | None) -> None:
+        words = arg.split(maxsplit=1)
+        kept = self._kept.numbers()
+        listing = ", ".join(str(n) for n in kept) or "none"
+        if not words:
+            self._show_text(f"whole results kept (cells whose output was cut): {listing}")
+            return
+        if not (words[0].isascii() and words[0].isdigit()):
+            raise MagicError(f"%lean_result wants a cell number (the N of In [N]), got {words[0]!r}; e.g. %lean_result 12")
+        number = int(words[0])
+        result = self._kept.get(number)
+        if result is None:
+            raise MagicError(
+                f"no whole result of cell {number} is kept: only cells whose output was cut keep it, the latest "
+                f"{self._kept.keep_last} of them (kept now: {listing}); re-run the cell, or raise the limit with %output"
+            )
+        target = words[1].strip() if len(words) > 1 else "1"
+        if target.isascii() and target.isdigit():
+            part_size = (self._output_limit or DEFAULT_OUTPUT_LIMIT) // 4
+            text, parts = result_text_part(result, int(target), part_size)
+            part = int(target)
+            if not 1 <= part <= parts:
+                raise MagicError(f"cell {number}'s result has {parts} part{'s' if parts != 1 else ''}; e.g. %lean_result {number} {parts}")
+            head = f"cell {number}, whole result: part {part} of {parts}"
+            if part < parts:
+                head += f"; %lean_result {number} {part + 1} shows the next"
+            self._show_text(f"{head}; %lean_result {number} FILE.json saves all of it\n\n{text}")
+            return
+        path = os.path.abspath(os.path.expanduser(target))
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(result.to_dict(), f, ensure_ascii=False)
+        except (OSError, ValueError) as exc:
+            raise MagicError(f"could not save cell {number}'s result to {path}: {exc}") from None
+        self._show_text(f"saved cell {number}'s whole result ({os.path.getsize(path):,} bytes of JSON) to {path}")
 
     def _magic_widget(self, arg: str, cell_id: str | None) -> None:
         if arg not in ("on", "off", ""):
@@ -494,7 +580,7 @@ class LeanKernel(Kernel):
             return reply
         text = "\n\n".join(dict.fromkeys(parts))  # #check and #print can agree word for word
         reply["found"] = True
-        reply["data"] = {"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}
+        reply["data"] = text_bundle(text)
         return reply
 
     async def do_is_complete(self, code: str) -> dict:
@@ -517,7 +603,7 @@ class LeanKernel(Kernel):
         unique: bool = False,
         **kwargs: Any,
     ) -> dict:
-        entries = self._history
+        entries = self._history.entries()
         if hist_access_type == "range":
             # Session 0 (or none) means this one; there is only ever this one.
             if session not in (None, 0, 1):
@@ -559,6 +645,66 @@ class LeanKernel(Kernel):
 
 
 # ---------------------------------------------------------------------- helpers
+
+HISTORY_ENTRIES = 1000  # history requests see at most this many cells
+HISTORY_INPUT_CHARS = 16_000_000  # and inputs of this size in all (oldest dropped first)
+HISTORY_OUTPUT_CHARS = 2000  # of each cell's output (a console lists them; Lean's can be huge)
+SHOWN_CHARS = 8_000_000  # displays kept for stale banners, oldest dropped first
+
+
+class _History:
+    """(session, line, input, output) of the cells run, for history requests, bounded:
+    a long session of huge cells must not keep growing the kernel."""
+
+    def __init__(self) -> None:
+        self._entries: deque[tuple[int, int, str, str | None]] = deque()
+        self._chars = 0
+
+    def append(self, line: int, code: str, output: str | None) -> None:
+        if output is not None and len(output) > HISTORY_OUTPUT_CHARS:
+            output = output[:HISTORY_OUTPUT_CHARS] + " …"
+        self._entries.append((1, line, code, output))
+        self._chars += len(code)
+        while len(self._entries) > HISTORY_ENTRIES or (self._chars > HISTORY_INPUT_CHARS and len(self._entries) > 1):
+            self._chars -= len(self._entries.popleft()[2])
+
+    def entries(self) -> list[tuple[int, int, str, str | None]]:
+        return list(self._entries)
+
+    def clear_outputs(self) -> None:
+        self._entries = deque((s, n, code, None) for s, n, code, _ in self._entries)
+
+
+class _ShownOutputs:
+    """What each cell (by id) displays now, so a stale banner can be put on top of it:
+    plain text and HTML only, and SHOWN_CHARS of them at most (the oldest go first)."""
+
+    def __init__(self) -> None:
+        self._by_cell: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self._chars = 0
+
+    def put(self, cell_id: str, bundle: dict) -> None:
+        self.pop(cell_id)
+        shown = {"text/html": bundle["text/html"], "text/plain": bundle["text/plain"]}
+        self._by_cell[cell_id] = shown
+        self._chars += len(shown["text/html"]) + len(shown["text/plain"])
+        while self._chars > SHOWN_CHARS and len(self._by_cell) > 1:
+            self._chars -= _size(self._by_cell.popitem(last=False)[1])
+
+    def pop(self, cell_id: str) -> dict[str, str] | None:
+        shown = self._by_cell.pop(cell_id, None)
+        if shown is not None:
+            self._chars -= _size(shown)
+        return shown
+
+    def clear(self) -> None:
+        self._by_cell.clear()
+        self._chars = 0
+
+
+def _size(shown: dict[str, str]) -> int:
+    return len(shown["text/html"]) + len(shown["text/plain"])
+
 
 
 def split_magics(code: str) -> tuple[list[tuple[str, str]], str]:

@@ -148,7 +148,12 @@ class LeanSession:
         self.process = process or ReplProcess(self.config)
         self.on_restart = on_restart
         self._lock = threading.RLock()
+        # In commit order: a re-committed cell moves to the end, so no sort is ever needed.
         self._cells: dict[str, CommittedCell] = {}
+        # Keys of the cells committed on each env (their env_before): who is built on what,
+        # so that a re-run finds its dependents without scanning every cell.
+        self._built_on: dict[int, dict[str, None]] = {}
+        self._stale: dict[str, None] = {}  # keys of stale cells
         self._tactics: list[CommittedCell] = []  # tactic steps, replayed after a restart
         self._headers: dict[str, int] = {}  # header text -> env of that header alone
         self._current_env: int | None = None
@@ -170,7 +175,12 @@ class LeanSession:
 
     @property
     def cells(self) -> list[CommittedCell]:
-        return sorted(self._cells.values(), key=lambda c: c.order)
+        """The committed cells, oldest commit first."""
+        return list(self._cells.values())
+
+    @property
+    def cell_count(self) -> int:
+        return len(self._cells)
 
     @property
     def cached_headers(self) -> frozenset[str]:
@@ -181,12 +191,16 @@ class LeanSession:
         return frozenset(self._headers)
 
     def stale_cells(self) -> list[str]:
-        return [c.key for c in self.cells if c.stale]
+        """Keys of the stale cells, in commit order (cost: the number of stale cells)."""
+        return sorted(self._stale, key=lambda k: self._cells[k].order)
 
-    def chain(self) -> list[ChainEntry]:
+    def chain(self, first: int = 0, count: int | None = None, *, stale_only: bool = False) -> list[ChainEntry]:
+        """``%env``'s rows: the committed cells (or only the stale ones) from the
+        ``first``-th in commit order, at most ``count`` of them (all by default)."""
         live = self._live_chain_keys()
+        cells = [self._cells[k] for k in self.stale_cells()] if stale_only else self.cells
         out = []
-        for c in self.cells:
+        for c in cells[first : None if count is None else first + count]:
             out.append(
                 ChainEntry(
                     key=c.key,
@@ -421,6 +435,8 @@ class LeanSession:
         the time and (never freed) memory a second time."""
         with self._lock:
             self._cells.clear()
+            self._built_on.clear()
+            self._stale.clear()
             self._tactics.clear()
             self._current_env = None
             self._latest_proof_state = None
@@ -498,7 +514,9 @@ class LeanSession:
         if cell_id is None:
             self._auto_key += 1
             cell_id = f"cell-{self._auto_key}"
-        previous = self._cells.get(cell_id)
+        previous = self._cells.pop(cell_id, None)
+        if previous is not None:
+            self._unlink(previous)
         self._order += 1
         cell = CommittedCell(
             key=cell_id,
@@ -510,31 +528,66 @@ class LeanSession:
             proof_states=[s.proof_state for s in result.sorries if s.proof_state is not None],
         )
         self._cells[cell_id] = cell
+        self._link(cell)
         if previous is not None and rerun:
             stale = self._mark_dependents_stale(previous)
+            result.made_stale = stale
             if stale:
-                # Frontends' cell ids are UUIDs nobody can map to a cell: name cells by their text.
-                named = ", ".join(f"`{_first_line(self._cells[key].code)}`" for key in stale)
-                plural = "s" if len(stale) != 1 else ""
-                result.notes.append(
-                    f"stale: re-run {len(stale)} later cell{plural}: {named} (built on the previous version of this cell)"
-                )
+                result.notes.append(self._stale_note(stale))
         self._current_env = result.env_after
         if cell.proof_states:
             self._latest_proof_state = cell.proof_states[-1]
 
+    def _link(self, cell: CommittedCell) -> None:
+        if cell.env_before is not None:
+            self._built_on.setdefault(cell.env_before, {})[cell.key] = None
+        if cell.stale:
+            self._stale[cell.key] = None
+
+    def _unlink(self, cell: CommittedCell) -> None:
+        siblings = self._built_on.get(cell.env_before) if cell.env_before is not None else None
+        if siblings is not None:
+            siblings.pop(cell.key, None)
+            if not siblings:
+                del self._built_on[cell.env_before]  # type: ignore[arg-type]
+        self._stale.pop(cell.key, None)
+
+    def _relink_all(self) -> None:
+        """Rebuild the indexes after the env ids changed (replay) or were put back."""
+        self._built_on.clear()
+        self._stale.clear()
+        for cell in self._cells.values():
+            self._link(cell)
+
+    def _stale_note(self, stale: list[str], named: int = 3) -> str:
+        # Frontends' cell ids are UUIDs nobody can map to a cell: name cells by their text.
+        # A few of them: re-running the first of 3,000 cells must not write a 200 KB note.
+        names = ", ".join(f"`{_first_line(self._cells[key].code)}`" for key in stale[:named])
+        more = f" and {len(stale) - named} more (%env stale lists them)" if len(stale) > named else ""
+        plural = "s" if len(stale) != 1 else ""
+        return f"stale: re-run {len(stale)} later cell{plural}: {names}{more} (built on the previous version of this cell)"
+
     def _mark_dependents_stale(self, previous: CommittedCell) -> list[str]:
-        """Cells committed after ``previous`` that were built, directly or not, on its env."""
-        tainted = {previous.env_after}
-        stale: list[str] = []
-        for c in self.cells:
-            if c.order <= previous.order or c.key == previous.key:
-                continue
-            if c.env_before in tainted and c.env_before is not None:
-                c.stale = True
-                stale.append(c.key)
-                tainted.add(c.env_after)
-        return stale
+        """Cells committed after ``previous`` that were built, directly or not, on its env,
+        found by following ``_built_on`` (cost: the number of dependents), in commit order."""
+        if previous.env_after is None:
+            return []
+        tainted = [previous.env_after]
+        seen = set(tainted)
+        found: list[CommittedCell] = []
+        while tainted:
+            for key in self._built_on.get(tainted.pop(), ()):
+                cell = self._cells[key]
+                if cell.order <= previous.order or cell.key == previous.key:
+                    continue
+                if not cell.stale:
+                    cell.stale = True
+                    self._stale[key] = None
+                found.append(cell)
+                if cell.env_after is not None and cell.env_after not in seen:
+                    seen.add(cell.env_after)
+                    tainted.append(cell.env_after)
+        return [c.key for c in sorted(found, key=lambda c: c.order)]
 
     def _live_chain_keys(self) -> set[str]:
         """Cells the current env is built from, following env_before links back."""
@@ -588,6 +641,7 @@ class LeanSession:
             # send later cells to envs that do not exist. Put the old ids back and make the
             # next request replay again from the start.
             self._cells, self._tactics, self._current_env, self._latest_proof_state = saved
+            self._relink_all()
             self._generation = -1
             return self._pending_note(f"{reason}; interrupted again while replaying")
 
@@ -613,6 +667,7 @@ class LeanSession:
                 return f"{reason}; restarted, but replaying cell {cell.key} failed ({outcome}); the session was reset, re-run your cells"
         for key in dropped:
             del self._cells[key]
+        self._relink_all()
         self._current_env = env_map.get(self._current_env)
         replayed_tactics = self._replay_tactics(ps_map)
         self._latest_proof_state = ps_map.get(self._latest_proof_state) if self._latest_proof_state is not None else None
