@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import gc
 import json
 import math
 import os
@@ -759,7 +758,6 @@ def release_memory() -> None:
     """Give freed heap memory back to the system. glibc keeps freed blocks for reuse, so
     after a few 20 MB answers the kernel stayed hundreds of MB big although it held none
     of them. Best effort: a no-op where there is no glibc."""
-    gc.collect()
     global _malloc_trim
     if _malloc_trim is None:
         try:

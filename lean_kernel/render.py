@@ -809,16 +809,22 @@ class _Budget:
         return kept
 
 
+def output_fits(result: CellResult, limit: int | None = DEFAULT_OUTPUT_LIMIT) -> bool:
+    """Would ``result`` be shown whole within ``limit`` (see fit_output)?"""
+    chars, items = output_size(result)
+    return limit is None or (chars * 4 <= limit and items <= MAX_SHOWN_ITEMS)
+
+
 def fit_output(result: CellResult, limit: int | None = DEFAULT_OUTPUT_LIMIT,
                full_result_hint: str | None = None) -> tuple[CellResult, Truncation | None]:
     """The result to display: ``result`` itself when its output fits in ``limit``
     characters, else a copy whose texts and lists are cut (what went wrong first: errors,
     then warnings, infos, sorries, goals, tactics) with a note saying so and naming
     ``full_result_hint`` (where the whole result can still be had). None: no limit."""
-    chars, items = output_size(result)
     # Three copies go out (HTML, text, JSON), HTML with markup around each item.
-    if limit is None or (chars * 4 <= limit and items <= MAX_SHOWN_ITEMS):
+    if output_fits(result, limit):
         return result, None
+    chars, _ = output_size(result)
     budget = _Budget(limit // 4, MAX_SHOWN_ITEMS)
     shown = copy.copy(result)
     shown.notes = [budget.text(n) for n in result.notes]

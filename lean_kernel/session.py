@@ -677,7 +677,8 @@ class LeanSession:
             parts.append(f"and {replayed_tactics} tactic step{'s' if replayed_tactics != 1 else ''}")
         parts.append(f"in {elapsed:.1f} s")
         if dropped:
-            parts.append(f"(not replayed, stale: {', '.join(dropped)})")
+            named = ", ".join(dropped[:5]) + (f" and {len(dropped) - 5:,} more" if len(dropped) > 5 else "")
+            parts.append(f"(not replayed, stale: {named})")
         note = " ".join(parts)
         if self.on_restart:
             self.on_restart(note)
