@@ -701,14 +701,15 @@ RESULT_MIME_TYPE = "application/vnd.lean.result+json"
 MAX_RAW_RESPONSE_CHARS = 256 * 1024
 
 
-def _result_json(result: CellResult, truncation: Truncation | None = None) -> dict:
+def _result_json(result: CellResult, truncation: Truncation | None = None, limit: int | None = None) -> dict:
     data = result.to_dict()
+    if limit is not None:
+        data["code"] = _cut_text(result.code, limit // 8)  # a cell of megabytes is not echoed
     raw = data.get("response")
     if truncation is not None:
         # The raw response holds everything the cut left out: it is not sent at all.
         data["response"] = None
         data["response_omitted"] = "raw response left out: the output was truncated"
-        data["code"] = _cut_text(result.code, truncation.limit // 8)
         data["truncated"] = truncation.to_json()
     elif raw is not None:
         size = len(json.dumps(raw, ensure_ascii=False))
@@ -812,20 +813,20 @@ class _Budget:
 def output_fits(result: CellResult, limit: int | None = DEFAULT_OUTPUT_LIMIT) -> bool:
     """Would ``result`` be shown whole within ``limit`` (see fit_output)?"""
     chars, items = output_size(result)
-    return limit is None or (chars * 4 <= limit and items <= MAX_SHOWN_ITEMS)
+    return limit is None or (chars <= limit // 4 and items <= MAX_SHOWN_ITEMS)
 
 
 def fit_output(result: CellResult, limit: int | None = DEFAULT_OUTPUT_LIMIT,
-               full_result_hint: str | None = None) -> tuple[CellResult, Truncation | None]:
+               full_result_hint: str | None = None, *, budget: int | None = None) -> tuple[CellResult, Truncation | None]:
     """The result to display: ``result`` itself when its output fits in ``limit``
     characters, else a copy whose texts and lists are cut (what went wrong first: errors,
     then warnings, infos, sorries, goals, tactics) with a note saying so and naming
     ``full_result_hint`` (where the whole result can still be had). None: no limit."""
     # Three copies go out (HTML, text, JSON), HTML with markup around each item.
-    if output_fits(result, limit):
+    chars, items = output_size(result)
+    if limit is None or (chars <= (limit // 4 if budget is None else budget) and items <= MAX_SHOWN_ITEMS):
         return result, None
-    chars, _ = output_size(result)
-    budget = _Budget(limit // 4, MAX_SHOWN_ITEMS)
+    budget = _Budget(limit // 4 if budget is None else budget, MAX_SHOWN_ITEMS)
     shown = copy.copy(result)
     shown.notes = [budget.text(n) for n in result.notes]
     if result.failure is not None:
@@ -879,21 +880,32 @@ def render_cell(
         # A refused cell (UnsendableText) still shows its text: as sendable text.
         result = copy.copy(result)
         result.code = without_lone_surrogates(result.code)
-    shown, truncation = fit_output(result, limit, full_result_hint)
-    error = error_summary(shown) if errors_apart else None
-    include_errors = include_errors and error is None
-    html_text = render_html(shown, include_errors=include_errors, continue_hint=continue_hint)
-    plain = render_text(shown, include_errors=include_errors, continue_hint=continue_hint)
-    if limit is not None:
-        # Markup can still outgrow the limit (escaping, many small items): then the HTML
-        # falls back to the plain text, and that is cut.
+    budget = None if limit is None else limit // 4
+    while True:
+        shown, truncation = fit_output(result, limit, full_result_hint, budget=budget)
+        error = error_summary(shown) if errors_apart else None
+        keep_errors = include_errors and error is None
+        html_text = render_html(shown, include_errors=keep_errors, continue_hint=continue_hint)
+        plain = render_text(shown, include_errors=keep_errors, continue_hint=continue_hint)
+        raw = _result_json(shown, truncation, limit)
+        if limit is None:
+            break
+        # Markup and escaping (`"` is `&quot;` in HTML, `\"` in JSON) can still outgrow
+        # the limit: the HTML falls back to the plain text, and if the whole is still too
+        # big the texts are cut again, shorter.
         plain = _cut_text(plain, limit // 4)
         if len(html_text) > limit // 2:
-            html_text = _pre(plain)
+            html_text = _pre(_cut_text(plain, limit // 12))
         if error is not None:
             ename, evalue, tb = error
             error = (ename, _cut_text(evalue, limit // 16), _cut_lines(tb, limit // 4))
-    bundle = {"text/html": html_text, "text/plain": plain, RESULT_MIME_TYPE: _result_json(shown, truncation)}
+        total = len(html_text) + len(plain) + len(json.dumps(raw, ensure_ascii=False))
+        if error is not None:
+            total += len(error[1]) + sum(len(line) + 1 for line in error[2])
+        if total <= limit or budget < 1000:
+            break
+        budget = int(budget * limit / total * 0.8)
+    bundle = {"text/html": html_text, "text/plain": plain, RESULT_MIME_TYPE: raw}
     return RenderedCell(bundle, error, truncation)
 
 
