@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 
 import pytest
 from jupyter_client.session import json_default
+
+from lean_kernel.testing.chains import chain_cell, write_chain_transcript
 
 from .conftest import KernelHarness, read_log
 
@@ -186,3 +189,137 @@ def test_a_sigkilled_kernel_takes_its_hung_repl_along(base_kernelspec, standin_e
             os.kill(pid, signal.SIGKILL)
         k.close()
     assert left == [], "the REPL outlived its SIGKILLed kernel"
+
+
+# --------------------------------------------------------------------------- huge answers
+
+
+def _iopub_chars(execution) -> int:
+    """What the frontend received for one cell, in characters of JSON."""
+    return sum(len(json.dumps(m["content"], ensure_ascii=False)) for m in execution.messages) + len(
+        json.dumps(execution.reply["content"], ensure_ascii=False)
+    )
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+@pytest.fixture(scope="module")
+def huge(base_kernelspec, standin_env, tmp_path_factory):
+    """A kernel whose REPL answers any request containing HUGE with a 20 MiB #eval output
+    (an info message and a new env that holds what the old one held)."""
+    env = standin_env("--huge-on", "HUGE", "--huge-mb", "20")
+    k = KernelHarness(base_kernelspec, env)
+    yield k
+    k.close()
+
+
+def test_a_20_mib_answer_sends_about_a_megabyte_and_names_the_whole_result(huge, tmp_path):
+    huge.run("%reset")
+    assert huge.run("def f := 37").status == "ok"
+    big = huge.run('#eval "HUGE"', timeout=60)
+    assert big.status == "ok"
+    assert _iopub_chars(big) < 1_100_000  # was 63 MB: HTML, text and JSON each held it all
+    n = big.reply["content"]["execution_count"]
+    assert f"output truncated: 21.0 MB of output, 0.3 MB shown; full result: %lean_result {n}" in big.text
+    # The whole result, in parts or as a file.
+    part = huge.run(f"%lean_result {n}", timeout=60)
+    parts = int(re.search(rf"cell {n}, whole result: part 1 of (\d+); %lean_result {n} 2 shows the next", part.text)[1])
+    assert parts == 84  # 20.95 M characters of text (the --huge-mb 20 data, its \n escapes read), 250 k a part
+    assert _iopub_chars(part) < 1_100_000
+    assert f"part {parts} of {parts}" in huge.run(f"%lean_result {n} {parts}", timeout=60).text
+    saved = tmp_path / "whole.json"
+    assert "saved" in huge.run(f"%lean_result {n} {saved}", timeout=60).text
+    assert len(json.loads(saved.read_text())["messages"][0]["data"]) > 20_000_000
+    listed = huge.run("%lean_result").text
+    assert str(n) in listed
+    # The chain goes on (the huge #eval's env holds f), and a small result is shown whole.
+    assert_f_is_still_defined(huge)
+    # The history keeps a few characters of that output, not 20 MB.
+    history = huge.request("history", hist_access_type="tail", n=20, output=True, raw=True)
+    assert max(len(out or "") for _, _, (_, out) in history["history"]) < 5000
+    bad = huge.run(f"%lean_result {n + 1000}")
+    assert bad.status == "error" and "no whole result of cell" in bad.reply["content"]["evalue"]
+
+
+def test_output_limit_is_configurable(huge):
+    huge.run("%reset")
+    try:
+        assert "5,000,000 characters per cell" in huge.run("%output 5MB").text
+        big = huge.run('#eval "HUGE"', timeout=60)
+        assert 2_500_000 < _iopub_chars(big) <= 5_100_000
+        assert huge.run("%output 5").status == "error"
+    finally:
+        huge.run("%output 1MB")
+
+
+def test_reset_gives_the_memory_of_huge_answers_back(huge):
+    huge.run("%reset")
+    pid = huge.km.provisioner.process.pid
+    for _ in range(3):  # warm up: imports, caches and the first huge buffers
+        huge.run('#eval "HUGE"', timeout=60)
+    huge.run("%reset")
+    start = _rss_mb(pid)
+    for _ in range(10):
+        assert huge.run('#eval "HUGE"', timeout=60).status == "ok"
+    peak_kept = _rss_mb(pid)
+    huge.run("%reset")
+    end = _rss_mb(pid)
+    # Ten 20 MiB answers: the last three are kept for %lean_result, the rest dropped.
+    assert end - start < 30, f"RSS {start:.0f} MB -> {peak_kept:.0f} MB -> {end:.0f} MB after %reset"
+
+
+# --------------------------------------------------------------------------- long chains
+
+
+@pytest.fixture(scope="module")
+def chain(base_kernelspec, standin_env, tmp_path_factory):
+    """A kernel whose REPL also answers a generated chain of `def ck := k` cells."""
+    folder = write_chain_transcript(tmp_path_factory.mktemp("chain"), 200)
+    env = standin_env()
+    env["LEAN_REPL_ARGS"] += f" --scripted {folder}"
+    k = KernelHarness(base_kernelspec, env)
+    yield k
+    k.close()
+
+
+def test_rerunning_an_early_cell_sends_a_few_banners_and_one_short_note(chain):
+    chain.run("%reset")
+    for k in range(1, 121):
+        assert chain.run(chain_cell(k), f"c{k}").status == "ok"
+    rerun = chain.run(chain_cell(2), "c2")
+    assert rerun.status == "ok"
+    updates = rerun.of_type("update_display_data")
+    assert len(updates) == 50  # not 118
+    assert [u["transient"]["display_id"] for u in updates] == [f"lean-cell-c{k}" for k in range(3, 53)]
+    assert "stale: re-run 118 later cells: `def c3 := 3`, `def c4 := 4`, `def c5 := 5` and 115 more" in rerun.text
+    assert len(rerun.text) < 2000
+    # A stale cell re-run goes on the current env; the cells built on it are stale
+    # already, and those that had their banner get no second one.
+    again = chain.run(chain_cell(3), "c3")
+    assert again.status == "ok"
+    # Banners go to the first 50 dependents: c4 to c52 have theirs, c53 gets one now.
+    later = [u["transient"]["display_id"] for u in again.of_type("update_display_data")]
+    assert later == ["lean-cell-c53"]
+
+
+def test_env_comes_in_pages(chain):
+    chain.run("%reset")
+    for k in range(1, 121):
+        assert chain.run(chain_cell(k), f"e{k}").status == "ok"
+    chain.run(chain_cell(100), "e100")  # 20 stale cells
+    first = chain.run("%env").text
+    assert "cells 71–120 of 120 (page 1 of 3, oldest first); %env 2 shows the 50 before them" in first
+    assert "current env:" in first and "120 committed cells (20 stale)" in first
+    rows = [line for line in first.splitlines() if line.startswith("e")]
+    assert len(rows) == 50 and rows[0].startswith("e71 ") and rows[-1].startswith("e100 ")
+    last = chain.run("%env 3").text
+    rows = [line for line in last.splitlines() if line.startswith("e")]
+    assert len(rows) == 20 and rows[0].startswith("e1 ")
+    stale = chain.run("%env stale").text
+    assert sum(1 for line in stale.splitlines() if " stale " in line) == 20
+    assert len([line for line in chain.run("%env all").text.splitlines() if line.startswith("e")]) == 120
+    for bad in ("%env 9", "%env x", "%env 0"):
+        assert chain.run(bad).status == "error"
