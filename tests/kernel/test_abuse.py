@@ -108,14 +108,43 @@ def test_project_whose_repl_cannot_start_keeps_the_session(fresh, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def slow_replay(base_kernelspec, standin_env, tmp_path_factory):
-    """A kernel whose REPL hangs on HANG and takes 2 s for the cell that defines f_def
-    (trace_simp's second cell), so a replay can be caught in the middle."""
+def abused(base_kernelspec, standin_env, tmp_path_factory):
+    """The module's one kernel (each costs seconds to start). Its REPL hangs on HANG,
+    takes 1 s for the cell that defines f_def (trace_simp's second cell, so a replay can
+    be caught in the middle), answers HUGE with a 20 MiB #eval output (an info message and
+    a new env holding what the old one held), and also answers a generated chain of
+    `def ck := k` cells."""
     log = tmp_path_factory.mktemp("standin") / "requests.jsonl"
-    env = standin_env("--log", str(log), "--hang-on", "HANG", "--delay-on", "f_def=2")
+    folder = write_chain_transcript(tmp_path_factory.mktemp("chain"), 200)
+    env = standin_env("--log", str(log), "--hang-on", "HANG", "--delay-on", "f_def=1", "--huge-on", "HUGE",
+                      "--huge-mb", "20")
+    env["LEAN_REPL_ARGS"] += f" --scripted {folder}"
     k = KernelHarness(base_kernelspec, env)
+    assert k.run(PRINT_CONS).status == "ok"  # the start-up check, done
     yield k, log
     k.close()
+
+
+@pytest.fixture
+def fresh(abused):
+    kernel, _ = abused
+    kernel.run("%reset")
+    return kernel
+
+
+@pytest.fixture
+def kernel(fresh):
+    return fresh
+
+
+@pytest.fixture
+def huge(fresh):
+    return fresh
+
+
+@pytest.fixture
+def chain(fresh):
+    return fresh
 
 
 def _wait_for(log, predicate, start: int, timeout: float = 30) -> None:
@@ -127,8 +156,8 @@ def _wait_for(log, predicate, start: int, timeout: float = 30) -> None:
     raise AssertionError("the stand-in never received the request waited for")
 
 
-def test_a_second_interrupt_during_the_replay_keeps_the_committed_cells(slow_replay):
-    kernel, log = slow_replay
+def test_a_second_interrupt_during_the_replay_keeps_the_committed_cells(abused):
+    kernel, log = abused
     kernel.run("%reset")
     for i, code in enumerate(["def f := 37", "@[simp] theorem f_def : f = 37 := by rfl", "set_option trace.Meta.Tactic.simp true"]):
         assert kernel.run(code, f"chain-{i}", timeout=30).status == "ok"
@@ -206,16 +235,6 @@ def _rss_mb(pid: int) -> float:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
 
 
-@pytest.fixture(scope="module")
-def huge(base_kernelspec, standin_env, tmp_path_factory):
-    """A kernel whose REPL answers any request containing HUGE with a 20 MiB #eval output
-    (an info message and a new env that holds what the old one held)."""
-    env = standin_env("--huge-on", "HUGE", "--huge-mb", "20")
-    k = KernelHarness(base_kernelspec, env)
-    yield k
-    k.close()
-
-
 def test_a_20_mib_answer_sends_about_a_megabyte_and_names_the_whole_result(huge, tmp_path):
     huge.run("%reset")
     assert huge.run("def f := 37").status == "ok"
@@ -258,31 +277,19 @@ def test_output_limit_is_configurable(huge):
 def test_reset_gives_the_memory_of_huge_answers_back(huge):
     huge.run("%reset")
     pid = huge.km.provisioner.process.pid
-    for _ in range(3):  # warm up: imports, caches and the first huge buffers
-        huge.run('#eval "HUGE"', timeout=60)
+    huge.run('#eval "HUGE"', timeout=60)  # warm up: imports, caches, the first huge buffers
     huge.run("%reset")
     start = _rss_mb(pid)
-    for _ in range(10):
+    for _ in range(5):
         assert huge.run('#eval "HUGE"', timeout=60).status == "ok"
     peak_kept = _rss_mb(pid)
     huge.run("%reset")
     end = _rss_mb(pid)
-    # Ten 20 MiB answers: the last three are kept for %lean_result, the rest dropped.
-    assert end - start < 30, f"RSS {start:.0f} MB -> {peak_kept:.0f} MB -> {end:.0f} MB after %reset"
+    # Five 20 MiB answers: the last three are kept for %lean_result until %reset.
+    assert end - start < 20, f"RSS {start:.0f} MB -> {peak_kept:.0f} MB -> {end:.0f} MB after %reset"
 
 
 # --------------------------------------------------------------------------- long chains
-
-
-@pytest.fixture(scope="module")
-def chain(base_kernelspec, standin_env, tmp_path_factory):
-    """A kernel whose REPL also answers a generated chain of `def ck := k` cells."""
-    folder = write_chain_transcript(tmp_path_factory.mktemp("chain"), 200)
-    env = standin_env()
-    env["LEAN_REPL_ARGS"] += f" --scripted {folder}"
-    k = KernelHarness(base_kernelspec, env)
-    yield k
-    k.close()
 
 
 def test_rerunning_an_early_cell_sends_a_few_banners_and_one_short_note(chain):

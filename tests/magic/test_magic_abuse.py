@@ -39,7 +39,7 @@ def test_a_timeout_that_is_no_duration_is_a_usage_error_and_nothing_desyncs(ip, 
     assert_f_is_still_defined(ip)
 
 
-@pytest.mark.parametrize("off", ["0", "off", "inf"])
+@pytest.mark.parametrize("off", ["0", "off"])
 def test_timeout_zero_inf_and_off_mean_no_limit(ip, use_standin, off):
     use_standin("--delay-on", "def f=0.3", timeout=0.1)
     assert ip.run_cell_magic("lean", f"--timeout {off}", "def f := 37").ok
