@@ -21,7 +21,6 @@ Jupyter facts it relies on (ipykernel 7):
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 import traceback
 from collections import OrderedDict, deque
@@ -45,7 +44,7 @@ from .doctor import run_checks
 from .protocol import without_lone_surrogates
 from .process import release_memory
 from .render import chain_bundle, render_cell, result_text_part, stale_bundle, text_bundle
-from .results import CellResult, KeptResults
+from .results import CellResult, KeptResults, save_result
 from .session import LeanSession
 
 __version__ = "0.1.0"
@@ -501,11 +500,10 @@ class LeanKernel(Kernel):
             return
         path = os.path.abspath(os.path.expanduser(target))
         try:
-            with open(path, "w", encoding="utf-8") as f:
-                json.dump(result.to_dict(), f, ensure_ascii=False)
+            size = save_result(result, path)
         except (OSError, ValueError) as exc:
             raise MagicError(f"could not save cell {number}'s result to {path}: {exc}") from None
-        self._show_text(f"saved cell {number}'s whole result ({os.path.getsize(path):,} bytes of JSON) to {path}")
+        self._show_text(f"saved cell {number}'s whole result ({size:,} bytes of JSON) to {path}")
 
     def _magic_widget(self, arg: str, cell_id: str | None) -> None:
         if arg not in ("on", "off", ""):

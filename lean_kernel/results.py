@@ -5,6 +5,8 @@ The session makes these; rendering, the kernel, the magic and the widget read th
 
 from __future__ import annotations
 
+import json
+import os
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -108,6 +110,15 @@ class CellResult:
             "made_stale": list(self.made_stale),
             "response": None if self.response is None else self.response.to_json(),
         }
+
+
+def save_result(result: CellResult, path: str) -> int:
+    """Write ``result.to_dict()`` as JSON to ``path`` (``~`` expanded); returns its size in
+    bytes. OSError and ValueError say why it could not be written."""
+    path = os.path.expanduser(path)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(result.to_dict(), f, ensure_ascii=False)
+    return os.path.getsize(path)
 
 
 class KeptResults:

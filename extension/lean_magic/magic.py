@@ -12,7 +12,6 @@ successful one; use ``--env N`` or ``--fresh`` to build on something else.
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 from typing import Any, Mapping
@@ -25,7 +24,7 @@ from IPython.display import display
 from lean_kernel.config import DEFAULT_OUTPUT_LIMIT, ConfigError, TimeoutValueError, parse_output_limit, per_call_timeout
 from lean_kernel.process import ReplFailure
 from lean_kernel.render import output_fits, result_text_part
-from lean_kernel.results import KeptResults
+from lean_kernel.results import KeptResults, save_result
 from lean_kernel.session import ChainEntry
 
 from .api import LeanResult, close_shared_checker, shared_checker
@@ -222,11 +221,10 @@ class LeanMagics(Magics):
             return None
         path = os.path.abspath(os.path.expanduser(target))
         try:
-            with open(path, "w", encoding="utf-8") as f:
-                json.dump(result.to_dict(), f, ensure_ascii=False)
+            size = save_result(result, path)
         except (OSError, ValueError) as exc:
             raise UsageError(f"could not save cell {number}'s result to {path}: {exc}") from None
-        print(f"saved cell {number}'s whole result ({os.path.getsize(path):,} bytes of JSON) to {path}")
+        print(f"saved cell {number}'s whole result ({size:,} bytes of JSON) to {path}")
         return None
 
     @line_magic

@@ -19,30 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from processes import group_members
+
 REPO = Path(__file__).resolve().parents[2]
 GRACE = 5.0  # seconds an orphan-killer may take (the SIGKILL case is asynchronous)
-
-
-def running(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
-    except (OSError, IndexError):
-        return False
-
-
-def group_members(pgid: int) -> list[int]:
-    out = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat", "rb") as f:
-                    fields = f.read().rsplit(b")", 1)[1].split()
-                if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
-                    out.append(int(name))
-            except (OSError, IndexError, ValueError):
-                pass
-    return out
 
 
 def wait_until_gone(pgids: list[int], grace: float = GRACE) -> list[int]:

@@ -18,6 +18,7 @@ import pytest
 from jupyter_client.session import json_default
 
 from lean_kernel.testing.chains import chain_cell, write_chain_transcript
+from processes import processes_with, rss_mb
 
 from .conftest import KernelHarness, read_log
 
@@ -181,24 +182,6 @@ def test_a_second_interrupt_during_the_replay_keeps_the_committed_cells(abused):
 # --------------------------------------------------------------------------- orphans
 
 
-def _processes_with(text: str) -> list[int]:
-    """Live processes whose command line contains ``text`` (zombies do not count)."""
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                cmdline = f.read().decode("utf-8", "replace")
-            with open(f"/proc/{name}/stat", "rb") as f:
-                state = f.read().rsplit(b")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if text in cmdline and state not in (b"Z", b"X"):
-            found.append(int(name))
-    return found
-
-
 def test_a_sigkilled_kernel_takes_its_hung_repl_along(base_kernelspec, standin_env, tmp_path):
     log = tmp_path / "requests.jsonl"  # unique to this test: it names our REPL's processes
     k = KernelHarness(base_kernelspec, standin_env("--log", str(log), "--hang-on", "HANG"))
@@ -206,15 +189,15 @@ def test_a_sigkilled_kernel_takes_its_hung_repl_along(base_kernelspec, standin_e
         assert k.run("def f := 37").status == "ok"
         k.send("theorem HANG : True := trivial")
         _wait_for(log, lambda r: "HANG" in r.get("cmd", ""), 0)
-        repls = _processes_with(str(log))
+        repls = processes_with(str(log))
         assert len(repls) == 1
         os.kill(k.km.provisioner.process.pid, signal.SIGKILL)  # no shutdown, no atexit
         deadline = time.monotonic() + 10
-        while _processes_with(str(log)) and time.monotonic() < deadline:
+        while processes_with(str(log)) and time.monotonic() < deadline:
             time.sleep(0.05)
-        left = _processes_with(str(log))
+        left = processes_with(str(log))
     finally:
-        for pid in _processes_with(str(log)):  # the defect: do not leak it into other tests
+        for pid in processes_with(str(log)):  # the defect: do not leak it into other tests
             os.kill(pid, signal.SIGKILL)
         k.close()
     assert left == [], "the REPL outlived its SIGKILLed kernel"
@@ -228,11 +211,6 @@ def _iopub_chars(execution) -> int:
     return sum(len(json.dumps(m["content"], ensure_ascii=False)) for m in execution.messages) + len(
         json.dumps(execution.reply["content"], ensure_ascii=False)
     )
-
-
-def _rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
 
 
 def test_a_20_mib_answer_sends_about_a_megabyte_and_names_the_whole_result(huge, tmp_path):
@@ -279,12 +257,12 @@ def test_reset_gives_the_memory_of_huge_answers_back(huge):
     pid = huge.km.provisioner.process.pid
     huge.run('#eval "HUGE"', timeout=60)  # warm up: imports, caches, the first huge buffers
     huge.run("%reset")
-    start = _rss_mb(pid)
+    start = rss_mb(pid)
     for _ in range(5):
         assert huge.run('#eval "HUGE"', timeout=60).status == "ok"
-    peak_kept = _rss_mb(pid)
+    peak_kept = rss_mb(pid)
     huge.run("%reset")
-    end = _rss_mb(pid)
+    end = rss_mb(pid)
     # Five 20 MiB answers: the last three are kept for %lean_result until %reset.
     assert end - start < 20, f"RSS {start:.0f} MB -> {peak_kept:.0f} MB -> {end:.0f} MB after %reset"
 

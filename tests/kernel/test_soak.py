@@ -31,6 +31,7 @@ import time
 import pytest
 
 from lean_kernel.testing.chains import chain_cell, write_chain_transcript
+from processes import processes_with, rss_mb
 
 from .conftest import KernelHarness
 
@@ -41,27 +42,6 @@ SEGMENT = 500
 FAULT_EVERY = 100
 MODES = ("crash", "kill", "timeout", "interrupt", "garbage", "huge", "flood", "double")
 SLOW_CELL = 50  # replaying a segment past it takes 0.15 s more: time for a second Ctrl-C
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
-
-
-def processes_with(text: str) -> list[int]:
-    found = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/cmdline", "rb") as f:
-                    cmdline = f.read().decode("utf-8", "replace")
-                with open(f"/proc/{name}/stat", "rb") as f:
-                    state = f.read().rsplit(b")", 1)[1].split()[0]
-            except (OSError, IndexError):
-                continue
-            if text in cmdline and state not in (b"Z", b"X"):
-                found.append(int(name))
-    return found
 
 
 class LogTail:
@@ -238,7 +218,8 @@ def test_ten_thousand_cells_with_a_fault_every_hundred(soak_kernel):
         sys.stdout = saved
     assert chained >= CELLS and soak.faults >= CELLS // FAULT_EVERY - 1
     assert soak.survived == soak.faults and soak.lost == 0
-    assert set(soak.by_mode) == set(MODES)
-    assert soak.doubles_in_replay >= 1
+    if CELLS >= 2 * len(MODES) * FAULT_EVERY:  # a shorter run (SOAK_CELLS) may not reach every mode
+        assert set(soak.by_mode) == set(MODES)
+        assert soak.doubles_in_replay >= 1
     assert rss_end - rss_start < 20, report
     assert left == [], report
