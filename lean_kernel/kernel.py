@@ -80,7 +80,7 @@ MAGICS = {
 # A folder is a Lean project when it holds one of these.
 PROJECT_MARKERS = ("lean-toolchain", "lakefile.lean", "lakefile.toml")
 
-MAX_STALE_BANNERS = 50  # update_display_data messages a re-run may send
+MAX_STALE_BANNERS = 20  # update_display_data messages a re-run may send (about a screenful of cells)
 ENV_PAGE = 50  # rows of %env per page
 
 
@@ -290,9 +290,9 @@ class LeanKernel(Kernel):
 
     def _mark_stale(self, cell_ids: list[str]) -> None:
         """Add the stale banner to earlier cells' outputs, in place: one update per cell,
-        for the first MAX_STALE_BANNERS of them (the re-run cell's note counts them all,
-        and %env stale lists them), so re-running the first of 3,000 cells costs 3,000
-        nothing but a note."""
+        for the first MAX_STALE_BANNERS of them, the cells right below the re-run one (the
+        re-run cell's note counts them all, and %env stale lists them). Re-running the
+        first of 3,000 cells used to send 3,000 messages."""
         for cell_id in cell_ids[:MAX_STALE_BANNERS]:
             shown = self._shown.pop(cell_id)  # a banner once; the cell's next run shows anew
             if shown is not None:

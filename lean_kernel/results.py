@@ -107,7 +107,6 @@ class CellResult:
             "goals": list(self.goals),
             "proof_status": self.proof_status,
             "axioms": self.axioms,
-            "made_stale": list(self.made_stale),
             "response": None if self.response is None else self.response.to_json(),
         }
 
