@@ -146,7 +146,6 @@ def _running(pid: int) -> bool:
 def _tell(line: bytes) -> None:
     """Send one line to the watchdog, starting it (again) if needed. Best effort: without
     a watchdog the exit handler still covers every exit but SIGKILL."""
-    global _watchdog, _pipe
     for _ in range(2):
         if _pipe < 0 and not _start_watchdog():
             return

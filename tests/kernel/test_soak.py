@@ -95,7 +95,6 @@ class Soak:
 
     def fault(self, mode: str, n: int, position: int):
         """Inject one fault; returns the failed cell's execution (None for huge: it commits)."""
-        tag = f"{mode.upper()}_{n}"
         if mode == "crash":
             return self.run(f"theorem CRASH_{n} : True := trivial")
         if mode == "kill":
