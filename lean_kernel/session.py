@@ -477,10 +477,12 @@ class LeanSession:
     def _timeout(self, timeout: float | None) -> float | None:
         return self.config.timeout if timeout is None else timeout
 
-    def _import_timeout(self, timeout: float | None) -> float | None:
+    def _allowance(self, timeout: float | None) -> float | None:
+        """The limit for requests that may take far longer than a cell, unless the caller
+        set one: imports (`import Mathlib` on a cold disk) and replays (each committed
+        cell again, accepted once, perhaps under a larger limit than today's: a cell that
+        timed out in a replay would cost the whole session). The start-up allowance."""
         if timeout is None and self.config.timeout is not None:
-            # Loading imports (`import Mathlib` on a cold disk) can take far longer than a
-            # command; give it the start-up allowance unless the caller set a limit.
             return max(self.config.timeout, self.config.startup_timeout)
         return self._timeout(timeout)
 
@@ -489,7 +491,7 @@ class LeanSession:
         if key in self._headers:
             return None
         self._report(Phase("importing", modules=tuple(imported_modules(header))))
-        result = self._send(CommandRequest(cmd=header), header, self._import_timeout(timeout), notes)
+        result = self._send(CommandRequest(cmd=header), header, self._allowance(timeout), notes)
         if result.ok and result.env_after is not None:
             self._headers[key] = result.env_after
         elif result.ok:
@@ -679,10 +681,10 @@ class LeanSession:
             self.on_restart(note)
         return note
 
-    def _replay_request(self, request: Request, timeout: float | None | object = _AUTO) -> CommandResponse | str:
+    def _replay_request(self, request: Request) -> CommandResponse | str:
         """One request of a replay: the response, or why it failed."""
         try:
-            response = self.process.request(request, timeout=self._timeout(None) if timeout is _AUTO else timeout)
+            response = self.process.request(request, timeout=self._allowance(None))
         except ReplInterrupted:
             raise KeyboardInterrupt from None  # not the cell's fault: keep the chain (see _replay)
         except ReplFailure as failure:
@@ -696,7 +698,7 @@ class LeanSession:
         if header:
             key = header_key(header)
             if key not in self._headers:
-                imported = self._replay_request(CommandRequest(cmd=header), self._import_timeout(None))
+                imported = self._replay_request(CommandRequest(cmd=header))
                 if isinstance(imported, str):
                     return imported
                 self._headers[key] = imported.env  # type: ignore[assignment]
@@ -729,7 +731,7 @@ class LeanSession:
             try:
                 response = self.process.request(
                     TacticRequest(tactic=as_single_tactic(step.code), proof_state=ps_map[step.proof_state_before]),
-                    timeout=self._timeout(None),
+                    timeout=self._allowance(None),
                 )
             except ReplInterrupted:
                 raise KeyboardInterrupt from None

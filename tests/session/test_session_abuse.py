@@ -118,3 +118,17 @@ def test_restart_later_replays_before_the_next_cell_and_not_before(logged):
     assert session.process.pid is None and len(sent()) == 3  # nothing replayed yet
     after = session.run_cell("example : f = 37 := by simp", cell_id="d")
     assert after.ok and any("replayed 3 cells" in n for n in after.notes)
+
+
+def test_a_replay_is_not_held_to_a_limit_lowered_since(logged):
+    # `%timeout 0.1` after a cell that took 0.3 s: a crash then replays that cell, and the
+    # replay must not time out (that used to reset the session, losing every cell).
+    make, sent = logged
+    session = make("--delay-on", "def f=0.3", "--crash-on", "CRASH_HERE")
+    assert session.run_cell("def f := 37").ok
+    session.config.timeout = 0.1
+    crashed = session.run_cell("theorem CRASH_HERE : True := trivial")
+    assert crashed.failure_kind == "ReplExited"
+    assert any("restarted and replayed 1 cell" in n for n in crashed.notes), crashed.notes
+    after = session.run_cell("#check (rfl : f = 37)")
+    assert after.ok and [m.data for m in after.infos] == ["rfl : f = f"]
