@@ -41,6 +41,7 @@ from lean_kernel.results import KeptResults, save_result
 from lean_kernel.session import ChainEntry
 from lean_kernel.status import RunningStatus, StatusSettings
 
+from . import completion
 from .api import LeanResult, close_shared_checker, shared_checker
 from .setup import SetupError, doctor, setup
 
@@ -361,8 +362,10 @@ def _env_status_settings() -> StatusSettings:
 
 def load(ip) -> None:
     ip.register_magics(LeanMagics)
+    completion.register(ip)
 
 
 def unload(ip) -> None:
+    completion.unregister(ip)
     close_shared_checker()
     _KEPT.clear()
