@@ -16,6 +16,7 @@ missing ``endPos`` round-trip differently, as they must.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Union
 
@@ -584,10 +585,52 @@ def parse_request(obj: Any) -> Request:
     raise ProtocolError(f"not a REPL request shape: {json.dumps(obj)[:200]}")
 
 
+class UnsendableText(ValueError):
+    """Text with a lone surrogate (half of a UTF-16 pair, e.g. from a JSON ``"\\ud800"``
+    escape): it has no UTF-8 encoding, so no REPL can be sent it. ``line`` (from 1) and
+    ``column`` (from 0, in code points) say where, as Lean counts positions."""
+
+    def __init__(self, char: str, line: int, column: int, where: str = "the text") -> None:
+        self.char, self.line, self.column, self.where = char, line, column, where
+        super().__init__(
+            f"{where} cannot be sent to Lean: line {line}, column {column} holds U+{ord(char):04X}, a lone "
+            "surrogate (half of a UTF-16 pair), which is not a character; delete it or write the "
+            "character it was meant to be"
+        )
+
+
+# Python strings may hold them (json.loads("\"\\ud800\"") does); UTF-8 cannot.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_sendable(text: str, where: str = "the text") -> None:
+    """Raise UnsendableText, naming the position, if ``text`` cannot be encoded as UTF-8."""
+    found = LONE_SURROGATE.search(text)
+    if found is not None:
+        at = found.start()
+        line_start = text.rfind("\n", 0, at) + 1
+        raise UnsendableText(found.group(), text.count("\n", 0, at) + 1, at - line_start, where)
+
+
+def without_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD, for showing it: Jupyter's
+    message packer encodes strict UTF-8 too, so one such character would make a whole
+    message (the echo of the cell, its output) unsendable."""
+    return LONE_SURROGATE.sub("\ufffd", text) if LONE_SURROGATE.search(text) else text
+
+
 def encode_request(request: Request) -> bytes:
     """One request as the REPL frames it: compact JSON, then exactly one blank line.
-    Non-ASCII is sent raw (old REPLs decode surrogate pairs half by half)."""
-    return (json.dumps(request.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n\n").encode("utf-8")
+    Non-ASCII is sent raw (old REPLs decode surrogate pairs half by half). Text with a
+    lone surrogate raises UnsendableText, before anything is written."""
+    text = json.dumps(request.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n\n"
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        for key, value in request.to_json().items():
+            if isinstance(value, str):
+                check_sendable(value, f"the request's {key!r}")
+        raise
 
 
 # --------------------------------------------------------------------------- position shifting

@@ -24,7 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, MutableMapping, Sequence
 
-from lean_kernel.config import ReplConfig
+from lean_kernel.config import ReplConfig, output_limit_from_env, per_call_timeout
 from lean_kernel.protocol import Message, Pos, Sorry
 from lean_kernel.results import CellResult
 from lean_kernel.session import ChainEntry, LeanSession, declared_names_in
@@ -118,6 +118,10 @@ class LeanResult(CellResult):
     """What one run produced (a ``CellResult`` with a Python-friendly surface)."""
 
     continue_hint: str | None = API_CONTINUE_HINT  # how the display says to continue a sorry
+    # What the display may send (characters, all MIME types; None: everything; the
+    # default reads LEAN_OUTPUT_LIMIT), and where it says the whole result is when it cuts.
+    output_limit: int | None = output_limit_from_env()
+    full_result_hint: str | None = "this LeanResult (.messages, .to_dict())"
 
     @classmethod
     def from_cell(cls, cell: CellResult) -> LeanResult:
@@ -184,7 +188,9 @@ class LeanResult(CellResult):
 
         # The raw result rides under render's vendor MIME type, which frontends skip:
         # JupyterLab (so Kaggle) would show plain application/json as a tree, not the HTML.
-        bundle = render_bundle(self, continue_hint=self.continue_hint)
+        bundle = render_bundle(
+            self, continue_hint=self.continue_hint, limit=self.output_limit, full_result_hint=self.full_result_hint
+        )
         if not bundle.get("text/plain"):
             bundle["text/plain"] = repr(self)  # a saved notebook still shows something
         if include:
@@ -288,6 +294,8 @@ class LeanChecker:
         """Does ``candidate`` prove ``formal_statement``? See lean_magic.verify.verify."""
         from .verify import verify
 
+        if options.get("timeout") is not None:
+            options["timeout"] = per_call_timeout(options["timeout"])
         return verify(self.session, formal_statement, candidate, **options)
 
     def check_many(

@@ -279,9 +279,13 @@ class Replayer:
             self._remember_pickle(obj["pickleTo"], kind, self.candidates[kind][live[kind]])
         return text
 
-    def new_env_without_recording(self) -> int:
-        """Allocate an env id no recording stands behind (fault responses)."""
-        return self._allocate("env", set())
+    def new_env_without_recording(self, like: int | None = None) -> int:
+        """Allocate an env id for a fault response. ``like``: the live env the request ran
+        on; the new env stands for the same recorded ones, as the env after a command that
+        only prints (a huge ``#eval``) holds what the env before it held. Without it, no
+        recording stands behind the new env."""
+        known = like is not None and 0 <= like < self.next_id["env"]
+        return self._allocate("env", set(self.candidates["env"][like]) if known else set())
 
     # ----------------------------------------------------------------- matching
 
@@ -415,6 +419,9 @@ def _parse_args(argv: list[str]):
                     help="print an uncaught exception and exit with --exit-code")
     on.add_argument("--hang-on", action="append", default=[], metavar="TEXT")
     on.add_argument("--kill-on", action="append", default=[], metavar="TEXT")
+    on.add_argument("--garbage-on", action="append", default=[], metavar="TEXT", help="as --garbage-at")
+    on.add_argument("--huge-on", action="append", default=[], metavar="TEXT", help="as --huge-at")
+    on.add_argument("--stderr-flood-on", action="append", default=[], metavar="TEXT", help="as --stderr-flood-at")
     on.add_argument("--delay-on", action="append", default=[], metavar="TEXT=SECONDS")
     p.add_argument("--delay", type=float, default=0.0, metavar="SECONDS", help="sleep before every reply")
     p.add_argument("--log", metavar="PATH",
@@ -533,15 +540,15 @@ class _Server:
                 self._die(f"Could not parse JSON:\n{exc}", 1)
             try:
                 classify(obj)
-                if n in args.garbage_at:
+                if n in args.garbage_at or any(t in query for t in args.garbage_on):
                     text = GARBAGE
-                elif n in args.huge_at:
-                    text = self._huge()
+                elif n in args.huge_at or any(t in query for t in args.huge_on):
+                    text = self._huge(obj.get("env"))
                 else:
                     text = self.replayer.respond(obj)
             except ShapeError as exc:
                 self._die(str(exc), 1)
-            if n in args.stderr_flood_at:
+            if n in args.stderr_flood_at or any(t in query for t in args.stderr_flood_on):
                 self._flood_stderr()
             delay = args.delay + sum(secs for t, secs in args.delay_on if t in query)
             if delay > 0:
@@ -549,12 +556,12 @@ class _Server:
             self.out.write((text + "\n\n").encode("utf-8"))
             self.out.flush()
 
-    def _huge(self) -> str:
+    def _huge(self, env_before: int | None) -> str:
         # A valid command answer: one info message, as a huge #eval output would give.
         size = int(self.args.huge_mb * 1024 * 1024)
         line = "stand-in REPL huge output (--huge-at) " + "x" * 984 + "\\n"
         data = line * (size // len(line) + 1)
-        env = self.replayer.new_env_without_recording()
+        env = self.replayer.new_env_without_recording(like=env_before if isinstance(env_before, int) else None)
         return (
             '{"messages":\n [{"severity": "info",\n   "pos": {"line": 1, "column": 0},\n'
             '   "endPos": {"line": 1, "column": 5},\n   "data":\n   "' + data + '"}],\n'
