@@ -344,10 +344,15 @@ class LeanKernel(Kernel):
         self._display(bundle, {})
 
     def _show_text(self, text: str, html_text: str | None = None) -> None:
-        if self._notice:
-            text = f"note: {self._notice}\n{text}"
-            html_text = html_text and text_bundle(f"note: {self._notice}")["text/html"] + html_text
-        self._display(text_bundle(text, html_text), {})
+        self._display(self._with_notice(text_bundle(text, html_text)), {})
+
+    def _with_notice(self, bundle: dict[str, str]) -> dict[str, str]:
+        """A magic's answer with the kernelspec's notice above it (results carry it in
+        their notes): in the demo, every output says it is a replay."""
+        if not self._notice:
+            return bundle
+        note = text_bundle(f"note: {self._notice}")
+        return {"text/plain": f"{note['text/plain']}\n{bundle['text/plain']}", "text/html": note["text/html"] + bundle["text/html"]}
 
     def _display(self, bundle: dict, metadata: dict, display_id: str | None = None) -> None:
         self._last_output = bundle.get("text/plain") or self._last_output
@@ -451,8 +456,7 @@ class LeanKernel(Kernel):
                 + (f"; %env {page + 1}{' stale' if stale_only else ''} shows the {min(size, first)} before them" if page < last_page else "")
                 + "; %env all shows every row"
             )
-        bundle = chain_bundle(rows, heading=heading, paging=paging)
-        self._display(bundle, {})
+        self._display(self._with_notice(chain_bundle(rows, heading=heading, paging=paging)), {})
 
     def _magic_reset(self, arg: str, cell_id: str | None) -> None:
         if self._session is not None:
