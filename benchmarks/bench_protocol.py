@@ -4,9 +4,8 @@
                                         [--shapes messages,tactics,infotree] [--libraries]
 
 Answers are built from recorded items (every message, tactics entry or infotree root in
-the v4.33.0-rc2 recordings, cycled, with their line numbers moved so that no two are
-equal), laid out one item per line as the REPL prints them, until the answer reaches
-the size asked. A 10 MiB answer of messages holds about 60,000 of them.
+the v4.33.0-rc2 recordings, cycled), one item per line as the REPL lays out a list,
+until the answer reaches the size asked. A 10 MiB answer of messages holds about 60,000.
 
 For each shape and size, interleaved in one run, median of --repeats:
   json.loads         decoding the text to dicts, the floor for any typed parse;
@@ -52,28 +51,19 @@ def recorded_items(key: str) -> list[dict[str, Any]]:
     return items
 
 
-def _moved(value: Any, lines: int) -> Any:
-    # The same item further down the text: every "line" number grows.
-    if isinstance(value, dict):
-        return {k: (v + lines if k == "line" and isinstance(v, int) else _moved(v, lines)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_moved(v, lines) for v in value]
-    return value
-
-
 def build_answer(key: str, mib: float) -> tuple[str, int]:
     """A command answer of about ``mib`` MiB whose ``key`` list holds recorded items."""
     items = recorded_items(key)
     if not items:
         raise SystemExit(f"no recorded {key} under {default_root() / VERSION}")
+    texts = [json.dumps(item, ensure_ascii=False) for item in items]
     target = int(mib * (1 << 20))
     pieces: list[str] = []
     size = 0
     while size < target:
-        item = _moved(items[len(pieces) % len(items)], 1000 * (len(pieces) // len(items)))
-        piece = json.dumps(item, ensure_ascii=False)
+        piece = texts[len(pieces) % len(texts)]
         pieces.append(piece)
-        size += len(piece) + 4
+        size += len(piece.encode()) + 4
     return '{"' + key + '":\n [' + ",\n  ".join(pieces) + '],\n "env": 1}', len(pieces)
 
 
@@ -127,7 +117,6 @@ def bench_shapes(shapes: list[str], sizes: list[float], repeats: int) -> None:
             loads, typed, read = (statistics.median(runs[k]) for k in ("loads", "typed", "read"))
             print(f"{key:<10}{len(text.encode()) / (1 << 20):>6.0f}{count:>9}{loads:>12.3f}{typed:>13.3f}"
                   f"{typed / loads:>7.2f}{read:>16.3f}{read / loads:>7.2f}  {'exact' if exact else 'DIFFERS'}")
-            del text
 
 
 def bench_libraries(sizes: list[float], repeats: int) -> None:
@@ -183,7 +172,8 @@ def bench_libraries(sizes: list[float], repeats: int) -> None:
         print("  pydantic not installed (pip install pydantic to compare)")
     candidates.insert(0, ("lean_kernel.protocol", parse_response_text, lambda t: parse_response_text(t).to_json()))
     # A future REPL key on a message, and an explicit null: both must come back as sent.
-    probe = '{"messages": [{"severity": "info", "pos": {"line": 1, "column": 0}, "endPos": null, "data": "x", "new": 1}], "env": 0}'
+    probe = ('{"messages": [{"severity": "info", "pos": {"line": 1, "column": 0}, "endPos": null, "data": "x", "new": 1}],'
+             ' "env": 0}')
     print(f"{'parser':<30}{'MiB':>6}{'seconds':>10}{'ratio':>7}  keeps unknown keys and nulls")
     for mib in sizes:
         text, _ = build_answer("messages", mib)
@@ -196,8 +186,8 @@ def bench_libraries(sizes: list[float], repeats: int) -> None:
         print(f"{'json.loads':<30}{mib:>6g}{loads:>10.3f}{1.0:>7.2f}")
         for name, _, round_trip in candidates:
             t = statistics.median(runs[name])
-            print(f"{name:<30}{mib:>6g}{t:>10.3f}{t / loads:>7.2f}  {'yes' if round_trip(probe) == json.loads(probe) else 'no'}")
-        del text
+            kept = "yes" if round_trip(probe) == json.loads(probe) else "no"
+            print(f"{name:<30}{mib:>6g}{t:>10.3f}{t / loads:>7.2f}  {kept}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -129,10 +129,12 @@ class LeanResult(CellResult):
         # The response's own JSON seen through the richer class: nothing is copied, and
         # the list is made once per response, however often it is read.
         cached = self.__dict__.get("_views_" + key)
+        views: list[_V]
         if cached is not None and cached[0] is self.response:
-            return cached[1]  # type: ignore[no-any-return]
-        views = [cls.view_of(item) for item in items]
-        self.__dict__["_views_" + key] = (self.response, views)
+            views = cached[1]
+        else:
+            views = [cls.view_of(item) for item in items]
+            self.__dict__["_views_" + key] = (self.response, views)
         return views
 
     @property
