@@ -11,12 +11,12 @@ built as, is its whole state, so:
   null`` and a missing ``endPos`` stay different, as they must);
 - a key a version lacks reads as ``None``, an empty list or the field's stated default;
   keys we do not know are readable as ``extra``;
-- parsing is cheap. ``parse_response`` checks every field of every item eagerly (a bad
-  answer is a ``ProtocolError`` there and then, where the process layer turns it into a
-  restart), but it checks a whole column at a time, ``map`` over ``dict.get``, and builds
-  no Python object per item: items are wrapped on first access. A 10 MB answer of 60,000
-  messages parses in about 1.1x the time of ``json.loads`` alone
-  (``benchmarks/bench_protocol.py``).
+- parsing is cheap. ``parse_response`` checks the type of every key of every item
+  eagerly (a bad answer is a ``ProtocolError`` there and then, where the process layer
+  turns it into a restart; only the two numbers inside a position wait until it is read),
+  but it checks a whole column at a time, ``map`` over ``dict.get``, and builds no Python
+  object per item: items are wrapped on first access. A 10 MB answer of 60,000 messages
+  parses in about 1.2x the time of ``json.loads`` alone (``benchmarks/bench_protocol.py``).
 
 Objects built in Python (``Message("error", "boom", Pos(1, 0))``) write the JSON the
 REPL would have sent: keys it omits when empty are omitted (each field says when).
