@@ -13,10 +13,11 @@ built as, is its whole state, so:
   keys we do not know are readable as ``extra``;
 - parsing is cheap. ``parse_response`` checks the type of every key of every item
   eagerly (a bad answer is a ``ProtocolError`` there and then, where the process layer
-  turns it into a restart; only the two numbers inside a position wait until it is read),
-  but it checks a whole column at a time, ``map`` over ``dict.get``, and builds no Python
-  object per item: items are wrapped on first access. A 10 MB answer of 60,000 messages
-  parses in about 1.2x the time of ``json.loads`` alone (``benchmarks/bench_protocol.py``).
+  turns it into a restart; only the numbers in a position and the strings in a list
+  wait until they are read), but it checks a whole column at a time, ``map`` over
+  ``dict.get``, and builds no Python object per item: items are wrapped on first access.
+  A 10 MB answer of 60,000 messages parses in about 1.2x the time of ``json.loads``
+  alone (``benchmarks/bench_protocol.py``).
 
 Objects built in Python (``Message("error", "boom", Pos(1, 0))``) write the JSON the
 REPL would have sent: keys it omits when empty are omitted (each field says when).
@@ -110,6 +111,7 @@ class _Field:
     # may hold one); small immutable values are rebuilt instead, as keeping them would
     # cost a dict per item.
     memoised = False
+    checked = True  # parsing checks this key's values
     owner = name = ""
 
     def __init__(
@@ -169,15 +171,11 @@ class _Field:
     def omitted(self, value: Any) -> bool:
         return (self.omit == "if_none" and value is None) or (self.omit == "if_falsy" and not value)
 
-    def column(self, batch: list[JsonObject]) -> list[Any]:
-        """This key's value in each item of ``batch`` (None where absent)."""
-        return list(map(dict.get, batch, repeat(self.key)))
-
-    def check(self, record: type[_Record], batch: list[JsonObject], pending: list[tuple[type[_Record], list[Any]]]) -> None:
-        """Check this key across all items of ``batch`` (objects of type ``record``);
-        queue nested items on ``pending``."""
-        if not _only(map(dict.get, batch, repeat(self.key)), self.types):
-            self.reject(record, self.column(batch), self.types)
+    def check(self, record: type[_Record], column: list[Any], pending: list[tuple[type[_Record], list[Any]]]) -> None:
+        """Check this key in all items of a batch of ``record`` objects (``column`` holds
+        its value in each, None where absent); queue nested items on ``pending``."""
+        if not _only(column, self.types):
+            self.reject(record, column, self.types)
 
     def reject(self, record: type[_Record], values: Iterable[Any], types: frozenset[type]) -> None:
         bad = next(v for v in values if type(v) not in types)
@@ -188,17 +186,17 @@ class _Field:
 class _Natural(_Field):
     """A non-negative integer, as the REPL's ``Nat`` fields (ids) are."""
 
-    def check(self, record: type[_Record], batch: list[JsonObject], pending: list[tuple[type[_Record], list[Any]]]) -> None:
-        super().check(record, batch, pending)
-        numbers: Iterable[int] = filter(_is_set, self.column(batch))
+    def check(self, record: type[_Record], column: list[Any], pending: list[tuple[type[_Record], list[Any]]]) -> None:
+        super().check(record, column, pending)
+        numbers: Iterable[int] = filter(_is_set, column)
         if min(numbers, default=0) < 0:
             raise ProtocolError(f"{record.__name__}.{self.name} (key {self.key!r}) is negative")
 
 
 class _Position(_Field):
-    """A ``{"line", "column"}`` object. Parsing checks that it is an object; its two
-    numbers are checked when it is read, which keeps a second pass over every position
-    out of parsing (a third of the parse time of a message-heavy answer)."""
+    """A ``{"line", "column"}`` object. Parsing checks that it is an object, reading
+    checks its two numbers: a pass over every position would cost parsing a third more
+    on a message-heavy answer."""
 
     converts = True
 
@@ -217,15 +215,15 @@ class _Texts(_Field):
     _ITEM = frozenset({str})
 
     def read(self, value: Any) -> list[str]:
+        # Parsing checked that this is a list; its items are checked here, as for a
+        # position's numbers (a tactics answer has a dozen used constants per entry).
+        if not _only(value, self._ITEM):
+            bad = next(v for v in value if type(v) is not str)
+            raise ProtocolError(f"{self.owner}.{self.name} (key {self.key!r}) holds {_describe(bad)}, expected str")
         return list(value)
 
     def write(self, value: Any) -> Any:
         return None if value is None else list(value)
-
-    def check(self, record: type[_Record], batch: list[JsonObject], pending: list[tuple[type[_Record], list[Any]]]) -> None:
-        super().check(record, batch, pending)
-        if not _only(chain.from_iterable(filter(_is_set, self.column(batch))), self._ITEM):
-            self.reject(record, chain.from_iterable(filter(_is_set, self.column(batch))), self._ITEM)
 
 
 class _Records(_Field):
@@ -251,9 +249,9 @@ class _Records(_Field):
     def write(self, value: Any) -> Any:
         return None if value is None else [v._raw for v in value]
 
-    def check(self, record: type[_Record], batch: list[JsonObject], pending: list[tuple[type[_Record], list[Any]]]) -> None:
-        super().check(record, batch, pending)
-        items = list(chain.from_iterable(filter(_is_set, self.column(batch))))
+    def check(self, record: type[_Record], column: list[Any], pending: list[tuple[type[_Record], list[Any]]]) -> None:
+        super().check(record, column, pending)
+        items = list(chain.from_iterable(filter(_is_set, column)))
         if items:
             pending.append((self.of, items))
 
@@ -261,27 +259,25 @@ class _Records(_Field):
 class _AnyObject(_Field):
     """A JSON object kept as it is (an infotree node's payload); anything else reads as None."""
 
+    checked = False
+
     def __get__(self, view: _Record | None, owner: type | None = None) -> Any:
         if view is None:
             return self
         value = view._raw.get(self.key)
         return value if isinstance(value, dict) else None
 
-    def check(self, record: type[_Record], batch: list[JsonObject], pending: list[tuple[type[_Record], list[Any]]]) -> None:
-        pass
-
 
 class _Unknown(_Field):
     """The keys the table does not name, as a dict (``extra``)."""
+
+    checked = False
 
     def __get__(self, view: _Record | None, owner: type | None = None) -> Any:
         if view is None:
             return self
         known = view._keys
         return {k: v for k, v in view._raw.items() if k not in known}
-
-    def check(self, record: type[_Record], batch: list[JsonObject], pending: list[tuple[type[_Record], list[Any]]]) -> None:
-        pass
 
 
 # The field kinds a table is written with. They return Any so that ``env: int | None =
@@ -452,7 +448,8 @@ def _rewrap(cls: type[_R], raw: JsonObject) -> _R:
 
 def _check_all(record: type[_Record], items: list[Any]) -> None:
     """Check every field of ``items`` (all of type ``record``) and of everything nested
-    in them, breadth first: one column check per field and level, not per item."""
+    in them, breadth first: one pass over the items per field and level (``map`` over
+    ``dict.get``, at C speed), not one Python call per item."""
     pending: list[tuple[type[_Record], list[Any]]] = [(record, items)]
     dict_only = frozenset({dict})
     while pending:
@@ -461,7 +458,8 @@ def _check_all(record: type[_Record], items: list[Any]) -> None:
             bad = next(v for v in batch if type(v) is not dict)
             raise ProtocolError(f"expected a JSON object for a {rec.__name__}, got {_describe(bad)}")
         for f in rec._fields:
-            f.check(rec, batch, pending)
+            if f.checked:
+                f.check(rec, list(map(dict.get, batch, repeat(f.key))), pending)
 
 
 def _copy_json(value: Any) -> Any:

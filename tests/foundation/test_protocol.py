@@ -220,8 +220,8 @@ def test_view_of_reads_the_same_json_through_a_subclass():
         ({"env": 0, "messages": [{"severity": 2, "data": "x"}]}, "Message.severity"),
         ({"env": 0, "messages": [{"severity": "info", "data": "x", "pos": [1, 0]}]}, "Message.pos"),
         ({"env": 0, "sorries": [{"goal": "g", "proofState": "0"}]}, "Sorry.proof_state"),
-        ({"env": 0, "tactics": [{"tactic": "t", "goals": "g", "usedConstants": ["a", 1]}]}, "TacticEntry.used_constants"),
-        ({"proofState": 0, "goals": ["a", None]}, "TacticResponse.goals"),
+        ({"env": 0, "tactics": [{"tactic": "t", "goals": "g", "usedConstants": "Nat"}]}, "TacticEntry.used_constants"),
+        ({"proofState": 0, "goals": "⊢ p"}, "TacticResponse.goals"),
         ({"proofState": 0, "goals": [], "proofStatus": 1}, "TacticResponse.proof_status"),
         # Three levels down an infotree: still caught at parse time.
         ({"env": 0, "infotree": [{"kind": "a", "node": None, "children": [{"kind": "b", "children": [{"kind": 5}]}]}]},
@@ -235,12 +235,18 @@ def test_a_malformed_answer_fails_at_parse_time_naming_the_field(answer, names):
     assert names in str(info.value)
 
 
-def test_a_position_without_numbers_fails_when_read():
-    # Positions are checked to be objects at parse time, their numbers when read.
+def test_what_is_inside_a_position_or_a_list_of_strings_is_checked_when_read():
+    # Parsing checks that a position is an object and goals a list; reading checks the rest.
     bad = {"severity": "info", "data": "x", "pos": {"line": "1", "column": 0}}
     resp = parse_response({"env": 0, "messages": [bad]})
     with pytest.raises(ProtocolError, match=r"Message\.pos .* is not a position"):
         resp.messages[0].pos
+    step = parse_response({"proofState": 0, "goals": ["⊢ p", None]})
+    with pytest.raises(ProtocolError, match=r"TacticResponse\.goals .* holds null"):
+        step.goals
+    entry = parse_response({"env": 0, "tactics": [{"tactic": "t", "goals": "g", "usedConstants": ["Nat", 1]}]})
+    with pytest.raises(ProtocolError, match=r"TacticEntry\.used_constants .* holds 1 \(int\), expected str"):
+        entry.tactics[0].used_constants
 
 
 def test_the_client_turns_a_malformed_answer_into_a_bad_output_fault():
