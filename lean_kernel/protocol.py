@@ -451,15 +451,16 @@ def _check_all(record: type[_Record], items: list[Any]) -> None:
     in them, breadth first: one pass over the items per field and level (``map`` over
     ``dict.get``, at C speed), not one Python call per item."""
     pending: list[tuple[type[_Record], list[Any]]] = [(record, items)]
-    dict_only = frozenset({dict})
     while pending:
         rec, batch = pending.pop()
-        if not _only(batch, dict_only):
-            bad = next(v for v in batch if type(v) is not dict)
-            raise ProtocolError(f"expected a JSON object for a {rec.__name__}, got {_describe(bad)}")
         for f in rec._fields:
             if f.checked:
-                f.check(rec, list(map(dict.get, batch, repeat(f.key))), pending)
+                try:
+                    column = list(map(dict.get, batch, repeat(f.key)))
+                except TypeError:  # an item that is not an object; found without a pass of its own
+                    bad = next(v for v in batch if not isinstance(v, dict))
+                    raise ProtocolError(f"expected a JSON object for a {rec.__name__}, got {_describe(bad)}") from None
+                f.check(rec, column, pending)
 
 
 def _copy_json(value: Any) -> Any:
