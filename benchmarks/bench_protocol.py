@@ -7,9 +7,11 @@ Answers are built from recorded items (every message, tactics entry or infotree 
 the v4.33.0-rc2 recordings, cycled), one item per line as the REPL lays out a list,
 until the answer reaches the size asked. A 10 MiB answer of messages holds about 60,000.
 
-For each shape and size, interleaved in one run, the best of --repeats, in CPU seconds
-of the parsing thread (the machines we measure on are shared: wall-clock time there
-counts other people's work, CPU time only ours):
+For each shape and size, interleaved in one run: the median of --repeats rounds, in CPU
+seconds of the parsing thread (the machines we measure on are shared: wall-clock time
+there counts other people's work, CPU time only ours), and the median over the rounds of
+each round's ratio to json.loads (measured next to each other, so they share the
+machine's state):
   json.loads         decoding the text to dicts, the floor for any typed parse;
   typed parse        protocol.parse_response_text: decode, classify, check every field
                      of every item (what ReplProcess does before it returns);
@@ -28,6 +30,7 @@ import argparse
 import gc
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -88,6 +91,11 @@ def read_all(response: Any, key: str) -> int:
     return n
 
 
+def ratio(times: list[float], base: list[float]) -> float:
+    """The median of the round-by-round ratios."""
+    return statistics.median(t / b for t, b in zip(times, base))
+
+
 def timed(fn: Callable[[], Any]) -> float:
     gc.collect()
     start = time.thread_time()
@@ -98,7 +106,7 @@ def timed(fn: Callable[[], Any]) -> float:
 
 
 def bench_shapes(shapes: list[str], sizes: list[float], repeats: int) -> None:
-    print(f"\ntyped parse vs json.loads, best of {repeats}, interleaved (CPU seconds; ratio = / json.loads)")
+    print(f"\ntyped parse vs json.loads, median of {repeats} rounds, interleaved (CPU seconds; ratio = / json.loads)")
     print(f"{'shape':<10}{'MiB':>6}{'items':>9}{'json.loads':>12}{'typed parse':>13}{'ratio':>7}"
           f"{'parse+read all':>16}{'ratio':>7}{'  round trip'}")
     for key in shapes:
@@ -115,9 +123,10 @@ def bench_shapes(shapes: list[str], sizes: list[float], repeats: int) -> None:
                     runs[name].append(timed(fn))
             exact = parse_response_text(text).to_json() == json.loads(text)
             assert read_all(parse_response_text(text), key) == count
-            loads, typed, read = (min(runs[k]) for k in ("loads", "typed", "read"))
+            loads, typed, read = (statistics.median(runs[k]) for k in ("loads", "typed", "read"))
+            typed_ratio, read_ratio = (ratio(runs[k], runs["loads"]) for k in ("typed", "read"))
             print(f"{key:<10}{len(text.encode()) / (1 << 20):>6.0f}{count:>9}{loads:>12.3f}{typed:>13.3f}"
-                  f"{typed / loads:>7.2f}{read:>16.3f}{read / loads:>7.2f}  {'exact' if exact else 'DIFFERS'}")
+                  f"{typed_ratio:>7.2f}{read:>16.3f}{read_ratio:>7.2f}  {'exact' if exact else 'DIFFERS'}")
 
 
 # --------------------------------------------------------------------------- --libraries only
@@ -172,7 +181,7 @@ if pydantic is not None:
 
 def bench_libraries(sizes: list[float], repeats: int) -> None:
     """The same messages answers through msgspec and pydantic, for the choice of design."""
-    print(f"\nlibraries on the messages answers, best of {repeats} (CPU seconds; ratio = / json.loads)")
+    print(f"\nlibraries on the messages answers, median of {repeats} rounds (CPU seconds; ratio = / json.loads)")
     candidates: list[tuple[str, Callable[[str], Any], Callable[[str], Any]]] = []
     if msgspec is None:
         print("  msgspec not installed (pip install msgspec to compare)")
@@ -197,12 +206,12 @@ def bench_libraries(sizes: list[float], repeats: int) -> None:
             runs["json.loads"].append(timed(lambda: json.loads(text)))
             for name, parse, _ in candidates:
                 runs.setdefault(name, []).append(timed(lambda: parse(text)))
-        loads = min(runs["json.loads"])
+        loads = statistics.median(runs["json.loads"])
         print(f"{'json.loads':<30}{mib:>6g}{loads:>10.3f}{1.0:>7.2f}")
         for name, _, round_trip in candidates:
-            t = min(runs[name])
+            t, r = statistics.median(runs[name]), ratio(runs[name], runs["json.loads"])
             kept = "yes" if round_trip(probe) == json.loads(probe) else "no"
-            print(f"{name:<30}{mib:>6g}{t:>10.3f}{t / loads:>7.2f}  {kept}")
+            print(f"{name:<30}{mib:>6g}{t:>10.3f}{r:>7.2f}  {kept}")
 
 
 def main(argv: list[str] | None = None) -> int:
