@@ -16,7 +16,7 @@ built as, is its whole state, so:
   turns it into a restart; only the numbers in a position and the strings in a list
   wait until they are read), but it checks a whole column at a time, ``map`` over
   ``dict.get``, and builds no Python object per item: items are wrapped on first access.
-  A 10 MB answer of 60,000 messages parses in about 1.2x the time of ``json.loads``
+  A 10 MB answer of 60,000 messages parses in about 1.3x the time of ``json.loads``
   alone (``benchmarks/bench_protocol.py``).
 
 Objects built in Python (``Message("error", "boom", Pos(1, 0))``) write the JSON the
