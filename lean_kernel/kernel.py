@@ -16,6 +16,12 @@ Jupyter facts it relies on (ipykernel 7):
 - The reply status ``error`` makes "Run All" stop at that cell, so only Lean errors and
   REPL faults produce it; warnings and sorries do not.
 - A plain ``Kernel`` does not wire comms; ipywidgets needs a comm manager (``_wire_comms``).
+- A cell silent for a second gets a status line ("importing Mathlib · 12 s"): a
+  display_data with its own display id, updated in place by update_display_data from the
+  clock's thread (``status.RunningStatus``; ipykernel's iopub socket queues sends from
+  any thread). No message removes one output, so taking the line down is a
+  ``clear_output(wait=True)`` followed by this cell's earlier displays and the result.
+  ``jupyter console`` ignores update_display_data: it prints the line once.
 """
 
 from __future__ import annotations
@@ -24,17 +30,19 @@ import fnmatch
 import html
 import os
 import traceback
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from ipykernel.kernelbase import Kernel
 
-from . import editing
-from .config import ConfigError, ReplConfig
-from .doctor import run_checks
+from . import abbreviations, editing
+from .config import ENV_NOTICE, ConfigError, ReplConfig
+from .doctor import Advice, run_checks
 from .render import error_summary, render_bundle
-from .results import CellResult
+from .results import CellResult, Phase
 from .session import LeanSession
+from .status import RunningStatus, StatusSettings
 
 __version__ = "0.1.0"
 
@@ -45,9 +53,9 @@ LANGUAGE_INFO = {
     "file_extension": ".lean",
     # Pygments has Lean4Lexer (alias "lean4") since 2.18; "lean" is still Lean 3.
     "pygments_lexer": "lean4",
-    # No CodeMirror mode exists for Lean 4. Haskell's shares `--` comments and keywords
-    # such as `where`, `do`, `let ... in`, `if then else`, and does no harm elsewhere.
-    "codemirror_mode": "haskell",
+    # The CodeMirror language of the JupyterLab extension shipped in the wheel
+    # (labextension/); a frontend without it shows plain text.
+    "codemirror_mode": "lean4",
 }
 
 MAGICS = {
@@ -62,6 +70,12 @@ MAGICS = {
     "project": "%project DIR — start a new session in the Lean project DIR (forgets the cells)",
     "widget": "%widget on|off — show tactic steps in a goal widget (needs ipywidgets in the frontend)",
 }
+
+# How a kernel user gets a working Lean (the doctor's fixes name settings, not tools).
+KERNEL_ADVICE = Advice(
+    configure="run `lean-kernel setup` in a terminal (or `python install_kernel.py --repl PATH [--project DIR]`), "
+    "then restart the kernel",
+)
 
 STALE_BANNER = "stale: re-run — this cell was built on an earlier version of a cell that has been re-run"
 
@@ -99,12 +113,23 @@ class LeanKernel(Kernel):
         self._session: LeanSession | None = None
         self._checked = False  # the start-up check passed for the current session
         self._notes: list[str] = []  # shown with the next cell (start-up check result)
+        # From the kernelspec's env: `lean-kernel demo` says every answer is a replay.
+        self._notice = os.environ.get(ENV_NOTICE) or None
         self._history: list[tuple[int, int, str, str | None]] = []  # (session, line, input, output)
         self._last_output: str | None = None
         self._shown: dict[str, dict] = {}  # cell id -> bundle last displayed (for stale banners)
         self._widgets = False
         self._meta_envs: dict[int | None, bool] = {}  # env -> can it run meta code (completion)
         self._silent = False
+        try:
+            settings = StatusSettings.from_env()
+        except ConfigError as exc:
+            settings = StatusSettings()
+            self._notes.append(f"{exc}; the status line uses its defaults")
+        self._status = RunningStatus(self._publish_status_line, settings)
+        self._status_id: str | None = None  # the running cell's status line (None: no cell)
+        self._status_parent: dict = {}
+        self._cell_displays: list[dict] = []  # this cell's displays, re-sent when the status line goes
         self._wire_comms()
 
     @property
@@ -119,7 +144,7 @@ class LeanKernel(Kernel):
     def _get_session(self) -> LeanSession:
         """The session, made on first use so kernel_info answers even with a bad set-up."""
         if self._session is None:
-            self._session = LeanSession(ReplConfig.from_env())  # ConfigError names the variable
+            self._session = LeanSession(ReplConfig.from_env(), on_phase=self._status.report)  # ConfigError names the variable
             self._checked = False
         return self._session
 
@@ -132,8 +157,9 @@ class LeanKernel(Kernel):
         try:
             session = self._get_session()
         except ConfigError as exc:
-            return Outcome("LeanSetupError", str(exc), [f"LeanSetupError: {exc}"])
-        report = run_checks(session.process, timeout=session.config.startup_timeout)
+            return Outcome("LeanSetupError", str(exc), [f"LeanSetupError: {exc}", f"Fix: {KERNEL_ADVICE.configure}"])
+        self._status.report(Phase("starting"))
+        report = run_checks(session.process, timeout=session.config.startup_timeout, advice=KERNEL_ADVICE)
         if report.ok:
             self._checked = True
             self._notes.append(report.summary())
@@ -156,6 +182,7 @@ class LeanKernel(Kernel):
     ) -> dict:
         self._silent = silent
         self._last_output = None
+        self._status_line_begin()
         try:
             try:
                 outcome = self._execute(code, cell_id)
@@ -163,6 +190,7 @@ class LeanKernel(Kernel):
                 outcome = self._after_interrupt()
         except Exception as exc:  # the kernel must outlive any fault below it
             outcome = Outcome(type(exc).__name__, str(exc), traceback.format_exc().split("\n"))
+        self._status_line_end(output_follows=outcome is not None)
         if outcome is not None:
             self._send("error", {"ename": outcome.ename, "evalue": outcome.evalue, "traceback": outcome.traceback})
             self._last_output = self._last_output or f"{outcome.ename}: {outcome.evalue}"
@@ -237,7 +265,7 @@ class LeanKernel(Kernel):
     def _show(self, result: CellResult, cell_id: str | None) -> Outcome | None:
         """Publish a result: a display (kept updatable by cell id) for what is not an error,
         then the error itself, which makes the reply status ``error``."""
-        result.notes[:0] = self._notes
+        result.notes[:0] = ([self._notice] if self._notice else []) + self._notes
         self._notes = []
         summary = error_summary(result)
         bundle, metadata = render_bundle(result, include_errors=summary is None), {}
@@ -280,6 +308,10 @@ class LeanKernel(Kernel):
         self._display(bundle, {})
 
     def _show_text(self, text: str, html_text: str | None = None) -> None:
+        if self._notice:
+            notice = f"note: {self._notice}"
+            html_text = html_text and f'<pre style="margin: 0">{html.escape(notice)}</pre>{html_text}'
+            text = f"{notice}\n{text}"
         bundle = {"text/plain": text, "text/html": html_text or f'<pre style="margin: 0">{html.escape(text)}</pre>'}
         self._display(bundle, {})
 
@@ -288,7 +320,42 @@ class LeanKernel(Kernel):
         content: dict[str, Any] = {"data": bundle, "metadata": metadata}
         if display_id is not None:
             content["transient"] = {"display_id": display_id}
+        self._status_line_take_down(output_follows=True)
         self._send("display_data", content)
+        self._cell_displays.append(content)
+        if self._status_id is not None:
+            self._status.start()  # what the cell does next may be slow too
+
+    # ------------------------------------------------------------------ status line
+
+    def _status_line_begin(self) -> None:
+        self._cell_displays = []
+        if self._silent or not self._status.enabled:
+            return
+        # The clock's thread sends with this request as parent: frontends put an output
+        # in the cell whose request is its parent.
+        self._status_parent = self.get_parent("shell")
+        self._status_id = f"lean-status-{uuid.uuid4().hex}"
+        self._status.start()
+
+    def _publish_status_line(self, bundle: dict, first: bool) -> None:
+        """Called on the clock's thread; ipykernel's iopub socket queues it for its IO thread."""
+        content = {"data": bundle, "metadata": {}, "transient": {"display_id": self._status_id}}
+        msg_type = "display_data" if first else "update_display_data"
+        self.session.send(self.iopub_socket, msg_type, content, parent=self._status_parent)
+
+    def _status_line_take_down(self, output_follows: bool) -> None:
+        """Remove the status line if it is shown. Clearing waits for the next output, so
+        the cell does not flicker; the cell's earlier displays are sent again."""
+        if not self._status.stop():
+            return
+        self._send("clear_output", {"wait": output_follows or bool(self._cell_displays)})
+        for content in self._cell_displays:
+            self._send("display_data", content)
+
+    def _status_line_end(self, output_follows: bool) -> None:
+        self._status_line_take_down(output_follows)
+        self._status_id = None
 
     def _send(self, msg_type: str, content: dict) -> None:
         if not self._silent:
@@ -389,7 +456,7 @@ class LeanKernel(Kernel):
         config = (old.config if old else ReplConfig.from_env()).with_changes(project_dir=folder)
         if old is not None:
             old.close()
-        self._session, self._checked = LeanSession(config), False
+        self._session, self._checked = LeanSession(config, on_phase=self._status.report), False
         self._shown.clear()
         self._meta_envs.clear()
         did = f"new Lean session in project {folder}; earlier cells are forgotten"
@@ -415,6 +482,26 @@ class LeanKernel(Kernel):
     # ------------------------------------------------------------------ editor support
 
     async def do_complete(self, code: str, cursor_pos: int) -> dict:
+        typed = abbreviations.complete_at(code, cursor_pos)
+        if typed is not None:
+            # `\to`: Unicode symbols; the "type" column shows the abbreviation each one is.
+            start, symbols = typed
+            found = [(a.symbol, a.typed) for a in symbols]
+        else:
+            start, found = self._complete_words(code, cursor_pos)
+        return {
+            "status": "ok",
+            "matches": [m for m, _ in found],
+            "cursor_start": start,
+            "cursor_end": cursor_pos,
+            "metadata": {
+                "_jupyter_types_experimental": [
+                    {"start": start, "end": cursor_pos, "text": m, "type": kind} for m, kind in found
+                ]
+            },
+        }
+
+    def _complete_words(self, code: str, cursor_pos: int) -> tuple[int, list[tuple[str, str]]]:
         start, prefix = editing.word_before(code, cursor_pos)
         if prefix.startswith("%"):
             groups = [("magic", ["%" + m for m in MAGICS])]
@@ -427,18 +514,7 @@ class LeanKernel(Kernel):
             ]
             if prefix and not prefix.startswith("#"):
                 groups.append(("constant", self._constants_with_prefix(prefix)))
-        found = editing.rank_matches(prefix, groups)
-        return {
-            "status": "ok",
-            "matches": [m for m, _ in found],
-            "cursor_start": start,
-            "cursor_end": cursor_pos,
-            "metadata": {
-                "_jupyter_types_experimental": [
-                    {"start": start, "end": cursor_pos, "text": m, "type": kind} for m, kind in found
-                ]
-            },
-        }
+        return start, editing.rank_matches(prefix, groups)
 
     def _constants_with_prefix(self, prefix: str) -> list[str]:
         """Constants of the current env by name prefix, asked of the REPL without

@@ -362,6 +362,9 @@ class _Record:
             cls._fields = cls._fields + tuple(own)
             cls.KEYS = tuple(f.key for f in cls._fields if not isinstance(f, _Unknown))
             cls._keys = frozenset(cls.KEYS)
+        # Dataclass fields without generated methods, so that dataclasses.fields() and
+        # dataclasses.replace() (which builds a new view through __init__) work on views.
+        dataclass(init=False, repr=False, eq=False, match_args=False)(cls)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         fields = self._fields
@@ -478,6 +481,8 @@ SEVERITIES = ("error", "warning", "info")
 
 
 class Message(_Record):
+    """One message of an answer: an error, a warning or an info (``#eval`` output...)."""
+
     __slots__ = ()
     severity: str = string("severity", missing="info")
     data: str = string("data")
@@ -491,6 +496,8 @@ class Message(_Record):
 
 
 class Sorry(_Record):
+    """A ``sorry`` in a command: its goal and the proof state to continue it from."""
+
     __slots__ = ()
     goal: str = string("goal")
     proof_state: int | None = natural("proofState", default=None)
@@ -710,6 +717,8 @@ class TacticRequest(_Record):
 
 
 class PickleEnvRequest(_Record):
+    """Save an env to an ``.olean`` file (the answer names the same env)."""
+
     __slots__ = ()
     shape: ClassVar[str] = "pickle_env"
     env: int = natural("env")
@@ -718,6 +727,8 @@ class PickleEnvRequest(_Record):
 
 
 class UnpickleEnvRequest(_Record):
+    """Load an env saved by ``PickleEnvRequest``; the answer gives it a new id."""
+
     __slots__ = ()
     shape: ClassVar[str] = "unpickle_env"
     unpickle_env_from: str = string("unpickleEnvFrom")
@@ -725,6 +736,8 @@ class UnpickleEnvRequest(_Record):
 
 
 class PickleProofStateRequest(_Record):
+    """Save a proof state to an ``.olean`` file."""
+
     __slots__ = ()
     shape: ClassVar[str] = "pickle_proof_state"
     proof_state: int = natural("proofState")
@@ -733,6 +746,8 @@ class PickleProofStateRequest(_Record):
 
 
 class UnpickleProofStateRequest(_Record):
+    """Load a proof state saved by ``PickleProofStateRequest``, on ``env`` if given."""
+
     __slots__ = ()
     shape: ClassVar[str] = "unpickle_proof_state"
     unpickle_proof_state_from: str = string("unpickleProofStateFrom")

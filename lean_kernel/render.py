@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .goals import Goal, Hypothesis, is_inaccessible, parse_goals
+from .lean_text import is_id_rest
 from .protocol import Message, Pos, Sorry, TacticEntry
-from .results import CellResult
+from .results import CellResult, Phase
 
 __all__ = [
     "DEFAULT_CONTINUE_HINT",
@@ -43,13 +44,17 @@ __all__ = [
     "goals_text",
     "is_silent",
     "parse_goals",
+    "phase_text",
     "render_bundle",
     "render_html",
     "render_text",
+    "status_bundle",
 ]
 
 # How the kernel continues a proof state; the magic passes its own template or None.
 DEFAULT_CONTINUE_HINT = "%proofstate {id}"
+# How to stop a running cell: JupyterLab's stop button, or Ctrl-C in a console.
+DEFAULT_INTERRUPT_HINT = "■ / Ctrl-C to interrupt"
 
 # Spans longer than this show their first and last lines around an elision.
 MAX_SPAN_LINES = 6
@@ -95,8 +100,9 @@ class _Span:
 
 
 def _is_ident_char(ch: str) -> bool:
-    # Lean identifiers: letters (any script), digits, subscripts, _ ' . ! ? and ✝.
-    return ch.isalnum() or ch in "_'.!?✝"
+    # A printed name: Lean's identifier characters, `.` between parts, and the `✝` Lean
+    # appends to inaccessible names in goals.
+    return ch in ".✝" or is_id_rest(ch)
 
 
 def _token_end(line: str, col: int) -> int:
@@ -693,3 +699,103 @@ def render_bundle(
         "text/plain": render_text(result, include_errors=include_errors, continue_hint=continue_hint),
         RESULT_MIME_TYPE: _result_json(result),
     }
+
+
+# --------------------------------------------------------------------------- running status
+
+_PHASE_WORDS = {
+    "starting": "starting the Lean REPL",
+    "elaborating": "elaborating",
+    "tactic": "running the tactic",
+    "pickling": "pickling the env",
+    "unpickling": "unpickling an env",
+}
+
+
+def phase_text(phase: Phase | None) -> str:
+    """What a running cell is doing, in a few words ("importing Mathlib")."""
+    if phase is None:
+        return "running"
+    if phase.kind == "importing":
+        modules = list(phase.modules)
+        if len(modules) > 3:
+            return f"importing {', '.join(modules[:2])} and {len(modules) - 2} more modules"
+        return "importing " + ", ".join(modules) if modules else "importing"
+    if phase.kind == "replaying":
+        if phase.cells == 0:
+            return "restarting the Lean REPL"
+        return f"replaying {phase.cells} cell{'s' if phase.cells != 1 else ''} after a restart"
+    return _PHASE_WORDS.get(phase.kind, phase.kind)
+
+
+def status_bundle(
+    phase: Phase | None, seconds: float, *, cell_seconds: float | None = None, interrupt_hint: str | None = None
+) -> dict[str, str]:
+    """The status line of a running cell: what it waits on and for how long
+    ("importing Mathlib · 12 s"), the cell's whole time when the phase began later, and
+    ``interrupt_hint`` when the frontend thinks it is time to mention it."""
+    shown = round(seconds)
+    text = f"{phase_text(phase)} · {shown} s"
+    if cell_seconds is not None and round(cell_seconds) > shown:
+        text += f" ({round(cell_seconds)} s in all)"
+    plain = text + (f" · {interrupt_hint}" if interrupt_hint else "")
+    hint = f'<span class="lean-status-hint" style="opacity: 0.8"> · {_ESC(interrupt_hint)}</span>' if interrupt_hint else ""
+    line = _COLOURS["note"][0]
+    style = f"{_MONO}; font-size: 90%; color: {line}; border-left: 3px solid {line}; padding: 1px 8px; margin: 2px 0"
+    return {"text/plain": plain, "text/html": f'<div class="lean-status" style="{style}">{_ESC(text)}{hint}</div>'}
+
+
+# --------------------------------------------------------------------------- verification verdicts
+
+VERDICT_MIME_TYPE = "application/vnd.lean.verdict+json"
+
+
+def _verdict_text(verdict: dict) -> str:
+    receipt = verdict.get("receipt") or {}
+    head = "verified" if verdict.get("okay") else "REJECTED: " + ", ".join(verdict.get("reasons") or [])
+    lines = [f"{head} ({', '.join(verdict.get('declarations') or []) or 'no declarations'})"]
+    for m in verdict.get("tool_messages") or []:
+        where = f" [{m['declaration']}]" if m.get("declaration") else ""
+        lines.append(f"  {m['reason']}{where}: {m['message']}")
+    checks = receipt.get("checks") or {}
+    lines.append("receipt: " + ", ".join(f"{name} {state}" for name, state in checks.items()))
+    lines.append(
+        f"  Lean {receipt.get('lean_version') or 'unknown'} · header {receipt.get('header') or '(none)'!r}"
+        f" · statement sha256 {str(receipt.get('statement_sha256'))[:12]}… · candidate sha256 {str(receipt.get('candidate_sha256'))[:12]}…"
+    )
+    for name, axioms in (receipt.get("axioms") or {}).items():
+        lines.append(f"  axioms of {name}: {', '.join(axioms) or 'none'}")
+    return "\n".join(lines)
+
+
+def _verdict_html(verdict: dict) -> str:
+    receipt = verdict.get("receipt") or {}
+    okay = bool(verdict.get("okay"))
+    title = "✓ verified" if okay else "✗ rejected: " + ", ".join(verdict.get("reasons") or [])
+    parts = [_head_html(title, "note" if okay else "error", ", ".join(verdict.get("declarations") or []) or None)]
+    for m in verdict.get("tool_messages") or []:
+        where = f" [{m['declaration']}]" if m.get("declaration") else ""
+        parts.append(_pre(f"{m['reason']}{where}: {m['message']}"))
+    rows = "".join(
+        f"<tr><td>{_ESC(name)}</td><td>{_ESC(state)}</td></tr>" for name, state in (receipt.get("checks") or {}).items()
+    )
+    facts = [
+        ("Lean", receipt.get("lean_version") or "unknown"),
+        ("REPL toolchain", receipt.get("repl_toolchain") or "unknown"),
+        ("header", receipt.get("header") or "(none)"),
+        ("statement sha256", receipt.get("statement_sha256") or ""),
+        ("candidate sha256", receipt.get("candidate_sha256") or ""),
+    ]
+    facts += [(f"axioms of {k}", ", ".join(v) or "none") for k, v in (receipt.get("axioms") or {}).items()]
+    fact_rows = "".join(f"<tr><td>{_ESC(k)}</td><td style='{_MONO}'>{_ESC(str(v))}</td></tr>" for k, v in facts)
+    parts.append(
+        f'<details class="lean-receipt"><summary>receipt</summary><table><thead><tr><th>check</th><th>state</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table><table><tbody>{fact_rows}</tbody></table></details>"
+    )
+    return _box("note" if okay else "error", "".join(parts), "lean-verdict")
+
+
+def render_verdict(verdict: dict) -> dict[str, object]:
+    """A MIME bundle for a verification verdict (``VerificationResult.to_dict()``): its
+    findings and its receipt, as HTML and plain text, plus the verdict itself."""
+    return {"text/html": _verdict_html(verdict), "text/plain": _verdict_text(verdict), VERDICT_MIME_TYPE: verdict}

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 from .config import ReplConfig
-from .process import ReplFailure, ReplProcess
+from .lean_text import find_declarations, lex, read_header
+from .process import ReplFailure, ReplNotFound, ReplProcess
 from .protocol import (
     CommandRequest,
     CommandResponse,
@@ -41,51 +42,30 @@ from .protocol import (
     UnpickleEnvRequest,
     shift_lines,
 )
-from .results import CellResult
+from .results import CellResult, Phase
 
 _AUTO = object()  # "choose the env for me" (distinct from None, which means a fresh env)
 
-# Lean's module header: `import X` lines, optionally after `prelude`/`module`, with
-# comments and blank lines in between.
-# Lean's module system (v4.22+) also writes `public import`, `meta import`, `public meta import`.
-_IMPORT_KEYWORDS = r"(?:(?:public|meta|private)\s+)*import\s+"
-_IMPORT = re.compile(r"^\s*" + _IMPORT_KEYWORDS + r"(?=\S)")
-_HEADER_LINE = re.compile(r"^\s*(" + _IMPORT_KEYWORDS + r"\S.*|prelude|module|--.*|)\s*$")
-_BLOCK_COMMENT = re.compile(r"/-.*?-/", re.S)
-
-
 def split_header(code: str) -> tuple[str, str, int]:
-    """Split a cell into (header, body, header_line_count). The header is the leading run of
-    import lines (comments and blank lines allowed); it is empty when there is no import."""
-    lines = code.split("\n")
-    # Scan a copy with block comments blanked out, line breaks kept so that indices
-    # match: a Lean file often opens with a /- copyright -/ comment before its imports.
-    scan = _BLOCK_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), code).split("\n")
-    last_import = -1
-    for i, line in enumerate(scan):
-        if not _HEADER_LINE.match(line):
-            break
-        if _IMPORT.match(line):
-            last_import = i
-    if last_import < 0:
+    """Split a cell into (header, body, header_line_count) as Lean's header parser reads
+    it (``lean_text.read_header``): ``header`` is one normalised line per import (comments
+    dropped), empty when there is none. When a command follows the last import on its
+    line, the body keeps that line, blanked up to the command, so positions still match."""
+    parsed = read_header(code)
+    if not parsed.modules:
         return "", code, 0
-    header_lines = scan[: last_import + 1]
-    header = "\n".join(ln for ln in header_lines if _IMPORT.match(ln) or ln.strip() in ("prelude", "module"))
-    return header, "\n".join(lines[last_import + 1 :]), last_import + 1
-
-
-# Words that may stand between `import` and the module names; they name no module.
-_IMPORT_MODIFIERS = ("all", "runtime", "public", "meta", "private")
+    line_end = code.find("\n", parsed.end)
+    rest_of_line = code[parsed.end :] if line_end < 0 else code[parsed.end : line_end]
+    if not lex(rest_of_line).code.strip():
+        body = "" if line_end < 0 else code[line_end + 1 :]
+        return parsed.text, body, parsed.lines + 1
+    column = parsed.end - (code.rfind("\n", 0, parsed.end) + 1)
+    return parsed.text, " " * column + code[parsed.end :], parsed.lines
 
 
 def imported_modules(header: str) -> list[str]:
     """The module names a header imports, in order (`public import`, `import all` ... too)."""
-    modules: list[str] = []
-    for line in header.split("\n"):
-        match = _IMPORT.match(line)
-        if match:
-            modules.extend(w for w in line[match.end() :].split() if w not in _IMPORT_MODIFIERS)
-    return modules
+    return read_header(header).modules
 
 
 def split_cell(code: str) -> tuple[str, str, int]:
@@ -141,10 +121,14 @@ class LeanSession:
         *,
         process: ReplProcess | None = None,
         on_restart: Callable[[str], None] | None = None,
+        on_phase: Callable[[Phase], None] | None = None,
     ) -> None:
         self.config = config or ReplConfig.from_env()
         self.process = process or ReplProcess(self.config)
         self.on_restart = on_restart
+        # Told what each REPL request is for as it starts (a status line's text); called
+        # on the thread that runs the cell, and must return at once.
+        self.on_phase = on_phase
         self._lock = threading.RLock()
         self._cells: dict[str, CommittedCell] = {}
         self._tactics: list[CommittedCell] = []  # tactic steps, replayed after a restart
@@ -279,6 +263,7 @@ class LeanSession:
                 all_tactics=all_tactics,
                 infotree=infotree,
             )
+            self._report(Phase("elaborating"))
             result = self._send(request, code, timeout, notes, line_offset=line_offset)
             result.cell_id = cell_id
             result.env_before = base_env  # type: ignore[assignment]
@@ -302,6 +287,7 @@ class LeanSession:
                     failure_kind="NoProofState",
                     notes=notes,
                 )
+            self._report(Phase("tactic"))
             result = self._send(TacticRequest(tactic=as_single_tactic(tactic), proof_state=state), tactic, timeout, notes)
             result.kind = "tactic"
             result.proof_state_before = state
@@ -326,6 +312,7 @@ class LeanSession:
         with self._lock:
             notes = self._sync_generation()
             base = self._current_env if env is _AUTO else env
+            self._report(Phase("elaborating"))
             result = self._send(CommandRequest(cmd=code, env=base), code, timeout, notes)  # type: ignore[arg-type]
             result.env_before = base  # type: ignore[assignment]
             return result
@@ -348,11 +335,13 @@ class LeanSession:
             notes = self._sync_generation()
             if self._current_env is None:
                 return CellResult(code=f"%pickle {path}", failure="nothing to pickle: no cell has been committed yet", failure_kind="NothingToPickle", notes=notes)
+            self._report(Phase("pickling"))
             return self._send(PickleEnvRequest(env=self._current_env, pickle_to=path), f"%pickle {path}", timeout, notes)
 
     def unpickle(self, path: str, *, cell_id: str | None = None, timeout: float | None = None) -> CellResult:
         with self._lock:
             notes = self._sync_generation()
+            self._report(Phase("unpickling"))
             result = self._send(UnpickleEnvRequest(unpickle_env_from=path), path, timeout, notes)
             result.cell_id = cell_id
             if result.ok:
@@ -406,6 +395,9 @@ class LeanSession:
             if failure.restarted:
                 self._generation = self.process.generation
                 result.notes.append(self._replay(f"the REPL {failure.cause}"))
+            elif isinstance(failure, ReplNotFound):
+                # Nothing was running, so nothing was lost: the failure says why it did not start.
+                result.notes.append("the REPL did not start; the next cell tries again")
             else:
                 result.notes.append("the REPL could not be restarted; it will be started again on the next cell")
             return result
@@ -415,6 +407,10 @@ class LeanSession:
         if isinstance(response, CommandResponse):
             result.env_after = response.env
         return result
+
+    def _report(self, phase: Phase) -> None:
+        if self.on_phase is not None:
+            self.on_phase(phase)
 
     def _timeout(self, timeout: float | None) -> float | None:
         return self.config.timeout if timeout is None else timeout
@@ -427,6 +423,7 @@ class LeanSession:
             # Loading imports (`import Mathlib` on a cold disk) can take far longer than a
             # command; give it the start-up allowance unless the caller set a limit.
             timeout = max(self.config.timeout, self.config.startup_timeout)
+        self._report(Phase("importing", modules=tuple(imported_modules(header))))
         result = self._send(CommandRequest(cmd=header), header, timeout, notes)
         if result.ok and result.env_after is not None:
             self._headers[key] = result.env_after
@@ -543,6 +540,7 @@ class LeanSession:
         env_map: dict[int | None, int | None] = {None: None}
         ps_map: dict[int, int] = {}
         self._headers.clear()  # old header envs mean nothing in the new process
+        self._report(Phase("replaying", cells=len(chain)))
         started = time.monotonic()
         for cell in chain:
             outcome = self._replay_cell(cell, env_map, ps_map)
@@ -633,16 +631,9 @@ class LeanSession:
         self._headers.clear()  # the replay may have failed on yet another new process
 
 
-_DECLARATION = re.compile(
-    r"^\s*(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|noncomputable|partial|unsafe)\s+)*"
-    r"(?:def|theorem|lemma|abbrev|instance|structure|inductive|class|axiom|opaque)\s+([^\s:({\[]+)",
-    re.M,
-)
-
-
 def declared_names_in(code: str) -> list[str]:
-    """The names a piece of Lean text declares, found in the text (no namespaces)."""
-    return [m.group(1) for m in _DECLARATION.finditer(code)]
+    """The names a piece of Lean text declares, as written (no namespaces added)."""
+    return [d.name for d in find_declarations(lex(code).code) if d.name]
 
 
 def _first_line(code: str, width: int = 60) -> str:
@@ -651,12 +642,16 @@ def _first_line(code: str, width: int = 60) -> str:
 
 
 def as_single_tactic(text: str) -> str:
-    """The REPL runs exactly one tactic per request; several lines become one step,
-    grouped with parentheses and newlines so layout-sensitive tactics still parse."""
-    stripped = text.strip("\n")
+    """The REPL runs exactly one tactic per request. One tactic is sent as written, even
+    over several lines (``induction x with`` and its ``| zero => ...`` alternatives, as the
+    recordings send it); only a sequence of several tactics becomes one step, grouped
+    with parentheses and newlines so layout-sensitive tactics still parse."""
+    stripped = text.strip("\n").rstrip()
     lines = [ln for ln in stripped.split("\n") if ln.strip()]
     if len(lines) <= 1:
         return stripped.strip()
+    if _tactic_count(stripped) <= 1:
+        return stripped
     # Dedent, then indent every line by one so all tactics start in the column after "(":
     # Lean's layout rule wants the steps of a sequence to share a column.
     indent = min(len(ln) - len(ln.lstrip()) for ln in lines)
@@ -664,6 +659,26 @@ def as_single_tactic(text: str) -> str:
     # ")" on a line of its own, in column 0: a `--` comment on the last line would swallow
     # it otherwise, and column 0 (left of the steps) ends every nested tactic block.
     return "(" + body + "\n)"
+
+
+# A line starting with one of these continues the tactic above it (a `with`'s
+# alternatives, a combinator, a closing bracket) rather than starting a new one.
+_CONTINUATION = ("|", "<;>", ")", "]", "}", "⟩")
+
+
+def _tactic_count(text: str) -> int:
+    """How many tactics of a sequence start in ``text``: lines (comments ignored) at or left
+    of the first line's column, which is where Lean's tactic sequence wants each step."""
+    code_lines = [ln for ln in lex(text).code.split("\n") if ln.strip()]
+    if not code_lines:
+        return 0  # comments only
+    column = len(code_lines[0]) - len(code_lines[0].lstrip())
+    starts = 1
+    for ln in code_lines[1:]:
+        body = ln.lstrip()
+        if len(ln) - len(body) <= column and not body.startswith(_CONTINUATION):
+            starts += 1
+    return starts
 
 
 # Lean quotes the name with plain apostrophes, and names may contain them (`foo'`), so the

@@ -9,6 +9,7 @@ client and the stand-in share.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import pickle
 
@@ -192,6 +193,19 @@ def test_views_are_read_only_values_that_pickle_and_copy():
         Message("error")  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="unexpected"):
         Message("error", "x", colour="red")  # type: ignore[call-arg]
+
+
+def test_views_are_dataclasses_that_replace_builds_anew():
+    resp = parse_response({"env": 1, "messages": [{"severity": "info", "data": "x"}],
+                           "infotree": [{"kind": "k", "node": None, "children": []}], "future": 1})
+    assert dataclasses.is_dataclass(resp)
+    assert [f.name for f in dataclasses.fields(resp)] == ["env", "messages", "sorries", "tactics", "infotree", "extra"]
+    # The verifier drops a megabyte infotree this way once it has read it.
+    slim = dataclasses.replace(resp, infotree=None)
+    assert isinstance(slim, CommandResponse) and slim.infotree is None
+    assert slim.to_json() == {"env": 1, "messages": [{"severity": "info", "data": "x"}], "future": 1}
+    assert slim.messages[0] is resp.messages[0] and resp.infotree is not None
+    assert dataclasses.replace(CommandRequest("x", env=1), env=None).to_json() == {"cmd": "x"}
 
 
 def test_view_of_reads_the_same_json_through_a_subclass():
