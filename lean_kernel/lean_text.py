@@ -509,7 +509,8 @@ class _Lexer:
     def _quote(self, m: re.Match[str]) -> int | None:
         if not self._token_starts_at(m.start()):
             return _ID_REST_RUN.match(self.src, m.start()).end()  # type: ignore[union-attr]  # a prime inside a name: h'
-        return self._char(m)
+        self._char(m)
+        return None
 
     def _token_starts_at(self, j: int) -> bool:
         """Does a token start at ``j``, or is ``j`` inside an identifier or number (Lean's
@@ -544,7 +545,8 @@ class _Lexer:
     def _raw_string(self, m: re.Match[str]) -> int | None:
         if not self._token_starts_at(m.start()):
             return m.start() + 1
-        return self._raw(m)
+        self._raw(m)
+        return None
 
     def _open_raw_string(self, m: re.Match[str]) -> int:
         j, after_open = m.span()
@@ -914,13 +916,13 @@ def _declarations(code: str, events: list, boundaries: list[int], only: set[str]
     for pos, what, data in events:
         if what in ("namespace", "section", "end"):
             if what != "end":
-                stack.append((what, data))  # type: ignore[arg-type]
+                stack.append((what, data))
             elif stack:
                 stack.pop()
             namespace = ".".join(n for k, n in stack if k == "namespace" and n)
             continue
-        kind = data.group(1)  # type: ignore[attr-defined]
-        name, name_start = _name_after(code, data.end(), kind)  # type: ignore[attr-defined]
+        kind = data.group(1)
+        name, name_start = _name_after(code, data.end(), kind)
         if only is not None and (name is None or plain_name(name).split(".")[-1] not in only):
             continue
         full = None

@@ -17,7 +17,7 @@ import bisect
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 from lean_kernel.lean_text import WORD, Lexed, find_declarations, line_starts, plain_name, readings, word_positions
 
@@ -228,12 +228,27 @@ class _Recording:
     """What a scan adds, kept to be added again for a later reading with the same code."""
 
     def __init__(self, findings: _Findings) -> None:
-        self.line_starts = findings.line_starts
-        self.chunks = findings.chunks
+        self.findings = findings
         self.calls: list[tuple] = []
 
-    def add(self, *args) -> None:
-        self.calls.append(args)
+    def add(self, reason: str, message: str, offset: int | None = None, declaration: str | None = None) -> None:
+        self.calls.append((reason, message, offset, declaration))
+
+    def line_starts(self) -> list[int]:
+        return self.findings.line_starts()
+
+    def chunks(self, code: str) -> str:
+        return self.findings.chunks(code)
+
+
+class _Sink(Protocol):
+    """Where a scan puts its findings: the scan's _Findings, or a _Recording of them."""
+
+    def add(self, reason: str, message: str, offset: int | None = None, declaration: str | None = None) -> None: ...
+
+    def line_starts(self) -> list[int]: ...
+
+    def chunks(self, code: str) -> str: ...
 
 
 def scan_candidate(
@@ -270,7 +285,7 @@ def _chunks(code: str) -> str:
     return " ".join(set(code.split()))
 
 
-def _scan_words(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+def _scan_words(lexed: Lexed, names: list[str], findings: _Sink) -> None:
     code = lexed.code
     chunks = findings.chunks(code)
     if not _NEEDLES.search(chunks):
@@ -312,7 +327,7 @@ def _verdict(tok: str) -> tuple[str, TokenRule | None, str, bool]:
     return name, rule, rule.message.format(tok=name) if rule is not None else "", reserved
 
 
-def _scan_options(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+def _scan_options(lexed: Lexed, names: list[str], findings: _Sink) -> None:
     if "set_option" not in findings.chunks(lexed.code):
         return
     for m in _SET_OPTION.finditer(lexed.code):
@@ -322,7 +337,7 @@ def _scan_options(lexed: Lexed, names: list[str], findings: _Findings) -> None:
             findings.add("unsafe_option", f"set_option {option}: {why}", m.start())
 
 
-def _scan_attributes(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+def _scan_attributes(lexed: Lexed, names: list[str], findings: _Sink) -> None:
     if "@[" not in findings.chunks(lexed.code) and "attribute" not in findings.chunks(lexed.code):
         return
     for m in _ATTRIBUTE_LIST.finditer(lexed.code):
@@ -333,14 +348,14 @@ def _scan_attributes(lexed: Lexed, names: list[str], findings: _Findings) -> Non
                 findings.add("metaprogramming", f"the attribute `{words[0]}` makes a definition code that the elaborator runs", m.start())
 
 
-def _scan_open_private(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+def _scan_open_private(lexed: Lexed, names: list[str], findings: _Sink) -> None:
     if "private" not in findings.chunks(lexed.code):
         return
     for m in _OPEN_PRIVATE.finditer(lexed.code):
         findings.add("open_private", "`open private` exposes private declarations of other modules", m.start())
 
 
-def _scan_notations(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+def _scan_notations(lexed: Lexed, names: list[str], findings: _Sink) -> None:
     code = lexed.code
     if not _NOTATION_WORDS.search(findings.chunks(code)):
         return
@@ -369,7 +384,7 @@ def _short_names(lexed: Lexed, names: list[str]) -> dict[str, str]:
     return short if any(name in lexed.source for name in short) else {}
 
 
-def _scan_declared_names(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+def _scan_declared_names(lexed: Lexed, names: list[str], findings: _Sink) -> None:
     short = _short_names(lexed, names)
     if not short:
         return
@@ -386,7 +401,7 @@ def _scan_declared_names(lexed: Lexed, names: list[str], findings: _Findings) ->
             )
 
 
-def _scan_string_names(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+def _scan_string_names(lexed: Lexed, names: list[str], findings: _Sink) -> None:
     short = _short_names(lexed, names)
     table = lexed.string_table
     values = "\0".join(table.values)
@@ -398,7 +413,7 @@ def _scan_string_names(lexed: Lexed, names: list[str], findings: _Findings) -> N
             findings.add("redefined_statement_name", f"the string \"{value}\" (a notation?) spells a statement name", start)
 
 
-def _scan_exports(lexed: Lexed, names: list[str], findings: _Findings) -> None:
+def _scan_exports(lexed: Lexed, names: list[str], findings: _Sink) -> None:
     short = _short_names(lexed, names)
     if not short or ("export" not in findings.chunks(lexed.code) and "renaming" not in findings.chunks(lexed.code)):
         return
