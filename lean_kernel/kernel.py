@@ -5,7 +5,7 @@ REPL faults, ``render`` turns results into MIME bundles, ``doctor`` checks the s
 ``widget`` builds the goal widget and ``editing`` knows Lean words. This file only
 decides which of them to call for each message, and what to publish.
 
-Jupyter facts it relies on (ipykernel 7):
+Jupyter facts it relies on (ipykernel 6.17 to 7):
 - ``do_execute`` gets ``cell_id`` only because its signature declares it. JupyterLab sends
   it in ``metadata.cellId``; nbclient and the console do not, and then re-runs cannot be
   told from new cells.
