@@ -16,6 +16,12 @@ Jupyter facts it relies on (ipykernel 6.17 to 7):
 - The reply status ``error`` makes "Run All" stop at that cell, so only Lean errors and
   REPL faults produce it; warnings and sorries do not.
 - A plain ``Kernel`` does not wire comms; ipywidgets needs a comm manager (``_wire_comms``).
+- A cell silent for a second gets a status line ("importing Mathlib · 12 s"): a
+  display_data with its own display id, updated in place by update_display_data from the
+  clock's thread (``status.RunningStatus``; ipykernel's iopub socket queues sends from
+  any thread). No message removes one output, so taking the line down is a
+  ``clear_output(wait=True)`` followed by this cell's earlier displays and the result.
+  ``jupyter console`` ignores update_display_data: it prints the line once.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import fnmatch
 import html
 import os
 import traceback
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +40,9 @@ from . import editing
 from .config import ConfigError, ReplConfig
 from .doctor import run_checks
 from .render import error_summary, render_bundle
-from .results import CellResult
+from .results import CellResult, Phase
 from .session import LeanSession
+from .status import RunningStatus, StatusSettings
 
 __version__ = "0.1.0"
 
@@ -109,6 +117,15 @@ class LeanKernel(Kernel):
         self._widgets = False
         self._meta_envs: dict[int | None, bool] = {}  # env -> can it run meta code (completion)
         self._silent = False
+        try:
+            settings = StatusSettings.from_env()
+        except ConfigError as exc:
+            settings = StatusSettings()
+            self._notes.append(f"{exc}; the status line uses its defaults")
+        self._status = RunningStatus(self._publish_status_line, settings)
+        self._status_id: str | None = None  # the running cell's status line (None: no cell)
+        self._status_parent: dict = {}
+        self._cell_displays: list[dict] = []  # this cell's displays, re-sent when the status line goes
         self._wire_comms()
 
     @property
@@ -123,7 +140,7 @@ class LeanKernel(Kernel):
     def _get_session(self) -> LeanSession:
         """The session, made on first use so kernel_info answers even with a bad set-up."""
         if self._session is None:
-            self._session = LeanSession(ReplConfig.from_env())  # ConfigError names the variable
+            self._session = LeanSession(ReplConfig.from_env(), on_phase=self._status.report)  # ConfigError names the variable
             self._checked = False
         return self._session
 
@@ -137,6 +154,7 @@ class LeanKernel(Kernel):
             session = self._get_session()
         except ConfigError as exc:
             return Outcome("LeanSetupError", str(exc), [f"LeanSetupError: {exc}"])
+        self._status.report(Phase("starting"))
         report = run_checks(session.process, timeout=session.config.startup_timeout)
         if report.ok:
             self._checked = True
@@ -160,6 +178,7 @@ class LeanKernel(Kernel):
     ) -> dict:
         self._silent = silent
         self._last_output = None
+        self._status_line_begin()
         try:
             try:
                 outcome = self._execute(code, cell_id)
@@ -167,6 +186,7 @@ class LeanKernel(Kernel):
                 outcome = self._after_interrupt()
         except Exception as exc:  # the kernel must outlive any fault below it
             outcome = Outcome(type(exc).__name__, str(exc), traceback.format_exc().split("\n"))
+        self._status_line_end(output_follows=outcome is not None)
         if outcome is not None:
             self._send("error", {"ename": outcome.ename, "evalue": outcome.evalue, "traceback": outcome.traceback})
             self._last_output = self._last_output or f"{outcome.ename}: {outcome.evalue}"
@@ -292,7 +312,42 @@ class LeanKernel(Kernel):
         content: dict[str, Any] = {"data": bundle, "metadata": metadata}
         if display_id is not None:
             content["transient"] = {"display_id": display_id}
+        self._status_line_take_down(output_follows=True)
         self._send("display_data", content)
+        self._cell_displays.append(content)
+        if self._status_id is not None:
+            self._status.start()  # what the cell does next may be slow too
+
+    # ------------------------------------------------------------------ status line
+
+    def _status_line_begin(self) -> None:
+        self._cell_displays = []
+        if self._silent or not self._status.enabled:
+            return
+        # The clock's thread sends with this request as parent: frontends put an output
+        # in the cell whose request is its parent.
+        self._status_parent = self.get_parent("shell")
+        self._status_id = f"lean-status-{uuid.uuid4().hex}"
+        self._status.start()
+
+    def _publish_status_line(self, bundle: dict, first: bool) -> None:
+        """Called on the clock's thread; ipykernel's iopub socket queues it for its IO thread."""
+        content = {"data": bundle, "metadata": {}, "transient": {"display_id": self._status_id}}
+        msg_type = "display_data" if first else "update_display_data"
+        self.session.send(self.iopub_socket, msg_type, content, parent=self._status_parent)
+
+    def _status_line_take_down(self, output_follows: bool) -> None:
+        """Remove the status line if it is shown. Clearing waits for the next output, so
+        the cell does not flicker; the cell's earlier displays are sent again."""
+        if not self._status.stop():
+            return
+        self._send("clear_output", {"wait": output_follows or bool(self._cell_displays)})
+        for content in self._cell_displays:
+            self._send("display_data", content)
+
+    def _status_line_end(self, output_follows: bool) -> None:
+        self._status_line_take_down(output_follows)
+        self._status_id = None
 
     def _send(self, msg_type: str, content: dict) -> None:
         if not self._silent:
@@ -393,7 +448,7 @@ class LeanKernel(Kernel):
         config = (old.config if old else ReplConfig.from_env()).with_changes(project_dir=folder)
         if old is not None:
             old.close()
-        self._session, self._checked = LeanSession(config), False
+        self._session, self._checked = LeanSession(config, on_phase=self._status.report), False
         self._shown.clear()
         self._meta_envs.clear()
         did = f"new Lean session in project {folder}; earlier cells are forgotten"

@@ -32,7 +32,7 @@ from typing import Iterable
 
 from .goals import Goal, Hypothesis, is_inaccessible, parse_goals
 from .protocol import Message, Pos, Sorry, TacticEntry
-from .results import CellResult
+from .results import CellResult, Phase
 
 __all__ = [
     "DEFAULT_CONTINUE_HINT",
@@ -43,13 +43,17 @@ __all__ = [
     "goals_text",
     "is_silent",
     "parse_goals",
+    "phase_text",
     "render_bundle",
     "render_html",
     "render_text",
+    "status_bundle",
 ]
 
 # How the kernel continues a proof state; the magic passes its own template or None.
 DEFAULT_CONTINUE_HINT = "%proofstate {id}"
+# How to stop a running cell: JupyterLab's stop button, or Ctrl-C in a console.
+DEFAULT_INTERRUPT_HINT = "■ / Ctrl-C to interrupt"
 
 # Spans longer than this show their first and last lines around an elision.
 MAX_SPAN_LINES = 6
@@ -693,3 +697,47 @@ def render_bundle(
         "text/plain": render_text(result, include_errors=include_errors, continue_hint=continue_hint),
         RESULT_MIME_TYPE: _result_json(result),
     }
+
+
+# --------------------------------------------------------------------------- running status
+
+_PHASE_WORDS = {
+    "starting": "starting the Lean REPL",
+    "elaborating": "elaborating",
+    "tactic": "running the tactic",
+    "pickling": "pickling the env",
+    "unpickling": "unpickling an env",
+}
+
+
+def phase_text(phase: Phase | None) -> str:
+    """What a running cell is doing, in a few words ("importing Mathlib")."""
+    if phase is None:
+        return "running"
+    if phase.kind == "importing":
+        modules = list(phase.modules)
+        if len(modules) > 3:
+            return f"importing {', '.join(modules[:2])} and {len(modules) - 2} more modules"
+        return "importing " + ", ".join(modules) if modules else "importing"
+    if phase.kind == "replaying":
+        if phase.cells == 0:
+            return "restarting the Lean REPL"
+        return f"replaying {phase.cells} cell{'s' if phase.cells != 1 else ''} after a restart"
+    return _PHASE_WORDS.get(phase.kind, phase.kind)
+
+
+def status_bundle(
+    phase: Phase | None, seconds: float, *, cell_seconds: float | None = None, interrupt_hint: str | None = None
+) -> dict[str, str]:
+    """The status line of a running cell: what it waits on and for how long
+    ("importing Mathlib · 12 s"), the cell's whole time when the phase began later, and
+    ``interrupt_hint`` when the frontend thinks it is time to mention it."""
+    shown = round(seconds)
+    text = f"{phase_text(phase)} · {shown} s"
+    if cell_seconds is not None and round(cell_seconds) > shown:
+        text += f" ({round(cell_seconds)} s in all)"
+    plain = text + (f" · {interrupt_hint}" if interrupt_hint else "")
+    hint = f'<span class="lean-status-hint" style="opacity: 0.8"> · {_ESC(interrupt_hint)}</span>' if interrupt_hint else ""
+    line = _COLOURS["note"][0]
+    style = f"{_MONO}; font-size: 90%; color: {line}; border-left: 3px solid {line}; padding: 1px 8px; margin: 2px 0"
+    return {"text/plain": plain, "text/html": f'<div class="lean-status" style="{style}">{_ESC(text)}{hint}</div>'}

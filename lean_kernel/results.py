@@ -1,4 +1,5 @@
-"""What one cell produced: the typed REPL response plus the notebook facts around it.
+"""What one cell produced: the typed REPL response plus the notebook facts around it,
+and what a cell is waiting on while it runs (``Phase``).
 
 The session makes these; rendering, the kernel, the magic and the widget read them.
 """
@@ -11,6 +12,17 @@ from typing import Any, Literal
 from .protocol import CommandResponse, Message, ReplErrorResponse, Response, Sorry, TacticResponse
 
 CellKind = Literal["command", "tactic"]
+PhaseKind = Literal["starting", "importing", "elaborating", "tactic", "replaying", "pickling", "unpickling"]
+
+
+@dataclass(frozen=True)
+class Phase:
+    """What a running cell is waiting on, reported by the session as each REPL request
+    starts (``LeanSession.on_phase``) and shown by the frontends' status line."""
+
+    kind: PhaseKind
+    modules: tuple[str, ...] = ()  # importing: the modules the header imports
+    cells: int = 0  # replaying: how many committed cells are replayed
 
 
 @dataclass

@@ -41,7 +41,7 @@ from .protocol import (
     UnpickleEnvRequest,
     shift_lines,
 )
-from .results import CellResult
+from .results import CellResult, Phase
 
 _AUTO = object()  # "choose the env for me" (distinct from None, which means a fresh env)
 
@@ -141,10 +141,14 @@ class LeanSession:
         *,
         process: ReplProcess | None = None,
         on_restart: Callable[[str], None] | None = None,
+        on_phase: Callable[[Phase], None] | None = None,
     ) -> None:
         self.config = config or ReplConfig.from_env()
         self.process = process or ReplProcess(self.config)
         self.on_restart = on_restart
+        # Told what each REPL request is for as it starts (a status line's text); called
+        # on the thread that runs the cell, and must return at once.
+        self.on_phase = on_phase
         self._lock = threading.RLock()
         self._cells: dict[str, CommittedCell] = {}
         self._tactics: list[CommittedCell] = []  # tactic steps, replayed after a restart
@@ -279,6 +283,7 @@ class LeanSession:
                 all_tactics=all_tactics,
                 infotree=infotree,
             )
+            self._report(Phase("elaborating"))
             result = self._send(request, code, timeout, notes, line_offset=line_offset)
             result.cell_id = cell_id
             result.env_before = base_env  # type: ignore[assignment]
@@ -302,6 +307,7 @@ class LeanSession:
                     failure_kind="NoProofState",
                     notes=notes,
                 )
+            self._report(Phase("tactic"))
             result = self._send(TacticRequest(tactic=as_single_tactic(tactic), proof_state=state), tactic, timeout, notes)
             result.kind = "tactic"
             result.proof_state_before = state
@@ -326,6 +332,7 @@ class LeanSession:
         with self._lock:
             notes = self._sync_generation()
             base = self._current_env if env is _AUTO else env
+            self._report(Phase("elaborating"))
             result = self._send(CommandRequest(cmd=code, env=base), code, timeout, notes)  # type: ignore[arg-type]
             result.env_before = base  # type: ignore[assignment]
             return result
@@ -348,11 +355,13 @@ class LeanSession:
             notes = self._sync_generation()
             if self._current_env is None:
                 return CellResult(code=f"%pickle {path}", failure="nothing to pickle: no cell has been committed yet", failure_kind="NothingToPickle", notes=notes)
+            self._report(Phase("pickling"))
             return self._send(PickleEnvRequest(env=self._current_env, pickle_to=path), f"%pickle {path}", timeout, notes)
 
     def unpickle(self, path: str, *, cell_id: str | None = None, timeout: float | None = None) -> CellResult:
         with self._lock:
             notes = self._sync_generation()
+            self._report(Phase("unpickling"))
             result = self._send(UnpickleEnvRequest(unpickle_env_from=path), path, timeout, notes)
             result.cell_id = cell_id
             if result.ok:
@@ -416,6 +425,10 @@ class LeanSession:
             result.env_after = response.env
         return result
 
+    def _report(self, phase: Phase) -> None:
+        if self.on_phase is not None:
+            self.on_phase(phase)
+
     def _timeout(self, timeout: float | None) -> float | None:
         return self.config.timeout if timeout is None else timeout
 
@@ -427,6 +440,7 @@ class LeanSession:
             # Loading imports (`import Mathlib` on a cold disk) can take far longer than a
             # command; give it the start-up allowance unless the caller set a limit.
             timeout = max(self.config.timeout, self.config.startup_timeout)
+        self._report(Phase("importing", modules=tuple(imported_modules(header))))
         result = self._send(CommandRequest(cmd=header), header, timeout, notes)
         if result.ok and result.env_after is not None:
             self._headers[key] = result.env_after
@@ -543,6 +557,7 @@ class LeanSession:
         env_map: dict[int | None, int | None] = {None: None}
         ps_map: dict[int, int] = {}
         self._headers.clear()  # old header envs mean nothing in the new process
+        self._report(Phase("replaying", cells=len(chain)))
         started = time.monotonic()
         for cell in chain:
             outcome = self._replay_cell(cell, env_map, ps_map)

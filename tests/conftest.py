@@ -86,3 +86,21 @@ def standin_env(transcripts_root):
         }
 
     return make
+
+
+@pytest.fixture(scope="session")
+def recording_client():
+    """nbclient's NotebookClient that also keeps every iopub message of each cell
+    (``client.messages[cell_index]``), for tests of what a frontend receives."""
+    from nbclient import NotebookClient
+
+    class RecordingClient(NotebookClient):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.messages: dict[int, list[dict]] = {}
+
+        def process_message(self, msg, cell, cell_index):
+            self.messages.setdefault(cell_index, []).append(msg)
+            return super().process_message(msg, cell, cell_index)
+
+    return RecordingClient

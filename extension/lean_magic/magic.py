@@ -7,21 +7,36 @@ uses that checker see the same REPL and the same env chain.
 IPython cells have no stable id (re-running a cell is indistinguishable from running a
 new one with the same text), so every ``%%lean`` run is a new cell chained on the last
 successful one; use ``--env N`` or ``--fresh`` to build on something else.
+
+A ``%%lean`` cell that runs longer than ``status_after`` seconds shows a status line
+("importing Mathlib · 12 s"), drawn by ``lean_kernel.status.RunningStatus`` on its own
+thread through IPython's display handles (ipykernel's display publisher sends from any
+thread with the running cell's parent header). When the cell ends the line is cleared
+with ``clear_output(wait=True)``, so the result replaces it without a flicker. Only the
+cell magic has one: clearing would also wipe what Python code around a line magic
+printed, and IPython in a terminal prints every display update as a new line.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from typing import Any, Mapping
+import uuid
+import warnings
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from IPython.display import display
+from IPython.core.displaypub import DisplayPublisher
+from IPython.display import clear_output, display, update_display
+from traitlets import Float, default
 
+from lean_kernel.config import ConfigError
 from lean_kernel.process import ReplFailure
 from lean_kernel.session import ChainEntry
+from lean_kernel.status import RunningStatus, StatusSettings
 
 from .api import LeanResult, close_shared_checker, shared_checker
 from .setup import SetupError, doctor, setup
@@ -83,6 +98,30 @@ class EnvChain(list):
 
 @magics_class
 class LeanMagics(Magics):
+    status_after = Float(
+        allow_none=True,
+        help="Seconds a %%lean cell runs before it shows a status line (None: never). "
+        "Default: $LEAN_STATUS_AFTER, else 1.",
+    ).tag(config=True)
+    status_hint_after = Float(
+        allow_none=True,
+        help="Seconds before the status line mentions interrupting (None: never). "
+        "Default: $LEAN_STATUS_HINT_AFTER, else 10.",
+    ).tag(config=True)
+
+    @default("status_after")
+    def _status_after_default(self) -> float | None:
+        return _env_status_settings().after
+
+    @default("status_hint_after")
+    def _status_hint_after_default(self) -> float | None:
+        return _env_status_settings().hint_after
+
+    def __init__(self, shell=None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self._status = RunningStatus(self._publish_status)
+        self._status_id = ""
+
     @no_var_expand
     @magic_arguments()
     @argument("--fresh", action="store_true", help="run on a fresh env: ignore earlier cells (imports allowed)")
@@ -109,6 +148,9 @@ class LeanMagics(Magics):
                             goals, env ...), shown as HTML.
         %lean CODE          one line of Lean code (no options).
 
+        A cell still running after a second shows what it waits on and for how long,
+        until its result replaces it (%config LeanMagics.status_after = S, or None).
+
         The REPL is configured by %lean_setup BUNDLE or by LEAN_REPL_PATH / LEAN_PROJECT.
         Other magics: %lean_env (the chain of envs), %lean_restart (new REPL, earlier
         cells replayed), %lean_setup [PATH], %lean_doctor (what is wrong and the fix).
@@ -131,10 +173,12 @@ class LeanMagics(Magics):
             raise UsageError(f"--out needs a Python variable name, not {args.out!r}")
         if args.interpolate:
             code = interpolate(code, self.shell.user_ns)
-        result = self._run(
-            code, fresh=args.fresh, env=args.env, timeout=args.timeout, axioms=args.axioms,
-            widget=args.widget, proofstate=args.proofstate,
-        )
+        # Nothing is displayed after the cell when it is quiet: clear the line at once.
+        with self._status_line(result_follows=not args.quiet):
+            result = self._run(
+                code, fresh=args.fresh, env=args.env, timeout=args.timeout, axioms=args.axioms,
+                widget=args.widget, proofstate=args.proofstate,
+            )
         if args.out:
             self.shell.user_ns[args.out] = result
         if args.raise_:
@@ -154,6 +198,31 @@ class LeanMagics(Magics):
             result = checker.run(code, fresh=fresh, env=env, timeout=timeout, axioms=axioms, all_tactics=widget)
         result.continue_hint = MAGIC_CONTINUE_HINT
         return result
+
+    @contextmanager
+    def _status_line(self, *, result_follows: bool) -> Iterator[None]:
+        status = self._status
+        status.settings = StatusSettings(after=self.status_after, hint_after=self.status_hint_after)
+        if not status.enabled or type(self.shell.display_pub) is DisplayPublisher:
+            yield  # off, or a terminal: the plain publisher prints each update as a new line
+            return
+        session = shared_checker().session
+        self._status_id = f"lean-status-{uuid.uuid4().hex}"
+        session.on_phase = status.report
+        status.start()
+        try:
+            yield
+        finally:
+            session.on_phase = None
+            if status.stop():
+                clear_output(wait=result_follows)
+
+    def _publish_status(self, bundle: dict, first: bool) -> None:
+        """Runs on the status clock's thread."""
+        if first:
+            display(bundle, raw=True, display_id=self._status_id)
+        else:
+            update_display(bundle, raw=True, display_id=self._status_id)
 
     @line_magic
     def lean_env(self, line: str = "") -> EnvChain:
@@ -196,6 +265,14 @@ class LeanMagics(Magics):
     def lean_doctor(self, line: str = ""):
         """Versions, paths and checks of the Lean REPL %%lean uses, each failure with its fix."""
         return doctor(shared_checker().config)
+
+
+def _env_status_settings() -> StatusSettings:
+    try:
+        return StatusSettings.from_env()
+    except ConfigError as exc:
+        warnings.warn(f"{exc}; the %%lean status line uses its defaults", stacklevel=2)
+        return StatusSettings()
 
 
 def load(ip) -> None:
