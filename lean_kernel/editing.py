@@ -7,7 +7,8 @@ Pure text functions, so they are tested directly and cost nothing at runtime.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from .lean_text import is_id_first, is_id_rest, lex
 
 # Commands and term-level keywords of Lean 4 (core, plus the few Mathlib spellings users
 # type all the time, such as ``lemma``). Written for completion, not for parsing.
@@ -42,15 +43,9 @@ TACTICS = sorted(
     }
 )
 
-# Characters of a Lean identifier (and of a dotted name). Lean also allows «quoted» names;
-# those are left out because completing inside them is not useful.
-_EXTRA_IDENT = set("_'!?.₀₁₂₃₄₅₆₇₈₉ₐₑₒₓₔₕₖₗₘₙₚₛₜᵢᵣᵤᵥⱼ")
-
-
 def is_ident_char(ch: str) -> bool:
-    if ch in "λΠΣ":  # Lean tokens, although Unicode calls them letters
-        return False
-    return ch in _EXTRA_IDENT or ch.isalnum() or unicodedata.category(ch).startswith("L")
+    """A character of a (dotted) Lean name: Lean's isIdRest, or the `.` between parts."""
+    return ch == "." or is_id_rest(ch)
 
 
 def word_before(code: str, cursor_pos: int) -> tuple[int, str]:
@@ -75,7 +70,7 @@ def name_at(code: str, cursor_pos: int) -> str:
         end += 1
     name = code[start:end].strip(".")
     # A name starts with a letter or `_` (digits and `'` cannot start one).
-    if not name or not (name[0] == "_" or is_ident_char(name[0]) and not name[0].isdigit() and name[0] not in "'!?."):
+    if not name or not is_id_first(name[0]):
         return ""
     return name
 
@@ -97,8 +92,10 @@ def rank_matches(prefix: str, groups: list[tuple[str, list[str]]], limit: int = 
 
 # ----------------------------------------------------------------------------- is_complete
 
-_OPEN = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄", "⟦": "⟧", "«": "»"}
+# «» are not here: the lexer reads a `«...»` name whole (an open one is state "string").
+_OPEN = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄", "⟦": "⟧"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
+_BRACKETS = re.compile("[" + re.escape("".join(_OPEN) + "".join(_CLOSE)) + "]")
 
 # A cell ending in one of these cannot be finished yet: something must follow.
 _CONTINUES_WORDS = {
@@ -113,60 +110,20 @@ _CONTINUES_SYMBOLS = (
 
 
 def _scan(code: str) -> tuple[str, list[str], str]:
-    """Walk the code once, skipping comments and strings. Returns (state, open brackets,
-    code with comments blanked out); state is "ok", "comment", "string" or "invalid"."""
+    """(state, open brackets, code with comments and literal text blanked); state is
+    "ok", "comment", "string" or "invalid" (a closing bracket that matches nothing).
+    The lexing is Lean's (lean_text.lex)."""
+    lexed = lex(code)
     stack: list[str] = []
-    out: list[str] = []
-    i, n = 0, len(code)
-    depth = 0  # block comments nest in Lean
-    in_string = False
-    while i < n:
-        ch = code[i]
-        two = code[i : i + 2]
-        if depth:
-            if two == "/-":
-                depth += 1
-                i += 2
-            elif two == "-/":
-                depth -= 1
-                i += 2
-            else:
-                i += 1
-            out.append(" ")
-            continue
-        if in_string:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == '"':
-                in_string = False
-            out.append(ch)
-            i += 1
-            continue
-        if two == "--":
-            end = code.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        if two == "/-":
-            depth = 1
-            i += 2
-            out.append(" ")
-            continue
-        if ch == '"':
-            in_string = True
-        elif ch in _OPEN:
+    for ch in _BRACKETS.findall(lexed.code):
+        if ch in _OPEN:
             stack.append(ch)
-        elif ch in _CLOSE:
-            if not stack or stack[-1] != _CLOSE[ch]:
-                return "invalid", stack, "".join(out)
+        elif not stack or stack[-1] != _CLOSE[ch]:
+            return "invalid", stack, lexed.code
+        else:
             stack.pop()
-        out.append(ch)
-        i += 1
-    if depth:
-        return "comment", stack, "".join(out)
-    if in_string:
-        return "string", stack, "".join(out)
-    return "ok", stack, "".join(out)
+    state = {"name": "string"}.get(lexed.state, lexed.state)
+    return state, stack, lexed.code
 
 
 def is_complete(code: str) -> tuple[str, str]:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .goals import Goal, Hypothesis, is_inaccessible, parse_goals
+from .lean_text import is_id_rest
 from .protocol import Message, Pos, Sorry, TacticEntry
 from .results import CellResult, Phase
 
@@ -99,8 +100,9 @@ class _Span:
 
 
 def _is_ident_char(ch: str) -> bool:
-    # Lean identifiers: letters (any script), digits, subscripts, _ ' . ! ? and ✝.
-    return ch.isalnum() or ch in "_'.!?✝"
+    # A printed name: Lean's identifier characters, `.` between parts, and the `✝` Lean
+    # appends to inaccessible names in goals.
+    return ch in ".✝" or is_id_rest(ch)
 
 
 def _token_end(line: str, col: int) -> int:
@@ -741,3 +743,59 @@ def status_bundle(
     line = _COLOURS["note"][0]
     style = f"{_MONO}; font-size: 90%; color: {line}; border-left: 3px solid {line}; padding: 1px 8px; margin: 2px 0"
     return {"text/plain": plain, "text/html": f'<div class="lean-status" style="{style}">{_ESC(text)}{hint}</div>'}
+
+
+# --------------------------------------------------------------------------- verification verdicts
+
+VERDICT_MIME_TYPE = "application/vnd.lean.verdict+json"
+
+
+def _verdict_text(verdict: dict) -> str:
+    receipt = verdict.get("receipt") or {}
+    head = "verified" if verdict.get("okay") else "REJECTED: " + ", ".join(verdict.get("reasons") or [])
+    lines = [f"{head} ({', '.join(verdict.get('declarations') or []) or 'no declarations'})"]
+    for m in verdict.get("tool_messages") or []:
+        where = f" [{m['declaration']}]" if m.get("declaration") else ""
+        lines.append(f"  {m['reason']}{where}: {m['message']}")
+    checks = receipt.get("checks") or {}
+    lines.append("receipt: " + ", ".join(f"{name} {state}" for name, state in checks.items()))
+    lines.append(
+        f"  Lean {receipt.get('lean_version') or 'unknown'} · header {receipt.get('header') or '(none)'!r}"
+        f" · statement sha256 {str(receipt.get('statement_sha256'))[:12]}… · candidate sha256 {str(receipt.get('candidate_sha256'))[:12]}…"
+    )
+    for name, axioms in (receipt.get("axioms") or {}).items():
+        lines.append(f"  axioms of {name}: {', '.join(axioms) or 'none'}")
+    return "\n".join(lines)
+
+
+def _verdict_html(verdict: dict) -> str:
+    receipt = verdict.get("receipt") or {}
+    okay = bool(verdict.get("okay"))
+    title = "✓ verified" if okay else "✗ rejected: " + ", ".join(verdict.get("reasons") or [])
+    parts = [_head_html(title, "note" if okay else "error", ", ".join(verdict.get("declarations") or []) or None)]
+    for m in verdict.get("tool_messages") or []:
+        where = f" [{m['declaration']}]" if m.get("declaration") else ""
+        parts.append(_pre(f"{m['reason']}{where}: {m['message']}"))
+    rows = "".join(
+        f"<tr><td>{_ESC(name)}</td><td>{_ESC(state)}</td></tr>" for name, state in (receipt.get("checks") or {}).items()
+    )
+    facts = [
+        ("Lean", receipt.get("lean_version") or "unknown"),
+        ("REPL toolchain", receipt.get("repl_toolchain") or "unknown"),
+        ("header", receipt.get("header") or "(none)"),
+        ("statement sha256", receipt.get("statement_sha256") or ""),
+        ("candidate sha256", receipt.get("candidate_sha256") or ""),
+    ]
+    facts += [(f"axioms of {k}", ", ".join(v) or "none") for k, v in (receipt.get("axioms") or {}).items()]
+    fact_rows = "".join(f"<tr><td>{_ESC(k)}</td><td style='{_MONO}'>{_ESC(str(v))}</td></tr>" for k, v in facts)
+    parts.append(
+        f'<details class="lean-receipt"><summary>receipt</summary><table><thead><tr><th>check</th><th>state</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table><table><tbody>{fact_rows}</tbody></table></details>"
+    )
+    return _box("note" if okay else "error", "".join(parts), "lean-verdict")
+
+
+def render_verdict(verdict: dict) -> dict[str, object]:
+    """A MIME bundle for a verification verdict (``VerificationResult.to_dict()``): its
+    findings and its receipt, as HTML and plain text, plus the verdict itself."""
+    return {"text/html": _verdict_html(verdict), "text/plain": _verdict_text(verdict), VERDICT_MIME_TYPE: verdict}

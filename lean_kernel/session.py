@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 from .config import ReplConfig
+from .lean_text import find_declarations, lex, read_header
 from .process import ReplFailure, ReplProcess
 from .protocol import (
     CommandRequest,
@@ -45,47 +46,26 @@ from .results import CellResult, Phase
 
 _AUTO = object()  # "choose the env for me" (distinct from None, which means a fresh env)
 
-# Lean's module header: `import X` lines, optionally after `prelude`/`module`, with
-# comments and blank lines in between.
-# Lean's module system (v4.22+) also writes `public import`, `meta import`, `public meta import`.
-_IMPORT_KEYWORDS = r"(?:(?:public|meta|private)\s+)*import\s+"
-_IMPORT = re.compile(r"^\s*" + _IMPORT_KEYWORDS + r"(?=\S)")
-_HEADER_LINE = re.compile(r"^\s*(" + _IMPORT_KEYWORDS + r"\S.*|prelude|module|--.*|)\s*$")
-_BLOCK_COMMENT = re.compile(r"/-.*?-/", re.S)
-
-
 def split_header(code: str) -> tuple[str, str, int]:
-    """Split a cell into (header, body, header_line_count). The header is the leading run of
-    import lines (comments and blank lines allowed); it is empty when there is no import."""
-    lines = code.split("\n")
-    # Scan a copy with block comments blanked out, line breaks kept so that indices
-    # match: a Lean file often opens with a /- copyright -/ comment before its imports.
-    scan = _BLOCK_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), code).split("\n")
-    last_import = -1
-    for i, line in enumerate(scan):
-        if not _HEADER_LINE.match(line):
-            break
-        if _IMPORT.match(line):
-            last_import = i
-    if last_import < 0:
+    """Split a cell into (header, body, header_line_count) as Lean's header parser reads
+    it (``lean_text.read_header``): ``header`` is one normalised line per import (comments
+    dropped), empty when there is none. When a command follows the last import on its
+    line, the body keeps that line, blanked up to the command, so positions still match."""
+    parsed = read_header(code)
+    if not parsed.modules:
         return "", code, 0
-    header_lines = scan[: last_import + 1]
-    header = "\n".join(ln for ln in header_lines if _IMPORT.match(ln) or ln.strip() in ("prelude", "module"))
-    return header, "\n".join(lines[last_import + 1 :]), last_import + 1
-
-
-# Words that may stand between `import` and the module names; they name no module.
-_IMPORT_MODIFIERS = ("all", "runtime", "public", "meta", "private")
+    line_end = code.find("\n", parsed.end)
+    rest_of_line = code[parsed.end :] if line_end < 0 else code[parsed.end : line_end]
+    if not lex(rest_of_line).code.strip():
+        body = "" if line_end < 0 else code[line_end + 1 :]
+        return parsed.text, body, parsed.lines + 1
+    column = parsed.end - (code.rfind("\n", 0, parsed.end) + 1)
+    return parsed.text, " " * column + code[parsed.end :], parsed.lines
 
 
 def imported_modules(header: str) -> list[str]:
     """The module names a header imports, in order (`public import`, `import all` ... too)."""
-    modules: list[str] = []
-    for line in header.split("\n"):
-        match = _IMPORT.match(line)
-        if match:
-            modules.extend(w for w in line[match.end() :].split() if w not in _IMPORT_MODIFIERS)
-    return modules
+    return read_header(header).modules
 
 
 def split_cell(code: str) -> tuple[str, str, int]:
@@ -648,16 +628,9 @@ class LeanSession:
         self._headers.clear()  # the replay may have failed on yet another new process
 
 
-_DECLARATION = re.compile(
-    r"^\s*(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|noncomputable|partial|unsafe)\s+)*"
-    r"(?:def|theorem|lemma|abbrev|instance|structure|inductive|class|axiom|opaque)\s+([^\s:({\[]+)",
-    re.M,
-)
-
-
 def declared_names_in(code: str) -> list[str]:
-    """The names a piece of Lean text declares, found in the text (no namespaces)."""
-    return [m.group(1) for m in _DECLARATION.finditer(code)]
+    """The names a piece of Lean text declares, as written (no namespaces added)."""
+    return [d.name for d in find_declarations(lex(code).code) if d.name]
 
 
 def _first_line(code: str, width: int = 60) -> str:
@@ -666,12 +639,16 @@ def _first_line(code: str, width: int = 60) -> str:
 
 
 def as_single_tactic(text: str) -> str:
-    """The REPL runs exactly one tactic per request; several lines become one step,
-    grouped with parentheses and newlines so layout-sensitive tactics still parse."""
-    stripped = text.strip("\n")
+    """The REPL runs exactly one tactic per request. One tactic is sent as written, even
+    over several lines (``induction x with`` and its ``| zero => ...`` alternatives, as the
+    recordings send it); only a sequence of several tactics becomes one step, grouped
+    with parentheses and newlines so layout-sensitive tactics still parse."""
+    stripped = text.strip("\n").rstrip()
     lines = [ln for ln in stripped.split("\n") if ln.strip()]
     if len(lines) <= 1:
         return stripped.strip()
+    if _tactic_count(stripped) <= 1:
+        return stripped
     # Dedent, then indent every line by one so all tactics start in the column after "(":
     # Lean's layout rule wants the steps of a sequence to share a column.
     indent = min(len(ln) - len(ln.lstrip()) for ln in lines)
@@ -679,6 +656,26 @@ def as_single_tactic(text: str) -> str:
     # ")" on a line of its own, in column 0: a `--` comment on the last line would swallow
     # it otherwise, and column 0 (left of the steps) ends every nested tactic block.
     return "(" + body + "\n)"
+
+
+# A line starting with one of these continues the tactic above it (a `with`'s
+# alternatives, a combinator, a closing bracket) rather than starting a new one.
+_CONTINUATION = ("|", "<;>", ")", "]", "}", "⟩")
+
+
+def _tactic_count(text: str) -> int:
+    """How many tactics of a sequence start in ``text``: lines (comments ignored) at or left
+    of the first line's column, which is where Lean's tactic sequence wants each step."""
+    code_lines = [ln for ln in lex(text).code.split("\n") if ln.strip()]
+    if not code_lines:
+        return 0  # comments only
+    column = len(code_lines[0]) - len(code_lines[0].lstrip())
+    starts = 1
+    for ln in code_lines[1:]:
+        body = ln.lstrip()
+        if len(ln) - len(body) <= column and not body.startswith(_CONTINUATION):
+            starts += 1
+    return starts
 
 
 # Lean quotes the name with plain apostrophes, and names may contain them (`foo'`), so the

@@ -24,6 +24,7 @@ runs every case here against a real REPL.
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -54,8 +55,21 @@ def test_accepts_honest_proof(standin_session):
     r = run_case(standin_session, "verify_ok_rfl")
     assert r.tool_messages == [] and r.failed_declarations == []
     assert r.declarations == ["foo"] and r.axioms == {"foo": []}
-    assert set(r.timings) == {"statement", "candidate", "checks", "total"}
-    assert json.loads(json.dumps(r.to_dict()))["okay"] is True
+    assert set(r.timings) == {"scan", "statement", "self_check", "candidate", "checks", "total"}
+    data = json.loads(json.dumps(r.to_dict()))
+    assert data["okay"] is True
+    # The receipt: every check ran and passed (values: no definition to compare).
+    receipt = data["receipt"]
+    assert receipt["checks"] == {
+        "scan": "passed", "command_allowlist": "passed", "types": "passed", "values": "not_applicable",
+        "sorries": "passed", "axioms": "passed", "self_check": "passed",
+    }
+    assert receipt["lean_version"] == "4.33.0-rc2"  # asked from Lean (scripted: verify_self_check)
+    assert receipt["statement_sha256"] == hashlib.sha256(STATEMENTS["add_zero"].text.encode()).hexdigest()
+    assert receipt["candidate_sha256"] == hashlib.sha256(CASE["verify_ok_rfl"].candidate.encode()).hexdigest()
+    assert receipt["axioms"] == {"foo": []} and receipt["header"] == ""
+    # The candidate's infotree was read and dropped: results stay small.
+    assert r.candidate is not None and r.candidate.command.infotree is None
 
 
 def test_accepts_renamed_binder_and_allowed_axiom(standin_session):
@@ -103,7 +117,7 @@ def test_permitted_sorry_warning_must_be_on_the_declaration_name():
     # a command the scan knows, so its line falls inside helper's text; Lean's sorry
     # warning on `cheat` (not on `helper`) is what shows it is another declaration.
     from lean_kernel.protocol import parse_response
-    from lean_magic.verify import _check_sorries
+    from lean_magic.verify import judge_sorries as _check_sorries
 
     candidate = "theorem helper (n : Nat) : n + 0 = n := by\n  sorry\nirreducible_def cheat : False := sorry\ntheorem main_thm : 1 = 1 := rfl"
     warning = "declaration uses `sorry`"
@@ -119,12 +133,13 @@ def test_permitted_sorry_warning_must_be_on_the_declaration_name():
         ],
     })
     result = VerificationResult(okay=False)
-    outside, inside = _check_sorries(candidate, answer, {"helper"}, result)
-    assert outside == ["helper"] and inside == 3  # both sorries and helper's own warning
+    found = _check_sorries(candidate, answer, {"helper"}, result)
+    assert found.outside == ["helper"] and found.inside == 3  # both sorries and helper's own warning
     assert "another declaration" in result.tool_messages[0].message
     # The same answer without the foreign warning: every sorry is helper's own.
     answer.messages.pop()
-    assert _check_sorries(candidate, answer, {"helper"}, VerificationResult(okay=False)) == ([], 3)
+    again = _check_sorries(candidate, answer, {"helper"}, VerificationResult(okay=False))
+    assert (again.outside, again.inside) == ([], 3)
 
 
 def test_same_sorry_is_rejected_without_permission(standin_session):
@@ -367,3 +382,163 @@ def test_verify_scripted_files_are_current():
 def test_bad_arguments_name_the_fix(standin_session):
     with pytest.raises(TypeError, match="Lean source text"):
         verify(standin_session(), STATEMENTS["add_zero"].text, None)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- version-true checks (issue 9)
+
+
+@pytest.mark.parametrize("name", ["verify_native_decide", "verify_native_decide_v429"])
+def test_allow_native_decide_accepts_both_encodings(standin_session, name):
+    # Scripted: verify_native_decide (Lean.ofReduceBool, Lean.trustCompiler: before v4.29)
+    # and verify_native_decide_v429 (two_add_two._native.native_decide.ax_1_1: v4.29 on).
+    # Rejected by default, with the hint; accepted with allow_native_decide.
+    r = run_case(standin_session, name)
+    assert "allow_native_decide=True" in r.tool_messages[0].message
+    ok = verify(standin_session(), STATEMENTS["two_add_two"].text, CASE[name].candidate, allow_native_decide=True)
+    assert ok.okay, ok.summary()
+
+
+def test_native_axiom_rules_know_every_encoding():
+    # No REPL: the rule itself, for the names Lean's nativeEqTrue mints
+    # (src/Lean/Meta/Native.lean: `_native ++ tacticName ++ `ax`, numbered by mkAuxDeclName).
+    from lean_magic.verify.lean_checks import disallowed_axioms
+
+    names = [
+        "Lean.ofReduceBool", "Lean.trustCompiler", "foo._native.native_decide.ax_1_1", "A.b._native.bv_decide.ax_2",
+        "foo._native.decide.ax_1_3",
+    ]
+    assert disallowed_axioms(names, {"propext"}, allow_native=True) == []
+    assert disallowed_axioms(names, {"propext"}, allow_native=False) == names
+    # Look-alikes are not native axioms: a made-up name, or a native one with a tail.
+    assert disallowed_axioms(["foo._native.evil.ax_1", "foo._native.native_decide.ax_1.x"], set(), True) == [
+        "foo._native.evil.ax_1", "foo._native.native_decide.ax_1.x"
+    ]
+
+
+def test_open_classical_proof_passes(standin_session):
+    # Scripted: verify_ok_open_classical. The axioms are asked under pp.fullNames, so an
+    # `open Classical` in the candidate cannot make Lean print `choice`.
+    r = run_case(standin_session, "verify_ok_open_classical")
+    assert r.axioms == {"foo": ["propext", "Classical.choice", "Quot.sound"]}
+    checks = (SCRIPTED / "verify_ok_open_classical.in").read_text(encoding="utf-8").split("\n\n")[2]
+    assert "set_option pp.fullNames true in #print axioms _root_.foo" in checks
+
+
+def test_leftover_universe_name_does_not_change_the_statement(standin_session):
+    # Scripted: verify_ok_universe_shift (after the candidate's `universe u_1`, `#check
+    # @self_eq__stmt` prints u_2 where the clean env printed u_1).
+    r = run_case(standin_session, "verify_ok_universe_shift")
+    assert r.okay
+
+
+def test_import_line_with_a_comment_is_one_module(standin_session):
+    # No responses: `import Mathlib -- reals` imports Mathlib only (the scan sends nothing).
+    from lean_magic.verify import scan_candidate
+
+    candidate = "import Mathlib -- reals\nimport Lake open Lake DSL\ntheorem foo : True := trivial"
+    assert [m.reason for m in scan_candidate(candidate, ["foo"], ["Mathlib", "Lake"])] == []
+    assert [m.message for m in scan_candidate(candidate, ["foo"], ["Mathlib"])] == [
+        "imports Lake, which the statement does not import (its contents would be trusted)"
+    ]
+
+
+def test_command_outside_the_allowlist_is_rejected_by_lean_alone(standin_session):
+    # Scripted: verify_export_command (its infotree has an `export` command, elaborator
+    # Lean.Elab.Command.elabExport; the text scan has no rule for it).
+    from lean_magic.verify import scan_candidate
+
+    case = CASE["verify_export_command"]
+    assert scan_candidate(case.candidate, ["foo"], []) == []
+    r = run_case(standin_session, "verify_export_command")
+    assert "Lean.Elab.Command.elabExport" in r.tool_messages[0].message
+    assert r.receipt.checks["command_allowlist"] == "failed" and r.receipt.checks["scan"] == "passed"
+
+
+def test_macro_made_option_is_seen_in_the_infotree(standin_session):
+    # Scripted: verify_skip_kernel (`set_option … in`: the `in` macro's expansion holds the
+    # set_option command; both the scan and the allowlist name it).
+    r = run_case(standin_session, "verify_skip_kernel")
+    messages = [m.message for m in r.tool_messages]
+    assert any(m.startswith("Lean ran `set_option debug.skipKernelTC`") for m in messages), messages
+    assert r.receipt.checks["command_allowlist"] == "failed"
+
+
+def test_oversized_candidate_is_refused_before_anything_is_sent(standin_session):
+    session = standin_session()
+    big = "theorem foo (n : Nat) : n + 0 = n := rfl\n" + "-- padding\n" * 200
+    r = verify(session, STATEMENTS["add_zero"].text, big, max_candidate_bytes=1000)
+    assert r.reasons == ["candidate_too_large"] and "max_candidate_bytes=1000" in r.tool_messages[0].message
+    assert session.process.pid is None
+
+
+# --------------------------------------------------------------------------- fail closed (issue 9)
+
+
+def _misbehaving_recordings(tmp_path, transcripts_root):
+    """A copy of the v4.33 recordings plus a self-check transcript in which Lean accepts the
+    `sorry` control: no sorry warning, no `sorries`, clean axioms (a Lean that misbehaves)."""
+    from verify_transcripts import CONTROL_CASES, NO_AXIOMS, self_check_transcript
+
+    bad = dict(CONTROL_CASES)
+    sorry_case = CONTROL_CASES["sorry"]
+    bad["sorry"] = type(sorry_case)(
+        "", "control", sorry_case.candidate, kinds=sorry_case.kinds,
+        axioms={"selfcheck_add_zero": NO_AXIOMS.format("selfcheck_add_zero")},
+    )
+    requests, responses = self_check_transcript(bad, require_pass=False)
+    folder = tmp_path / "v4.33.0-rc2"
+    folder.mkdir()
+    (folder / "misbehaving_self_check.in").write_text(requests, encoding="utf-8")
+    (folder / "misbehaving_self_check.expected.out").write_text(responses, encoding="utf-8")
+    return [transcripts_root / "v4.33.0-rc2", folder]
+
+
+def test_misbehaving_control_fails_every_verdict(standin_session, tmp_path, transcripts_root):
+    # Scripted: verify_ok_rfl and verify_sorry answer the candidates; the self-check is a
+    # variant of verify_self_check (written here) whose `sorry` control Lean "accepts".
+    session = standin_session(recordings=_misbehaving_recordings(tmp_path, transcripts_root))
+    for name in ("verify_ok_rfl", "verify_sorry"):
+        r = verify(session, STATEMENTS["add_zero"].text, CASE[name].candidate)
+        assert r.reasons == ["verifier_self_check_failed"] and not r.okay, r.summary()
+        message = r.tool_messages[0].message
+        assert "Lean 4.33.0-rc2" in message and "'sorry' misbehaved: it was accepted (expected sorry)" in message
+        assert r.receipt.checks["self_check"] == "failed"
+    # The outcome is kept for this process: the second verdict ran no control again.
+    assert "self_check" in r.timings and r.timings["self_check"] < 0.5
+
+
+def test_control_that_cannot_run_fails_this_verdict_and_is_retried(standin_session):
+    # Scripted: the controls' candidates are answered by verify_self_check, except the
+    # first, which crashes the stand-in (--crash-on): a fault, not a misbehaviour.
+    session = standin_session("--crash-on", "selfcheck_add_zero (n : Nat) : n + 0 = n := rfl\"")
+    r = verify(session, STATEMENTS["add_zero"].text, CASE["verify_ok_rfl"].candidate)
+    assert r.reasons == ["repl_failure"] and "running the verifier's controls" in r.tool_messages[0].message
+    assert r.receipt.checks["self_check"] == "not_run"
+
+
+def test_okay_needs_every_check_to_have_run():
+    # No REPL: a verdict with no finding but a check that never ran is not okay.
+    from lean_magic.verify.result import Receipt
+
+    receipt = Receipt()
+    for check in receipt.checks:
+        receipt.mark(check, "passed")
+    assert receipt.complete
+    receipt.checks["command_allowlist"] = "not_run"
+    assert not receipt.complete
+
+
+# --------------------------------------------------------------------------- the receipt in the notebook
+
+
+def test_receipt_is_shown_in_the_notebook_view(standin_session):
+    # Scripted: verify_ok_rfl (and verify_self_check for the Lean version).
+    r = run_case(standin_session, "verify_ok_rfl")
+    bundle = r._repr_mimebundle_()
+    html, text = bundle["text/html"], bundle["text/plain"]
+    assert "✓ verified" in html and "receipt" in html and "command_allowlist" in html and "4.33.0-rc2" in html
+    assert r.receipt.candidate_sha256 in html
+    assert text.startswith("verified (foo)") and "self_check passed" in text
+    assert bundle["application/vnd.lean.verdict+json"] == r.to_dict()
+    rejected = run_case(standin_session, "verify_sorry")._repr_mimebundle_()["text/html"]
+    assert "✗ rejected: sorry, sorryAx" in rejected

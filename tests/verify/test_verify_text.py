@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 
+from lean_kernel.lean_text import find_declarations, lex
 from lean_magic.verify import (
     StatementError,
     candidate_checks,
     clean_probe,
+    normalise,
     parse_print_header,
     parse_statement,
     scan_candidate,
-    scan_declarations,
-    strip_comments_and_strings,
 )
 
 
@@ -21,39 +21,12 @@ def reasons(candidate: str, names=("foo",), imports=()) -> list[str]:
     return [m.reason for m in scan_candidate(candidate, list(names), list(imports))]
 
 
-# --------------------------------------------------------------------------- lexer
-
-
-def test_strip_blanks_comments_and_literals_but_keeps_offsets():
-    src = 'theorem t : True := by -- axiom here\n  /- a /- nested axiom -/ still -/ trivial\n#check "axiom" \'a\''
-    out = strip_comments_and_strings(src)
-    assert len(out.text) == len(src)
-    assert out.text.count("\n") == src.count("\n")
-    assert "axiom" not in out.text
-    assert "trivial" in out.text and out.text.index("trivial") == src.index("trivial")
-    assert [s.value for s in out.strings] == ["axiom"]
-
-
-def test_strip_keeps_primes_and_guillemets():
-    src = "theorem h' : «a -- b» = x' := rfl -- gone"
-    out = strip_comments_and_strings(src).text
-    assert "h'" in out and "«a -- b»" in out and "x'" in out and "gone" not in out
-
-
-def test_strip_handles_escapes_and_raw_strings():
-    src = 'def s := "a\\"b -- not a comment" ++ r#"raw "axiom" here"# -- comment'
-    out = strip_comments_and_strings(src)
-    assert "axiom" not in out.text and "comment" not in out.text
-    assert out.text.endswith(" " * len("-- comment"))
-    assert len(out.strings) == 2
-
-
-# --------------------------------------------------------------------------- declarations
+# --------------------------------------------------------------------------- declarations (lean_text)
 
 
 def test_declarations_resolve_namespaces_and_root():
     text = "namespace A\ntheorem foo : True := trivial\nsection\ndef B.g := 1\nend\nend A\ntheorem _root_.bar : True := trivial\nexample : 1 = 1 := rfl"
-    decls = scan_declarations(strip_comments_and_strings(text).text)
+    decls = find_declarations(lex(text).code)
     assert [(d.kind, d.full_name) for d in decls] == [
         ("theorem", "A.foo"),
         ("def", "A.B.g"),
@@ -64,7 +37,7 @@ def test_declarations_resolve_namespaces_and_root():
 
 def test_declarations_skip_deriving_and_attribute_instances():
     text = "deriving instance Repr for Foo\nattribute [local instance] bar\ninstance baz : Inhabited Nat := ⟨0⟩"
-    decls = scan_declarations(text)
+    decls = find_declarations(text)
     assert [(d.kind, d.full_name) for d in decls] == [("instance", "baz")]
 
 
@@ -269,3 +242,21 @@ def test_check_command_fixes_universes_and_uses_root_names():
 )
 def test_print_header(printed, expected):
     assert parse_print_header(printed) == expected
+
+
+@pytest.mark.parametrize(
+    "clean, after",
+    [
+        # `#check @c` names universe parameters afresh; a leftover `universe u_1` shifts them.
+        ("@f.{u_1} : ∀ {α : Sort u_1}, α → α", "@f.{u_2} : ∀ {α : Sort u_2}, α → α"),
+        ("@g.{u_1, u_2} : Sort (max u_1 u_2)", "@g.{v, w} : Sort (max v w)"),
+    ],
+)
+def test_universe_names_are_compared_by_position(clean, after):
+    assert normalise(clean) == normalise(after)
+
+
+def test_universe_renaming_keeps_real_differences():
+    # The order of parameters matters, and a changed type still differs.
+    assert normalise("@g.{u_1, u_2} : Sort (max u_1 u_2) → Sort u_1") != normalise("@g.{u_1, u_2} : Sort (max u_1 u_2) → Sort u_2")
+    assert normalise("@f.{u_1} : Sort u_1") != normalise("@f.{u_1} : Type u_1")

@@ -34,20 +34,23 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path[:0] = [str(HERE), str(REPO), str(REPO / "extension")]
 
+from verify_infotree import declarations_tree, infotree_for  # noqa: E402
 from verify_lean_format import pretty  # noqa: E402
 
 from lean_kernel.config import ReplConfig  # noqa: E402
+from lean_kernel.lean_text import find_declarations, lex  # noqa: E402
 from lean_kernel.protocol import CommandRequest, parse_response_text  # noqa: E402
 from lean_kernel.session import LeanSession  # noqa: E402
 from lean_magic.verify import (  # noqa: E402
+    CONTROLS,
+    SELF_CHECKS,
     candidate_checks,
     clean_probe,
     parse_print_header,
     parse_statement,
-    scan_declarations,
-    strip_comments_and_strings,
     verify,
 )
+from lean_magic.verify.lean_checks import CONTROL_STATEMENT, VERSION_QUERY, SelfCheck  # noqa: E402
 
 SCRIPTED = REPO / "tests" / "fixtures" / "scripted"
 PREFIX = "verify_"
@@ -87,6 +90,9 @@ class Case:
     changed_types: dict[str, str] = field(default_factory=dict)  # pp.all #check after the candidate
     expect: list[str] = field(default_factory=list)  # reasons the test expects (empty: okay)
     scripted: str = ""  # which answers are scripted, for the test's comment
+    # The candidate's infotree; None: built from its text by verify_infotree.infotree_for.
+    infotree: list | None = None
+    evidence: str = ""  # where this case's answers come from, beyond EVIDENCE
 
 
 NAT_ADD_ZERO = (
@@ -174,7 +180,9 @@ STATEMENTS: dict[str, StatementFacts] = {
         text="universe u\ntheorem self_eq {α : Sort u} (a : α) : a = a := by\n  sorry",
         goals={"self_eq": "α : Sort u\na : α\n⊢ a = a", "self_eq__stmt": "α : Sort u__stmt\na : α\n⊢ a = a"},
         prints={"self_eq": "theorem self_eq__stmt.{u__stmt} : ∀ {α : Sort u__stmt} (a : α), a = a :=\nfun {α} a => sorry"},
-        types={"self_eq": "@self_eq__stmt.{u__stmt} : ∀ {α : Sort u__stmt} (a : α), @Eq.{u__stmt} α a a"},
+        # `#check @c` names c's universe parameters afresh (u_1, u_2...): lean4
+        # tests/lean/run/6090.lean (`@id : {α : Sort u_1} → α → α`; pp.all adds `.{u_1}`).
+        types={"self_eq": "@self_eq__stmt.{u_1} : ∀ {α : Sort u_1} (a : α), @Eq.{u_1} α a a"},
     ),
     # A statement that does not compile: a dotted name is never auto-bound, so Lean
     # reports it (in the statement and in its copy) and elaborates the rest with sorry.
@@ -246,11 +254,25 @@ CASES: list[Case] = [
         },
         axioms={"main_thm": "'main_thm' depends on axioms: [sorryAx]"},
     ),
+    # native_decide before v4.29: the shared axioms Lean.ofReduceBool (and, in the last
+    # versions before the change, Lean.trustCompiler). Evidence: lean4 tests printing
+    # `'foo' depends on axioms: [propext, Classical.choice, Lean.ofReduceBool, Quot.sound]`.
     Case(
         "verify_native_decide", "two_add_two", "theorem two_add_two : 2 + 2 = 4 := by\n  native_decide",
         kinds={"two_add_two": "theorem two_add_two : 2 + 2 = 4 :=\n⋯"},
         axioms={"two_add_two": "'two_add_two' depends on axioms: [Lean.ofReduceBool, Lean.trustCompiler]"},
         expect=["disallowed_axiom"],
+        evidence="native_decide before v4.29: Lean.ofReduceBool (lean4 tests print it among the axioms of native_decide/bv_decide proofs); Lean.trustCompiler: no published output seen, kept as the previous fixture had it",
+    ),
+    # native_decide from v4.29 (lean4 PR #12217, src/Lean/Meta/Native.lean nativeEqTrue):
+    # one axiom per use, `<decl>._native.native_decide.ax_1_1`, as published outputs print
+    # (`... depends on axioms: [<name>._native.native_decide.ax_1_1]`).
+    Case(
+        "verify_native_decide_v429", "two_add_two", "theorem two_add_two : 2 + 2 = 4 := by\n  native_decide",
+        kinds={"two_add_two": "theorem two_add_two : 2 + 2 = 4 :=\n⋯"},
+        axioms={"two_add_two": "'two_add_two' depends on axioms: [two_add_two._native.native_decide.ax_1_1]"},
+        expect=["disallowed_axiom"],
+        evidence="native_decide from v4.29: lean4 src/Lean/Meta/Native.lean (nativeEqTrue, PR #12217) and published outputs `<decl>._native.native_decide.ax_1_1`",
     ),
     Case(
         "verify_compile_error", "add_zero", "theorem foo (n : Nat) : n + 0 = n := by\n  exact Nat.zero_add n",
@@ -338,6 +360,11 @@ CASES: list[Case] = [
         "private theorem aux (n : Nat) : n + 0 = n := rfl\nopen private aux in\n"
         "theorem foo (n : Nat) : n + 0 = n := aux n",
         messages=[("error", "private", 2, "unexpected token 'private'; expected identifier")],
+        # Lean elaborates only what it could parse: the two theorems.
+        infotree=declarations_tree(
+            "private theorem aux (n : Nat) : n + 0 = n := rfl\nopen private aux in\ntheorem foo (n : Nat) : n + 0 = n := aux n",
+            ["private theorem aux", "theorem foo"],
+        ),
         expect=["open_private", "compile_error"],
     ),
     Case(
@@ -345,7 +372,7 @@ CASES: list[Case] = [
         messages=[("info", "#eval", 1, "2")],
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
-        expect=["metaprogramming"],
+        expect=["metaprogramming", "disallowed_command"],
     ),
     Case(
         "verify_redefined_name", "add_zero",
@@ -384,7 +411,7 @@ CASES: list[Case] = [
         "/-- info: 2 -/\n#guard_msgs in\n#reduce 1 + 1\ntheorem foo (n : Nat) : n + 0 = n := rfl",
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
-        expect=["hidden_messages"],
+        expect=["hidden_messages", "disallowed_command"],
     ),
     # «» around a name part does not change the name: this is debug.skipKernelTC.
     Case(
@@ -431,6 +458,32 @@ CASES: list[Case] = [
         messages=[("error", "Lean.Elab.Tactic.Tactic", 1, "Unknown identifier `Lean.Elab.Tactic.Tactic`")],
         expect=["metaprogramming", "compile_error"],
     ),
+    # `open Classical`: #print axioms prints names relative to open namespaces unless
+    # pp.fullNames is set (its names are MessageData); with it, Classical.choice in full.
+    Case(
+        "verify_ok_open_classical", "add_zero",
+        "open Classical\ntheorem foo (n : Nat) : n + 0 = n := by\n  cases em (n = 0) <;> rfl",
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
+        axioms={"foo": "'foo' depends on axioms: [propext, Classical.choice, Quot.sound]"},
+        evidence="pp.fullNames: #print axioms prints a MessageData of names, relative to open namespaces unless pp.fullNames is set (lean4 src/Lean/Elab/Print.lean); recorded full names: scripted/magic_axioms",
+    ),
+    # A leftover `universe u_1` makes `#check @self_eq__stmt` name its universe u_2 after
+    # the candidate (levelMVarToParam skips names in scope); the comparison renames by
+    # position, so this honest candidate passes.
+    Case(
+        "verify_ok_universe_shift", "poly", "universe u_1\ntheorem self_eq {β : Sort u_1} (b : β) : b = b := rfl",
+        kinds={"self_eq": "theorem self_eq.{u_1} : ∀ {β : Sort u_1} (b : β), b = b :=\n⋯"},
+        axioms={"self_eq": NO_AXIOMS.format("self_eq")},
+        changed_types={"self_eq": "@self_eq__stmt.{u_2} : ∀ {α : Sort u_2} (a : α), @Eq.{u_2} α a a"},
+        evidence="u_2: #check runs levelMVarToParam, which names fresh universe parameters u_1, u_2... skipping names in scope (lean4 src/Lean/Elab/BuiltinCommand.lean elabCheckCore; tests/lean/run/6090.lean)",
+    ),
+    # A command the text scan has no rule for: only Lean's infotree shows it ran.
+    Case(
+        "verify_export_command", "add_zero", "export Nat (add_zero)\ntheorem foo (n : Nat) : n + 0 = n := rfl",
+        kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
+        axioms={"foo": NO_AXIOMS.format("foo")},
+        expect=["disallowed_command"],
+    ),
 ]
 
 # Cases that need no transcript of their own: rejected before any request, or answered by
@@ -474,9 +527,9 @@ def _segment_findings(text: str, seg, goals: dict[str, str]) -> tuple[list, list
     start = _line_start(text, seg.first)
     end = _line_start(text, seg.last + 1) if seg.last < text.count("\n") + 1 else len(text)
     part = text[start:end]
-    stripped = strip_comments_and_strings(part).text
+    stripped = lex(part).code
     warnings, sorries = [], []
-    for decl in scan_declarations(stripped):
+    for decl in find_declarations(stripped):
         holes = [m.start() for m in re.finditer(r"(?<![\w'.])sorry(?![\w'])", stripped[decl.start : decl.end])]
         if not holes:
             continue
@@ -538,7 +591,9 @@ def answer_candidate(case: Case, text: str) -> dict:
     for needle, occ, goal in case.sorries:
         pos, end = _where(text, needle, occ)
         sorries.append({"proofState": None, "pos": pos, "goal": goal, "endPos": end})
-    return _response(messages, sorries)
+    out = _response(messages, sorries)
+    out["infotree"] = case.infotree if case.infotree is not None else infotree_for(text)
+    return out
 
 
 def answer_checks(facts: StatementFacts, case: Case, text: str) -> dict:
@@ -625,8 +680,28 @@ class _ScriptedProcess:
         pass
 
 
+# Written at the end of every generated .in file, as a comment block (the REPL, and so the
+# stand-in, skips requests that start with `--`).
+EVIDENCE = (
+    "scripted, not recorded (tests/verify/verify_transcripts.py); evidence:",
+    "message wording from repl-transcripts/v4.33.0-rc2 (\"declaration uses `sorry`\", \"Unknown identifier\", the unused-variable linter);",
+    "#print / #print axioms in the format of lean4 src/Lean/Elab/Print.lean and published outputs;",
+    "#check @c under pp.all: lean4 tests/lean/run/6090.lean; positions computed as Lean reports them;",
+    "infotree: the CommandInfo shape of repl-transcripts/v4.33.0-rc2/infotree_theorem.expected.out (tests/verify/verify_infotree.py).",
+)
+
+
+def _exchanges(process: _ScriptedProcess, evidence: str = "") -> tuple[str, str]:
+    requests = "\n\n".join(json.dumps(obj, ensure_ascii=False) for obj, _ in process.exchanges) + "\n"
+    lines = list(EVIDENCE) + ([evidence] if evidence else [])
+    requests += "\n" + "\n".join("-- " + line for line in lines) + "\n"
+    responses = "".join(text + "\n\n" for _, text in process.exchanges)
+    return requests, responses
+
+
 def transcript_for(case: Case) -> tuple[str, str]:
-    """(.in text, .expected.out text) for one case."""
+    """(.in text, .expected.out text) for one case: the statement probe, the candidate and
+    the checks (the self-check has its own transcript, SELF_CHECK_NAME)."""
     facts = STATEMENTS[case.statement]
 
     def answer(index: int, request) -> dict:
@@ -641,19 +716,94 @@ def transcript_for(case: Case) -> tuple[str, str]:
 
     process = _ScriptedProcess(answer)
     session = LeanSession(ReplConfig(repl_path="scripted"), process=process)  # type: ignore[arg-type]
+    SELF_CHECKS.record(process, "", SelfCheck(lean_version=LEAN_VERSION))  # scripted separately
     verify(session, facts.text, case.candidate, **case.options)
-    requests = "\n\n".join(json.dumps(obj, ensure_ascii=False) for obj, _ in process.exchanges) + "\n"
-    responses = "".join(text + "\n\n" for _, text in process.exchanges)
-    return requests, responses
+    return _exchanges(process, case.evidence)
+
+
+# --------------------------------------------------------------------------- the self-check
+
+SELF_CHECK_NAME = "verify_self_check"
+LEAN_VERSION = "4.33.0-rc2"
+STATEMENTS["control"] = StatementFacts(
+    text=CONTROL_STATEMENT,
+    goals={"selfcheck_add_zero": "n : Nat\n⊢ n + 0 = n", "selfcheck_add_zero__stmt": "n : Nat\n⊢ n + 0 = n"},
+    prints={"selfcheck_add_zero": "theorem selfcheck_add_zero__stmt : ∀ (n : Nat), n + 0 = n :=\nfun n => sorry"},
+    types={"selfcheck_add_zero": "selfcheck_add_zero__stmt : " + NAT_ADD_ZERO},
+)
+_CONTROL_KIND = {"selfcheck_add_zero": "theorem selfcheck_add_zero : ∀ (n : Nat), n + 0 = n :=\n⋯"}
+CONTROL_CASES: dict[str, Case] = {
+    "honest proof": Case("", "control", CONTROLS[0].candidate, kinds=_CONTROL_KIND,
+                         axioms={"selfcheck_add_zero": NO_AXIOMS.format("selfcheck_add_zero")}),
+    "sorry": Case(
+        "", "control", CONTROLS[1].candidate,
+        messages=[("warning", "selfcheck_add_zero", 1, SORRY_WARNING)],
+        sorries=[("sorry", 1, "n : Nat\n⊢ n + 0 = n")],
+        kinds=_CONTROL_KIND,
+        axioms={"selfcheck_add_zero": "'selfcheck_add_zero' depends on axioms: [sorryAx]"},
+    ),
+    "changed hypothesis": Case(
+        "", "control", CONTROLS[2].candidate,
+        messages=[("warning", "h", 1, UNUSED_H)],
+        kinds={"selfcheck_add_zero": "theorem selfcheck_add_zero : ∀ (n : Nat), n = 0 → n + 0 = n :=\n⋯"},
+        axioms={"selfcheck_add_zero": NO_AXIOMS.format("selfcheck_add_zero")},
+        type_errors={"selfcheck_add_zero": ("apply HEq.refl", _not_defeq("∀ (n : Nat), n + 0 = n", "∀ (n : Nat), n = 0 → n + 0 = n"))},
+    ),
+    "extra axiom": Case(
+        "", "control", CONTROLS[3].candidate, kinds=_CONTROL_KIND,
+        axioms={"selfcheck_add_zero": "'selfcheck_add_zero' depends on axioms: [selfcheck_cheat]"},
+    ),
+    "banned command": Case(
+        "", "control", CONTROLS[4].candidate, messages=[("info", "#eval", 1, "0")], kinds=_CONTROL_KIND,
+        axioms={"selfcheck_add_zero": NO_AXIOMS.format("selfcheck_add_zero")},
+    ),
+}
+
+
+def answer_version(text: str) -> dict:
+    # `#eval` of a String: Lean prints it with its quotes (no recording shows #eval of a
+    # String; lean_checks.parse_version takes it with or without them).
+    return _response([_message("info", *_where(text, "#eval"), json.dumps(LEAN_VERSION))], [])
+
+
+def self_check_transcript(control_cases: dict[str, Case] = CONTROL_CASES, require_pass: bool = True) -> tuple[str, str]:
+    """The requests of a first verification's self-check on a fresh process (Lean's
+    version, then each control's statement probe (once), candidate and checks)."""
+    from lean_magic.verify import core
+
+    facts = STATEMENTS["control"]
+    by_candidate = {c.candidate: c for c in control_cases.values()}
+    last: list[Case] = []
+
+    def answer(index: int, request) -> dict:
+        cmd = request.cmd
+        if cmd == VERSION_QUERY:
+            return answer_version(cmd)
+        if cmd in by_candidate:
+            last[:] = [by_candidate[cmd]]
+            return answer_candidate(by_candidate[cmd], cmd)
+        if cmd.startswith(CONTROL_STATEMENT):
+            return answer_clean_probe(facts, cmd)
+        return answer_checks(facts, last[0], cmd)
+
+    process = _ScriptedProcess(answer)
+    session = LeanSession(ReplConfig(repl_path="scripted"), process=process)  # type: ignore[arg-type]
+    saved = dict(core._CONTROL_CACHE._data)
+    core._CONTROL_CACHE._data.clear()
+    try:
+        outcome = core.run_self_check(session, "", core._Budget(None))
+    finally:
+        core._CONTROL_CACHE._data.update(saved)
+    assert outcome.passed or not require_pass, outcome
+    return _exchanges(process, "the version query: Lean.versionString (lean4 src/Init/Meta.lean); no recording shows #eval of a String, its quotes are assumed (parse_version takes it either way)")
 
 
 def write_all(folder: Path = SCRIPTED) -> list[Path]:
     written = []
-    for case in CASES:
-        requests, responses = transcript_for(case)
-        (folder / f"{case.name}.in").write_text(requests, encoding="utf-8")
-        (folder / f"{case.name}.expected.out").write_text(responses, encoding="utf-8")
-        written.append(folder / f"{case.name}.in")
+    for name, (requests, responses) in [(c.name, transcript_for(c)) for c in CASES] + [(SELF_CHECK_NAME, self_check_transcript())]:
+        (folder / f"{name}.in").write_text(requests, encoding="utf-8")
+        (folder / f"{name}.expected.out").write_text(responses, encoding="utf-8")
+        written.append(folder / f"{name}.in")
     return written
 
 
