@@ -36,7 +36,7 @@ from typing import Any
 
 from ipykernel.kernelbase import Kernel
 
-from . import editing
+from . import abbreviations, editing
 from .config import ConfigError, ReplConfig
 from .doctor import run_checks
 from .render import error_summary, render_bundle
@@ -53,9 +53,9 @@ LANGUAGE_INFO = {
     "file_extension": ".lean",
     # Pygments has Lean4Lexer (alias "lean4") since 2.18; "lean" is still Lean 3.
     "pygments_lexer": "lean4",
-    # No CodeMirror mode exists for Lean 4. Haskell's shares `--` comments and keywords
-    # such as `where`, `do`, `let ... in`, `if then else`, and does no harm elsewhere.
-    "codemirror_mode": "haskell",
+    # The CodeMirror language of the JupyterLab extension shipped in the wheel
+    # (labextension/); a frontend without it shows plain text.
+    "codemirror_mode": "lean4",
 }
 
 MAGICS = {
@@ -474,6 +474,26 @@ class LeanKernel(Kernel):
     # ------------------------------------------------------------------ editor support
 
     async def do_complete(self, code: str, cursor_pos: int) -> dict:
+        typed = abbreviations.complete_at(code, cursor_pos)
+        if typed is not None:
+            # `\to`: Unicode symbols; the "type" column shows the abbreviation each one is.
+            start, symbols = typed
+            found = [(a.symbol, a.typed) for a in symbols]
+        else:
+            start, found = self._complete_words(code, cursor_pos)
+        return {
+            "status": "ok",
+            "matches": [m for m, _ in found],
+            "cursor_start": start,
+            "cursor_end": cursor_pos,
+            "metadata": {
+                "_jupyter_types_experimental": [
+                    {"start": start, "end": cursor_pos, "text": m, "type": kind} for m, kind in found
+                ]
+            },
+        }
+
+    def _complete_words(self, code: str, cursor_pos: int) -> tuple[int, list[tuple[str, str]]]:
         start, prefix = editing.word_before(code, cursor_pos)
         if prefix.startswith("%"):
             groups = [("magic", ["%" + m for m in MAGICS])]
@@ -486,18 +506,7 @@ class LeanKernel(Kernel):
             ]
             if prefix and not prefix.startswith("#"):
                 groups.append(("constant", self._constants_with_prefix(prefix)))
-        found = editing.rank_matches(prefix, groups)
-        return {
-            "status": "ok",
-            "matches": [m for m, _ in found],
-            "cursor_start": start,
-            "cursor_end": cursor_pos,
-            "metadata": {
-                "_jupyter_types_experimental": [
-                    {"start": start, "end": cursor_pos, "text": m, "type": kind} for m, kind in found
-                ]
-            },
-        }
+        return start, editing.rank_matches(prefix, groups)
 
     def _constants_with_prefix(self, prefix: str) -> list[str]:
         """Constants of the current env by name prefix, asked of the REPL without

@@ -38,6 +38,7 @@ from lean_kernel.process import ReplFailure
 from lean_kernel.session import ChainEntry
 from lean_kernel.status import RunningStatus, StatusSettings
 
+from . import completion
 from .api import LeanResult, close_shared_checker, shared_checker
 from .setup import SetupError, doctor, setup
 
@@ -277,7 +278,9 @@ def _env_status_settings() -> StatusSettings:
 
 def load(ip) -> None:
     ip.register_magics(LeanMagics)
+    completion.register(ip)
 
 
 def unload(ip) -> None:
+    completion.unregister(ip)
     close_shared_checker()

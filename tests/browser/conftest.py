@@ -238,9 +238,51 @@ def install_lean_kernelspec(server: LabServer) -> Path:
     return spec
 
 
+LABEXTENSION = "lean-kernel-jupyterlab"
+
+
+@pytest.fixture(scope="session")
+def lean_kernel_wheel(tmp_path_factory) -> Path:
+    """The wheel of this working tree, built as pip builds it for a user (isolated build).
+
+    It is built from a copy without build outputs: setuptools would otherwise pack whatever
+    an earlier build left in build/lib (old extension chunks included)."""
+    out = tmp_path_factory.mktemp("wheel")
+    source = tmp_path_factory.mktemp("source") / "lean-kernel"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".git", "build", "dist", "*.egg-info", "node_modules", "__pycache__", "artifacts", ".pytest_cache"))
+    argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    wheels = list(out.glob("lean_kernel-*.whl"))
+    if done.returncode != 0 or len(wheels) != 1:
+        raise RuntimeError(f"building the wheel failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return wheels[0]
+
+
+def install_wheel(server: LabServer, wheel: Path) -> Path:
+    """pip-install the wheel into the server's prefix, as a user's `pip install` would put it
+    into theirs: its shared data brings the prebuilt JupyterLab extension. (An editable
+    install has no shared data, so the dev venv has no extension of its own.)"""
+    prefix = server.jupyter_path.parent.parent
+    # --ignore-installed: without it pip would uninstall the running environment's own copy.
+    argv = [sys.executable, "-m", "pip", "install", "--no-deps", "--ignore-installed", "--no-warn-script-location",
+            "--quiet", "--prefix", str(prefix), str(wheel)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise RuntimeError(f"pip install {wheel.name} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    installed = server.jupyter_path / "labextensions" / LABEXTENSION
+    prebuilt = REPO / "lean_kernel" / "labextension"
+    names = sorted(str(f.relative_to(installed)) for f in installed.rglob("*") if f.is_file())
+    want = sorted(["install.json"] + [str(f.relative_to(prebuilt)) for f in prebuilt.rglob("*") if f.is_file()])
+    if names != want:
+        raise RuntimeError(f"{wheel.name} installed {names} into {installed}, not the prebuilt extension {want}")
+    return installed
+
+
 @pytest.fixture
-def lab_server(tmp_path, standin_env):
-    """A JupyterLab whose Lean kernel and Python kernels both reach the stand-in REPL.
+def lab_server(tmp_path, standin_env, lean_kernel_wheel):
+    """A JupyterLab whose Lean kernel and Python kernels both reach the stand-in REPL, with
+    the JupyterLab extension installed from the wheel.
 
     Function-scoped because standin_env is; a server starts in a few seconds.
     """
@@ -248,6 +290,7 @@ def lab_server(tmp_path, standin_env):
     env_vars = standin_env(timeout=30)  # 30 s: two cores also run JupyterLab and Chromium
     server = LabServer(tmp_path / "jupyterlab", env_vars)
     install_lean_kernelspec(server)
+    install_wheel(server, lean_kernel_wheel)
     server.start()
     try:
         yield server
@@ -267,6 +310,32 @@ KERNEL_TIMEOUT_MS = 60_000
 KERNEL_STATUS_ITEM = '#jp-main-statusbar .jp-StatusBar-TextItem[title^="Change kernel"]'
 # A CodeMirror 6 editor's text: one .cm-line element per line.
 EDITOR_TEXT_JS = "el => Array.from(el.querySelectorAll('.cm-line')).map(l => l.textContent).join('\\n')"
+
+# The computed style of the text node holding the n-th occurrence of `needle` in an editor.
+STYLE_AT_JS = """(root, [needle, occurrence]) => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    let seen = 0;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (let at = node.textContent.indexOf(needle); at !== -1; at = node.textContent.indexOf(needle, at + 1)) {
+            if (seen++ === occurrence) {
+                const el = node.parentElement, cs = getComputedStyle(el);
+                return {color: cs.color, fontWeight: cs.fontWeight, fontStyle: cs.fontStyle, className: el.className};
+            }
+        }
+    }
+    return null;
+}"""
+# The computed style of a span with the given CSS, outside any editor (theme variables are global).
+THEME_STYLE_JS = """(css) => {
+    const el = document.createElement('span');
+    el.setAttribute('style', css);
+    el.textContent = 'x';
+    document.body.appendChild(el);
+    const cs = getComputedStyle(el);
+    const out = {color: cs.color, fontWeight: cs.fontWeight, fontStyle: cs.fontStyle, className: ''};
+    el.remove();
+    return out;
+}"""
 
 
 class Lab:
@@ -372,6 +441,30 @@ class Lab:
             f"([el, want]) => ({EDITOR_TEXT_JS})(el) === want",
             arg=[editor.element_handle(), text],
             timeout=5_000,
+        )
+
+    def type_in_cell(self, index: int, keys: str) -> None:
+        """Type at the end of a cell's text, key by key as a user does, so editor extensions
+        that react to single keystrokes (abbreviations, bracket closing) see each one."""
+        self.cell(index).locator(".cm-content").click()
+        self.page.keyboard.press("ControlOrMeta+End")
+        self.page.keyboard.type(keys)
+
+    def style_at(self, index: int, needle: str, occurrence: int = 0) -> dict | None:
+        """The computed style of the text ``needle`` in a cell's editor (its ``occurrence``-th
+        appearance): what the syntax highlighter gave it, read from the DOM."""
+        return self.cell(index).locator(".cm-content").evaluate(STYLE_AT_JS, [needle, occurrence])
+
+    def theme_style(self, css: str) -> dict:
+        """The computed style a span with the given CSS gets inside the editor, to compare
+        with ``style_at`` (e.g. ``color: var(--jp-mirror-editor-keyword-color)``)."""
+        return self.page.evaluate(THEME_STYLE_JS, css)
+
+    def federated_extensions(self) -> list[str]:
+        """Names of the prebuilt extensions this JupyterLab page loads (its page config)."""
+        return self.page.evaluate(
+            "() => JSON.parse(document.getElementById('jupyter-config-data').textContent)"
+            ".federated_extensions.map(e => e.name)"
         )
 
     def prompt(self, index: int) -> str:
