@@ -48,7 +48,7 @@ quiet_pip install -q --no-index --no-deps "$WORK"/wheels/lean_kernel-*.whl
 echo "-- suites on Kaggle's stack"
 mkdir "$WORK/run"
 cd "$WORK/run"
-LEAN_KERNEL_WHEEL=$wheel "$VENV/bin/python" -m pytest -q -p no:cacheprovider -c "$REPO/pyproject.toml" \
+LEAN_KERNEL_WHEEL=$wheel "$VENV/bin/python" -m pytest -q -rs -p no:cacheprovider -c "$REPO/pyproject.toml" \
   --rootdir "$REPO" -m "not browser and not benchmark" \
   "$REPO/tests/kaggle" "$REPO/tests/magic" "$REPO/tests/widget" "$REPO/tests/verify" "$REPO/tests/kernel"
 echo "-- Kaggle-stack job: $(("$SECONDS" - start)) s in all"
