@@ -6,7 +6,7 @@
 #    (tests/kaggle/kaggle_stack.py says which), so every floor in pyproject.toml runs.
 # 2. Our wheel, built and installed exactly as the README's Kaggle recipe does
 #    (pip wheel . --no-deps, then pip install --no-index --no-deps).
-# 3. The magic, widget, verify, pool and kernel suites, examples/kaggle_verify.ipynb
+# 3. The magic, widget, verify, pool, batch and kernel suites, examples/kaggle_verify.ipynb
 #    through Kaggle's nbclient, and the checks of tests/kaggle (pip install WITH
 #    dependencies would change nothing Kaggle ships). pytest runs from an empty folder,
 #    so the kernel's `python -m lean_kernel` imports the wheel, not the source tree.
@@ -49,6 +49,7 @@ echo "-- suites on Kaggle's stack"
 mkdir "$WORK/run"
 cd "$WORK/run"
 LEAN_KERNEL_WHEEL=$wheel "$VENV/bin/python" -m pytest -q -rs -p no:cacheprovider -c "$REPO/pyproject.toml" \
-  --rootdir "$REPO" -m "not browser and not benchmark" \
-  "$REPO/tests/kaggle" "$REPO/tests/magic" "$REPO/tests/widget" "$REPO/tests/verify" "$REPO/tests/kernel"
+  --rootdir "$REPO" -m "not browser and not benchmark and not ray" \
+  "$REPO/tests/kaggle" "$REPO/tests/magic" "$REPO/tests/widget" "$REPO/tests/verify" "$REPO/tests/batch" \
+  "$REPO/tests/kernel"
 echo "-- Kaggle-stack job: $(("$SECONDS" - start)) s in all"

@@ -289,21 +289,23 @@ class LeanChecker:
 
     def check_many(
         self, codes: Iterable[str], *, workers: int | None = None, timeout: float | None = None, **options: Any
-    ) -> list[LeanResult]:
+    ) -> Any:
         """Run many independent pieces of code, each on a fresh env (or its own imports),
-        in parallel REPLs (lean_magic.pool.check_many); results in input order. The
-        checker's own env chain is not touched."""
+        in parallel REPLs (lean_magic.pool.check_many); a BatchResults of LeanResult in
+        input order (``.summary()``, ``.to_pandas()``...). ``backend="ray"`` runs them on
+        Ray. The checker's own env chain is not touched."""
         from .pool import check_many
 
         results = check_many(list(codes), config=self.config, workers=workers, timeout=timeout, **options)
-        return [LeanResult.from_cell(r) for r in results]
+        return results.replaced(LeanResult.from_cell(r) for r in results)
 
     def verify_many(
         self, formal_statement: str | Sequence[str] | Sequence[tuple[str, str]], candidates: Iterable[str] | None = None,
         *, workers: int | None = None, timeout: float | None = None, **options: Any,
     ) -> Any:
         """Verify many candidates in parallel REPLs (lean_magic.pool.verify_many): against
-        one statement, one statement each, or (statement, candidate) pairs."""
+        one statement, one statement each, or (statement, candidate) pairs. A BatchResults
+        of VerificationResult in input order; ``backend="ray"`` runs them on Ray."""
         from .pool import verify_many
 
         cands = None if candidates is None else list(candidates)

@@ -418,7 +418,8 @@ def _parse_args(argv: list[str]):
     on.add_argument("--delay-on", action="append", default=[], metavar="TEXT=SECONDS")
     p.add_argument("--delay", type=float, default=0.0, metavar="SECONDS", help="sleep before every reply")
     p.add_argument("--log", metavar="PATH",
-                   help="append every request received, as one compact JSON line, to PATH (for tests)")
+                   help="append every request received, as one compact JSON line, to PATH (for tests); "
+                        "{pid} in PATH becomes the process id, one log per process")
     args = p.parse_args(argv)
     delays = []
     for spec in args.delay_on:
@@ -497,7 +498,7 @@ class _Server:
             line = json.dumps(decode_request(query), ensure_ascii=False, separators=(",", ":"))
         except ValueError:
             line = json.dumps({"unparsable": query}, ensure_ascii=False)
-        with open(self.args.log, "a", encoding="utf-8") as f:
+        with open(self.args.log.replace("{pid}", str(os.getpid())), "a", encoding="utf-8") as f:
             f.write(line + "\n")
 
     def _hang(self) -> None:
