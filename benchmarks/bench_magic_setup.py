@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "extension"))
 
-from lean_magic.setup import prepare_project  # noqa: E402
+from lean_magic.bundle import prepare_project  # noqa: E402
 
 
 def build_tree(root: Path, files: int, source_kb: int, olean_kb: int) -> Path:

@@ -1,5 +1,12 @@
 """Where the Lean REPL is and how to start it: one dataclass, read from the environment
-in one place, shared by the kernel, the magic and the pool."""
+in one place, shared by the kernel, the magic and the pool.
+
+When the environment names no REPL (neither LEAN_REPL_PATH nor LEAN_PROJECT), the
+settings ``lean-kernel setup`` saved are used: a JSON file holding the same variables
+(``$LEAN_KERNEL_CONFIG``, default ``~/.config/lean-kernel/config.json``). So after one
+``lean-kernel setup``, ``%%lean`` and ``LeanChecker()`` work in any Python notebook
+without exporting anything; a kernelspec carries its own variables and is not affected.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +26,8 @@ ENV_LAKE = "LEAN_LAKE_PATH"  # the lake binary, when not on PATH
 ENV_TIMEOUT = "LEAN_TIMEOUT"  # seconds per request
 ENV_MEMORY_MB = "LEAN_MEMORY_LIMIT_MB"  # RLIMIT_AS for the REPL, in MiB
 ENV_EXTRA_ENV = "LEAN_REPL_ENV"  # JSON object of extra variables for the REPL process
+ENV_SETTINGS_FILE = "LEAN_KERNEL_CONFIG"  # where `lean-kernel setup` saves its settings
+ENV_NOTICE = "LEAN_KERNEL_NOTICE"  # a line the kernel shows above every output (the demo: a replay)
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024
@@ -42,10 +51,22 @@ class ReplConfig:
     startup_timeout: float = 120.0
     memory_limit_mb: int | None = None
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    # Where the settings came from, for the doctor: None (the environment or code), or
+    # the settings file `lean-kernel setup` wrote.
+    settings_file: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> ReplConfig:
-        environ = os.environ if environ is None else environ
+        """Settings from ``environ``; with no argument, from os.environ, falling back to
+        the saved settings file when the environment names no REPL."""
+        saved_in = None
+        if environ is None:
+            environ = os.environ
+            if not (environ.get(ENV_REPL_PATH) or environ.get(ENV_PROJECT)):
+                saved = read_saved_settings()
+                if saved:
+                    environ = {**saved, **environ}
+                    saved_in = str(settings_path())
         extra_env: dict[str, str] = {}
         if environ.get(ENV_EXTRA_ENV):
             try:
@@ -60,6 +81,7 @@ class ReplConfig:
             env=extra_env,
             timeout=_float_or_none(environ.get(ENV_TIMEOUT), DEFAULT_TIMEOUT, ENV_TIMEOUT),
             memory_limit_mb=_int_or_none(environ.get(ENV_MEMORY_MB), ENV_MEMORY_MB),
+            settings_file=saved_in,
         )
         return replace(cfg, **overrides) if overrides else cfg
 
@@ -78,7 +100,7 @@ class ReplConfig:
                 return "repl"
             raise ConfigError(
                 "no Lean REPL configured; set LEAN_REPL_PATH to the repl binary (or LEAN_PROJECT "
-                "to a Lean project), or run install_kernel.py --repl PATH [--project DIR]"
+                "to a Lean project)"
             )
         path = Path(self.repl_path).expanduser()
         if path.is_file():
@@ -90,10 +112,7 @@ class ReplConfig:
         found = shutil.which(self.repl_path)
         if found:
             return found
-        raise ConfigError(
-            f"repl binary not found at {self.repl_path}; set LEAN_REPL_PATH or run "
-            "install_kernel.py --repl PATH"
-        )
+        raise ConfigError(f"repl binary not found at {self.repl_path}; set LEAN_REPL_PATH to the repl binary")
 
     def command(self) -> list[str]:
         """argv that starts the REPL: the binary itself, or `lake env <repl>` in a project."""
@@ -121,6 +140,42 @@ class ReplConfig:
         env = dict(os.environ if base is None else base)
         env.update(self.env)
         return env
+
+
+def settings_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The saved-settings file: ``$LEAN_KERNEL_CONFIG``, else
+    ``$XDG_CONFIG_HOME/lean-kernel/config.json`` (``~/.config`` by default)."""
+    environ = os.environ if environ is None else environ
+    if environ.get(ENV_SETTINGS_FILE):
+        return Path(environ[ENV_SETTINGS_FILE]).expanduser()
+    base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "lean-kernel" / "config.json"
+
+
+def read_saved_settings(path: Path | None = None) -> dict[str, str]:
+    """The variables saved by ``lean-kernel setup`` ({} when there is no file)."""
+    path = settings_path() if path is None else path
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the saved settings in {path} ({exc}); run lean-kernel setup again or delete it") from exc
+    env = data.get("env") if isinstance(data, dict) else None
+    if not isinstance(env, dict):
+        raise ConfigError(f"{path} has no \"env\" object; run lean-kernel setup again or delete it")
+    return {str(k): str(v) for k, v in env.items()}
+
+
+def write_saved_settings(env: Mapping[str, str], *, about: Mapping[str, str], path: Path | None = None) -> Path:
+    """Save ``env`` (LEAN_* variables) for ``from_env`` to fall back on; ``about`` says
+    what wrote it (shown by the doctor and kept for people who open the file)."""
+    path = settings_path() if path is None else path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({**about, "env": dict(env)}, indent=2) + "\n")
+    os.replace(tmp, path)
+    return path
 
 
 def _float_or_none(raw: str | None, default: float | None, name: str) -> float | None:

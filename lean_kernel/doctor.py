@@ -1,5 +1,10 @@
 """Is this REPL usable? A positive control run at start-up, and a diagnosis that names the
-fix when it is not. Shared by the kernel (first cell's output) and ``%lean_doctor``."""
+fix when it is not. Shared by the kernel (first cell's output) and ``%lean_doctor``.
+
+The fixes name settings (LEAN_REPL_PATH, LEAN_SYSROOT ...), never a frontend's tool: the
+caller passes ``Advice`` saying how its user configures Lean (the kernel: ``lean-kernel
+setup`` / install_kernel.py; a Python notebook: ``%lean_setup`` / ``%lean_doctor``).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +16,24 @@ from pathlib import Path
 from .config import ConfigError, ReplConfig
 from .process import ReplFailure, ReplNotFound, ReplProcess
 from .protocol import CommandRequest, CommandResponse, ReplErrorResponse
+from .versions import read_toolchain_file, release_tag
 
 # `#eval 2+2` needs nothing but Lean's prelude, so it separates "the REPL runs" from
 # "the project's imports work".
 POSITIVE_CONTROL = "#eval 2+2"
 POSITIVE_CONTROL_EXPECTED = "4"
+
+
+@dataclass(frozen=True)
+class Advice:
+    """How a frontend's user points it at a working Lean (``configure``) and where they
+    see the details (``details``, None when the report being shown is the details)."""
+
+    configure: str = "set LEAN_REPL_PATH to the repl binary (or LEAN_PROJECT to a Lean project)"
+    details: str | None = None
+
+
+NO_ADVICE = Advice()
 
 
 @dataclass
@@ -55,18 +73,12 @@ class HealthReport:
 
 
 def read_toolchain(project_dir: str | None) -> str | None:
-    """The Lean version a project pins in ``lean-toolchain`` (e.g. ``v4.19.0``)."""
-    if not project_dir:
-        return None
-    path = Path(project_dir).expanduser() / "lean-toolchain"
-    try:
-        text = path.read_text().strip()
-    except OSError:
-        return None
-    return text.split(":")[-1] or None
+    """The release a project pins in ``lean-toolchain`` (e.g. ``v4.19.0``); None without one."""
+    version = read_toolchain_file(project_dir)
+    return release_tag(version) if version else None
 
 
-def diagnose_stderr(stderr: str, config: ReplConfig) -> tuple[str, str] | None:
+def diagnose_stderr(stderr: str, config: ReplConfig, advice: Advice = NO_ADVICE) -> tuple[str, str] | None:
     """Map the REPL's dying words to (what is wrong, how to fix it)."""
     low = stderr.lower()
     project = config.project_dir or "the Lean project"
@@ -83,28 +95,28 @@ def diagnose_stderr(stderr: str, config: ReplConfig) -> tuple[str, str] | None:
     if "lean_sysroot" in low or "print-prefix" in low or "lean: not found" in low:
         return (
             "the Lean toolchain was not found",
-            "put the toolchain's bin folder on PATH, or set LEAN_SYSROOT (see %lean_setup / install_kernel.py --project)",
+            f"put the toolchain's bin folder on PATH, or set LEAN_SYSROOT; or {advice.configure}",
         )
     if "out of memory" in low or "bad_alloc" in low:
         return ("the REPL ran out of memory", "raise LEAN_MEMORY_LIMIT_MB (Mathlib needs 12 GB or more at v4.26+)")
     return None
 
 
-def positive_control(process: ReplProcess, timeout: float | None = 60.0) -> Check:
+def positive_control(process: ReplProcess, timeout: float | None = 60.0, advice: Advice = NO_ADVICE) -> Check:
     """Run ``#eval 2+2`` on a fresh env and expect ``4``."""
     try:
         response = process.request(CommandRequest(cmd=POSITIVE_CONTROL), timeout=timeout)
     except ReplNotFound as exc:
-        return Check("start", False, str(exc), _fix_for_start(process.config))
+        return Check("start", False, str(exc), _fix_for_start(advice))
     except ReplFailure as exc:
-        found = diagnose_stderr(exc.stderr_tail, process.config)
+        found = diagnose_stderr(exc.stderr_tail, process.config, advice)
         if found:
             return Check("positive control", False, f"{found[0]} ({exc.cause})", found[1])
         return Check(
             "positive control",
             False,
             f"the REPL {exc.cause}" + (f"; stderr: {exc.stderr_tail.strip()[-300:]}" if exc.stderr_tail.strip() else ""),
-            "check that LEAN_REPL_PATH is the repl binary for this toolchain; run %lean_doctor for details",
+            "check that LEAN_REPL_PATH is the repl binary for this toolchain" + (f"; {advice.details}" if advice.details else ""),
         )
     if isinstance(response, ReplErrorResponse):
         return Check("positive control", False, f"the REPL refused `{POSITIVE_CONTROL}`: {response.message}", None)
@@ -113,7 +125,7 @@ def positive_control(process: ReplProcess, timeout: float | None = 60.0) -> Chec
         if POSITIVE_CONTROL_EXPECTED in outputs and not response.errors:
             return Check("positive control", True, f"`{POSITIVE_CONTROL}` printed {POSITIVE_CONTROL_EXPECTED}")
         errors = "; ".join(m.data for m in response.errors) or f"printed {outputs!r}"
-        found = diagnose_stderr(errors, process.config)
+        found = diagnose_stderr(errors, process.config, advice)
         return Check(
             "positive control",
             False,
@@ -123,18 +135,18 @@ def positive_control(process: ReplProcess, timeout: float | None = 60.0) -> Chec
     return Check("positive control", False, f"unexpected answer to `{POSITIVE_CONTROL}`", None)
 
 
-def _fix_for_start(config: ReplConfig) -> str:
-    return "set LEAN_REPL_PATH to the repl binary, or run install_kernel.py --repl PATH [--project DIR]"
+def _fix_for_start(advice: Advice) -> str:
+    return advice.configure
 
 
-def check_config(config: ReplConfig) -> list[Check]:
+def check_config(config: ReplConfig, advice: Advice = NO_ADVICE) -> list[Check]:
     """Static checks that need no process: paths exist, toolchain pin readable."""
     checks: list[Check] = []
     try:
         argv = config.command()
         checks.append(Check("repl binary", True, " ".join(argv)))
     except ConfigError as exc:
-        checks.append(Check("repl binary", False, str(exc), _fix_for_start(config)))
+        checks.append(Check("repl binary", False, str(exc), _fix_for_start(advice)))
         return checks
     if config.project_dir:
         pin = read_toolchain(config.project_dir)
@@ -157,8 +169,8 @@ def check_config(config: ReplConfig) -> list[Check]:
     return checks
 
 
-def run_checks(process: ReplProcess, timeout: float | None = 60.0) -> HealthReport:
-    report = HealthReport(check_config(process.config))
+def run_checks(process: ReplProcess, timeout: float | None = 60.0, advice: Advice = NO_ADVICE) -> HealthReport:
+    report = HealthReport(check_config(process.config, advice))
     if report.ok:
-        report.checks.append(positive_control(process, timeout=timeout))
+        report.checks.append(positive_control(process, timeout=timeout, advice=advice))
     return report

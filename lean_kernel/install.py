@@ -85,17 +85,34 @@ def check_repl(env: dict[str, str]) -> str | None:
     return None
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
-        prog="install_kernel.py",
-        description="Install the Lean 4 Jupyter kernel (kernelspec 'lean4').",
-    )
+def add_location_options(p: argparse.ArgumentParser) -> None:
+    """Where the kernelspec goes and what it is called (shared with `lean-kernel setup`)."""
     where = p.add_mutually_exclusive_group()
     where.add_argument("--user", action="store_true", help="install for the current user (default outside a virtualenv)")
     where.add_argument("--sys-prefix", action="store_true", help="install into sys.prefix (default inside a virtualenv)")
     where.add_argument("--prefix", metavar="P", help="install into P/share/jupyter/kernels (use JUPYTER_PATH=P/share/jupyter to find it)")
     p.add_argument("--name", default="lean4", help="kernelspec name (default: lean4)")
     p.add_argument("--display-name", default="Lean 4", help="name shown in the launcher (default: Lean 4)")
+
+
+def location_argv(args: argparse.Namespace) -> list[str]:
+    """The options of ``add_location_options`` back as arguments."""
+    out = ["--name", args.name, "--display-name", args.display_name]
+    if args.user:
+        out.append("--user")
+    elif args.sys_prefix:
+        out.append("--sys-prefix")
+    elif args.prefix:
+        out += ["--prefix", args.prefix]
+    return out
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="install_kernel.py",
+        description="Install the Lean 4 Jupyter kernel (kernelspec 'lean4').",
+    )
+    add_location_options(p)
     p.add_argument("--repl", metavar="PATH", help="the Lean REPL binary (sets LEAN_REPL_PATH)")
     p.add_argument("--repl-args", metavar="ARGS", help="extra REPL arguments, shell-quoted (sets LEAN_REPL_ARGS)")
     p.add_argument("--project", metavar="DIR", help="a Lean project: the REPL runs as `lake env repl` there (sets LEAN_PROJECT)")

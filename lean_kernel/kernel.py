@@ -37,8 +37,8 @@ from typing import Any
 from ipykernel.kernelbase import Kernel
 
 from . import abbreviations, editing
-from .config import ConfigError, ReplConfig
-from .doctor import run_checks
+from .config import ENV_NOTICE, ConfigError, ReplConfig
+from .doctor import Advice, run_checks
 from .render import error_summary, render_bundle
 from .results import CellResult, Phase
 from .session import LeanSession
@@ -70,6 +70,12 @@ MAGICS = {
     "project": "%project DIR — start a new session in the Lean project DIR (forgets the cells)",
     "widget": "%widget on|off — show tactic steps in a goal widget (needs ipywidgets in the frontend)",
 }
+
+# How a kernel user gets a working Lean (the doctor's fixes name settings, not tools).
+KERNEL_ADVICE = Advice(
+    configure="run `lean-kernel setup` in a terminal (or `python install_kernel.py --repl PATH [--project DIR]`), "
+    "then restart the kernel",
+)
 
 STALE_BANNER = "stale: re-run — this cell was built on an earlier version of a cell that has been re-run"
 
@@ -111,6 +117,8 @@ class LeanKernel(Kernel):
         self._session: LeanSession | None = None
         self._checked = False  # the start-up check passed for the current session
         self._notes: list[str] = []  # shown with the next cell (start-up check result)
+        # From the kernelspec's env: `lean-kernel demo` says every answer is a replay.
+        self._notice = os.environ.get(ENV_NOTICE) or None
         self._history: list[tuple[int, int, str, str | None]] = []  # (session, line, input, output)
         self._last_output: str | None = None
         self._shown: dict[str, dict] = {}  # cell id -> bundle last displayed (for stale banners)
@@ -153,9 +161,9 @@ class LeanKernel(Kernel):
         try:
             session = self._get_session()
         except ConfigError as exc:
-            return Outcome("LeanSetupError", str(exc), [f"LeanSetupError: {exc}"])
+            return Outcome("LeanSetupError", str(exc), [f"LeanSetupError: {exc}", f"Fix: {KERNEL_ADVICE.configure}"])
         self._status.report(Phase("starting"))
-        report = run_checks(session.process, timeout=session.config.startup_timeout)
+        report = run_checks(session.process, timeout=session.config.startup_timeout, advice=KERNEL_ADVICE)
         if report.ok:
             self._checked = True
             self._notes.append(report.summary())
@@ -261,7 +269,7 @@ class LeanKernel(Kernel):
     def _show(self, result: CellResult, cell_id: str | None) -> Outcome | None:
         """Publish a result: a display (kept updatable by cell id) for what is not an error,
         then the error itself, which makes the reply status ``error``."""
-        result.notes[:0] = self._notes
+        result.notes[:0] = ([self._notice] if self._notice else []) + self._notes
         self._notes = []
         summary = error_summary(result)
         bundle, metadata = render_bundle(result, include_errors=summary is None), {}
@@ -304,6 +312,10 @@ class LeanKernel(Kernel):
         self._display(bundle, {})
 
     def _show_text(self, text: str, html_text: str | None = None) -> None:
+        if self._notice:
+            notice = f"note: {self._notice}"
+            html_text = html_text and f'<pre style="margin: 0">{html.escape(notice)}</pre>{html_text}'
+            text = f"{notice}\n{text}"
         bundle = {"text/plain": text, "text/html": html_text or f'<pre style="margin: 0">{html.escape(text)}</pre>'}
         self._display(bundle, {})
 

@@ -367,14 +367,10 @@ class ReplProcess:
                 # The file is there, so exec failed on its #! interpreter or loader.
                 msg = (
                     f"cannot run the repl binary at {argv[0]} ({exc.strerror}; its #! interpreter or "
-                    "loader may be missing); set LEAN_REPL_PATH to a working repl or run "
-                    "install_kernel.py --repl PATH"
+                    "loader may be missing); set LEAN_REPL_PATH to a working repl"
                 )
             else:
-                msg = (
-                    f"repl binary not found at {argv[0]}; set LEAN_REPL_PATH or run "
-                    "install_kernel.py --repl PATH"
-                )
+                msg = f"repl binary not found at {argv[0]}; set LEAN_REPL_PATH to the repl binary"
             raise ReplNotFound(msg) from exc
         except subprocess.SubprocessError as exc:  # preexec_fn failed: setrlimit refused
             raise ReplNotFound(
@@ -382,8 +378,7 @@ class ReplProcess:
             ) from exc
         except OSError as exc:
             raise ReplNotFound(
-                f"cannot start the Lean REPL {argv[0]} ({exc}); set LEAN_REPL_PATH to a working repl "
-                "binary or run install_kernel.py --repl PATH"
+                f"cannot start the Lean REPL {argv[0]} ({exc}); set LEAN_REPL_PATH to a working repl binary"
             ) from exc
 
         assert proc.stdin and proc.stdout and proc.stderr

@@ -29,7 +29,7 @@ from typing import Callable, Iterable
 
 from .config import ReplConfig
 from .lean_text import find_declarations, lex, read_header
-from .process import ReplFailure, ReplProcess
+from .process import ReplFailure, ReplNotFound, ReplProcess
 from .protocol import (
     CommandRequest,
     CommandResponse,
@@ -395,6 +395,9 @@ class LeanSession:
             if failure.restarted:
                 self._generation = self.process.generation
                 result.notes.append(self._replay(f"the REPL {failure.cause}"))
+            elif isinstance(failure, ReplNotFound):
+                # Nothing was running, so nothing was lost: the failure says why it did not start.
+                result.notes.append("the REPL did not start; the next cell tries again")
             else:
                 result.notes.append("the REPL could not be restarted; it will be started again on the next cell")
             return result

@@ -7,8 +7,8 @@
     with LeanChecker() as lean:
         result = lean.run("theorem t : 1 + 1 = 2 := rfl")
 
-Note: ``lean_magic.setup`` is the set-up *function*; import the module's other names
-with ``from lean_magic.setup import ...``.
+``lean_magic.setup()`` (in ``api``) configures Lean from an offline bundle; the bundle
+machinery itself is the package ``lean_magic.bundle``.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from .api import (
     LeanResult,
     LeanSorry,
     close_shared_checker,
+    setup,
     shared_checker,
 )
-from .setup import DoctorReport, SetupError, SetupReport, doctor, setup
+from .bundle import DoctorReport, SetupError, SetupReport, doctor
 
 __all__ = [
     "DoctorReport",

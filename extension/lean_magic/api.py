@@ -21,16 +21,19 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import Any, Iterable, Sequence
+from pathlib import Path
+from typing import Any, Iterable, MutableMapping, Sequence
 
 from lean_kernel.config import ReplConfig
 from lean_kernel.protocol import Message, Pos, Sorry
 from lean_kernel.results import CellResult
 from lean_kernel.session import ChainEntry, LeanSession, declared_names_in
 
-from .setup import active_config
+from lean_kernel.steps import Listener
 
-__all__ = ["LeanChecker", "LeanError", "LeanMessage", "LeanResult", "LeanSorry", "shared_checker"]
+from .bundle import SetupReport, active_config, configure
+
+__all__ = ["LeanChecker", "LeanError", "LeanMessage", "LeanResult", "LeanSorry", "setup", "shared_checker"]
 
 API_CONTINUE_HINT = 'checker.tactic({id}, "…")'
 
@@ -398,3 +401,56 @@ def close_shared_checker() -> None:
         if _shared is not None:
             _shared.close()
         _shared = None
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+def setup(
+    bundle: str | Path | None = None,
+    *,
+    toolchain: str | Path | None = None,
+    project: str | Path | None = None,
+    repl: str | Path | None = None,
+    workdir: str | Path | None = None,
+    copy: bool | None = None,
+    link_packages: bool = True,
+    check: bool = True,
+    verify: bool = True,
+    timeout: float | None = 120.0,
+    export: bool = True,
+    environ: MutableMapping[str, str] | None = None,
+    progress: Listener | None = None,
+) -> SetupReport:
+    """Configure Lean from an offline bundle; nothing is downloaded.
+
+    A bundle holds (each part is searched for; ``lean_magic.bundle.discover`` lists every
+    accepted name): a toolchain (``<bundle>/toolchain/bin/lean``, or an ``.elan/toolchains``
+    folder), a Lean project (``lean-toolchain``, ``lakefile.lean|toml``, its ``.lake``
+    build with ``.lake/packages``), and a built REPL (``<bundle>/repl/.lake/build/bin/repl``,
+    ``<bundle>/bin/repl``, or the project's ``.lake/packages/REPL``). ``lean-kernel bundle
+    OUT`` builds one, with a manifest (``lean-bundle.json``) that is checked here.
+
+    ``bundle``: the bundle folder (default: ``$LEAN_BUNDLE``, else a dataset under
+    /kaggle/input). ``toolchain``/``project``/``repl`` override what the search finds.
+    ``workdir``: a writable folder for copies (default ``<tempdir>/lean-magic``).
+    ``copy``: copy the project into it (None: only when the bundle is read-only).
+    ``verify``: compare the bundle with its manifest (file counts, sha256 of binaries).
+    ``export``: also set PATH, LEAN_SYSROOT, LEAN_PATH, LEAN_REPL_PATH (and LEAN_REPL_ENV)
+    in ``environ`` (default os.environ), so child processes (pool workers, ``!lean``) see
+    the same Lean. ``check``: run the positive control. ``progress``: called with each
+    step's events (``lean_kernel.steps.TextProgress()`` prints them). Returns a
+    SetupReport; check ``.ok`` (or call ``.raise_for_problems()``). Raises SetupError only
+    when no bundle can be found at all.
+
+    The REPL of the ``%%lean`` cells (``shared_checker()``) was started from the previous
+    configuration: it is closed, and the next cell starts one from this bundle.
+    """
+    report = configure(
+        bundle, toolchain=toolchain, project=project, repl=repl, workdir=workdir, copy=copy,
+        link_packages=link_packages, check=check, verify=verify, timeout=timeout, export=export,
+        environ=environ, progress=progress,
+    )
+    if report.config is not None:
+        close_shared_checker()
+    return report

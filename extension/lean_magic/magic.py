@@ -36,11 +36,13 @@ from traitlets import Float, default
 from lean_kernel.config import ConfigError
 from lean_kernel.process import ReplFailure
 from lean_kernel.session import ChainEntry
+from lean_kernel.steps import TextProgress
 from lean_kernel.status import RunningStatus, StatusSettings
 
 from . import completion
-from .api import LeanResult, close_shared_checker, shared_checker
-from .setup import SetupError, doctor, setup
+from .api import LeanResult, close_shared_checker, setup, shared_checker
+from .bundle import SetupError, doctor
+from .bundle.report import NOTEBOOK_ADVICE
 
 MAGIC_CONTINUE_HINT = "%%lean --proofstate {id}"
 
@@ -198,6 +200,9 @@ class LeanMagics(Magics):
         else:
             result = checker.run(code, fresh=fresh, env=env, timeout=timeout, axioms=axioms, all_tactics=widget)
         result.continue_hint = MAGIC_CONTINUE_HINT
+        if result.failure_kind == "ReplNotFound":
+            # The failure names the setting; a notebook user also needs the notebook's way.
+            result.notes.append(f"{NOTEBOOK_ADVICE.configure}; {NOTEBOOK_ADVICE.details}")
         return result
 
     @contextmanager
@@ -257,7 +262,9 @@ class LeanMagics(Magics):
         """
         args = parse_argstring(self.lean_setup, line)
         try:
-            report = setup(args.path, workdir=args.workdir, check=not args.no_check)
+            # Each step is printed as it starts and ends: a copy or the positive control
+            # can take a while, and a failure shows at the step it belongs to.
+            report = setup(args.path, workdir=args.workdir, check=not args.no_check, progress=TextProgress())
         except SetupError as exc:
             raise UsageError(str(exc)) from None
         return report  # setup() closed the cells' REPL: the next cell starts the bundle's

@@ -41,6 +41,16 @@ def default_root() -> Path:
     return Path(__file__).resolve().parents[2].parent / "shared" / "repl-transcripts"
 
 
+def missing_recordings_help(root: str | os.PathLike) -> str:
+    """How to get the recordings when they are not at ``root`` (one wording for the test
+    run, the demo and the benchmarks)."""
+    return (
+        f"fetch them from leanprover-community/repl with `python scripts/fetch_recordings.py {root}` "
+        "(needs git and network; from an installed package: `python -m lean_kernel.testing.fetch_recordings "
+        f"{root}`), or set {ENV_TRANSCRIPTS} to a folder that holds them"
+    )
+
+
 def parse_version(name: str) -> tuple[int, int, int] | None:
     """``"v4.33.0-rc2"`` -> ``(4, 33, 0)``; None for a name that is not a version."""
     m = _VERSION_RX.match(name)

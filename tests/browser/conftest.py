@@ -136,30 +136,36 @@ class LabServer:
         labconfig.mkdir(parents=True, exist_ok=True)
         (labconfig / "page_config.json").write_text(json.dumps({"disabledExtensions": DISABLED_LAB_PLUGINS}))
 
-    def start(self) -> None:
-        self.write_lab_config()
-        argv = [
-            sys.executable, "-m", "jupyterlab",
-            "--no-browser",
-            f"--port={self.port}",
+    def lab_options(self) -> list[str]:
+        """JupyterLab options that keep it private, offline and quiet (not the port or root)."""
+        return [
             "--ServerApp.port_retries=0",  # a taken port must fail, not move silently
             "--ServerApp.ip=127.0.0.1",
             f"--IdentityProvider.token={self.token}",  # ServerApp.token is its deprecated alias
             "--ServerApp.terminals_enabled=False",
-            f"--ServerApp.root_dir={self.root_dir}",
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
             "--LabApp.extension_manager=readonly",
             f"--LabApp.user_settings_dir={self.base / 'user-settings'}",
             f"--LabApp.workspaces_dir={self.base / 'workspaces'}",
         ]
+
+    def start(self) -> None:
+        self.write_lab_config()
+        argv = [
+            sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={self.port}",
+            f"--ServerApp.root_dir={self.root_dir}", *self.lab_options(),
+        ]
         if os.geteuid() == 0:
             argv.append("--allow-root")  # CI containers run as root
+        self.launch(argv, cwd=self.root_dir)
+
+    def launch(self, argv: list[str], cwd: Path) -> None:
         log = open(self.log_path, "wb")
         try:
             self.proc = subprocess.Popen(
                 argv, env=self.env(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=self.root_dir, start_new_session=True,
+                cwd=cwd, start_new_session=True,
             )
         finally:
             log.close()

@@ -26,6 +26,23 @@ REPO = Path(__file__).resolve().parents[2]
 INSTALL = REPO / "install_kernel.py"
 
 
+def execute_notebook(nb, jupyter_path: str | None = None, timeout: float = 60) -> None:
+    """Run a notebook with nbclient as Jupyter would (``allow_errors=False``: only cells
+    tagged raises-exception may fail), with JUPYTER_PATH pointing at ``jupyter_path``."""
+    from nbclient import NotebookClient
+
+    old = os.environ.get("JUPYTER_PATH")
+    if jupyter_path is not None:
+        os.environ["JUPYTER_PATH"] = jupyter_path
+    try:
+        NotebookClient(nb, timeout=timeout, startup_timeout=max(60, min(timeout, 120)), allow_errors=False).execute()
+    finally:
+        if old is None:
+            os.environ.pop("JUPYTER_PATH", None)
+        else:
+            os.environ["JUPYTER_PATH"] = old
+
+
 def install_kernelspec(prefix: Path, env: dict[str, str] | None = None, name: str = "lean4") -> str:
     """Install the kernelspec with install_kernel.py (the user's path) and return the
     JUPYTER_PATH entry that finds it."""

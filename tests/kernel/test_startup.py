@@ -37,6 +37,10 @@ def test_nothing_configured(base_kernelspec):
         first = k.run("#print List.cons")
         assert first.status == "error"
         assert "no Lean REPL configured; set LEAN_REPL_PATH" in first.reply["content"]["evalue"]
+        # The kernel's own fix, not the Python notebook's (%lean_setup / %lean_doctor).
+        text = "\n".join(first.reply["content"]["traceback"])
+        assert "Fix: run `lean-kernel setup` in a terminal" in text and "then restart the kernel" in text
+        assert "%lean" not in text and "could not be restarted" not in text
     finally:
         k.close()
 

@@ -4,14 +4,12 @@ proof_step.in) and magics; nbclient sends no cell ids, so no cell counts as a re
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
-from .conftest import install_kernelspec
+from .conftest import execute_notebook, install_kernelspec
 
 TOUR = Path(__file__).resolve().parents[2] / "examples" / "lean4_tour.ipynb"
 
@@ -21,16 +19,8 @@ def executed(tmp_path_factory, standin_env):
     jupyter_path = install_kernelspec(tmp_path_factory.mktemp("prefix"), standin_env())
     nb = nbformat.read(TOUR, as_version=4)
     assert nb.metadata.kernelspec.name == "lean4"
-    old = os.environ.get("JUPYTER_PATH")
-    os.environ["JUPYTER_PATH"] = jupyter_path
-    try:
-        # allow_errors=False: only the cell tagged raises-exception may fail.
-        NotebookClient(nb, timeout=60, startup_timeout=60, allow_errors=False).execute()
-    finally:
-        if old is None:
-            os.environ.pop("JUPYTER_PATH", None)
-        else:
-            os.environ["JUPYTER_PATH"] = old
+    # allow_errors=False: only the cell tagged raises-exception may fail.
+    execute_notebook(nb, jupyter_path)
     return {c.source: c for c in nb.cells if c.cell_type == "code"}
 
 

@@ -1,8 +1,10 @@
 """Real-Lean tests: they run only when a real REPL is configured.
 
-Set LEAN_REPL_PATH (the repl binary) or LEAN_PROJECT (a Lean project where
-`lake env repl` works); LEAN_TEST_MATHLIB=1 adds the Mathlib tests. Without them every
-test here is skipped, so a green run here means nothing unless the skip count is 0.
+Run `lean-kernel setup` (its saved settings are used when `-m lean` is selected; see
+tests/conftest.py), or set LEAN_REPL_PATH (the repl binary) or LEAN_PROJECT (a Lean
+project where `lake env repl` works); LEAN_TEST_MATHLIB=1 adds the Mathlib tests. Without
+them every test here is skipped, so a green run here means nothing unless the skip count
+is 0.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from lean_kernel.config import ReplConfig
 from lean_kernel.process import ReplProcess
 
 SKIP_REASON = (
-    "no real Lean REPL configured: set LEAN_REPL_PATH to the repl binary or LEAN_PROJECT "
-    "to a Lean project (see tests/lean/conftest.py)"
+    "no real Lean REPL configured: run `lean-kernel setup` and `pytest -m lean`, or set LEAN_REPL_PATH to the "
+    "repl binary or LEAN_PROJECT to a Lean project (see tests/lean/conftest.py)"
 )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lean_magic import close_shared_checker
-from lean_magic.setup import reset_active
+from lean_magic.bundle import reset_active
 from magic_bundle import make_bundle, make_read_only, make_writable
 
 REPO = Path(__file__).resolve().parents[2]

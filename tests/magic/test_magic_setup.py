@@ -13,17 +13,17 @@ from pathlib import Path
 import pytest
 from IPython.core.error import UsageError
 
-from lean_magic import LeanChecker, SetupError, shared_checker
-from lean_magic.setup import (
+from lean_magic import LeanChecker, SetupError, setup, shared_checker
+from lean_magic.bundle import (
     COPY_MARKER,
     active_config,
     doctor,
     inspect_bundle,
     is_writable,
-    normalize_version,
     prepare_project,
-    setup,
 )
+from lean_kernel.versions import normalize_version
+from lean_magic.bundle import discover
 
 
 def _env_log(path: Path) -> dict[str, str]:
@@ -192,8 +192,7 @@ def test_bundle_not_found(ip, clean_env, tmp_path, monkeypatch):
     (tmp_path / "empty").mkdir()
     with pytest.raises(SetupError, match="nothing Lean-like"):
         setup(tmp_path / "empty")
-    # sys.modules: the attribute lean_magic.setup is the setup() function, not the module
-    monkeypatch.setattr(sys.modules["lean_magic.setup"], "KAGGLE_INPUT", tmp_path / "no-kaggle")
+    monkeypatch.setattr(discover, "KAGGLE_INPUT", tmp_path / "no-kaggle")
     with pytest.raises(SetupError, match="LEAN_BUNDLE"):
         setup()
     with pytest.raises(UsageError, match="bundle folder not found"):

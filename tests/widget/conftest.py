@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lean_kernel.protocol import parse_response_text
-from lean_kernel.testing.transcripts import default_root, load_transcript
+from lean_kernel.testing.transcripts import load_transcript
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTED = REPO / "tests" / "fixtures" / "scripted"
@@ -29,14 +29,11 @@ def load_case(in_file: Path, index: int = 0):
 
 
 @pytest.fixture
-def recorded():
+def recorded(transcripts_root):
     """recorded(version, name, index=0) -> (code, response) from a real recording."""
-    root = default_root()
-    if not root.is_dir():
-        pytest.fail(f"recordings not found at {root}; set LEAN_TRANSCRIPTS to the repl-transcripts folder")
 
     def get(version: str, name: str, index: int = 0):
-        return load_case(root / version / f"{name}.in", index)
+        return load_case(transcripts_root / version / f"{name}.in", index)
 
     return get
 
