@@ -11,6 +11,7 @@ without exporting anything; a kernelspec carries its own variables and is not af
 from __future__ import annotations
 
 import json
+import math
 import os
 import shlex
 import shutil
@@ -28,6 +29,7 @@ ENV_MEMORY_MB = "LEAN_MEMORY_LIMIT_MB"  # RLIMIT_AS for the REPL, in MiB
 ENV_EXTRA_ENV = "LEAN_REPL_ENV"  # JSON object of extra variables for the REPL process
 ENV_SETTINGS_FILE = "LEAN_KERNEL_CONFIG"  # where `lean-kernel setup` saves its settings
 ENV_NOTICE = "LEAN_KERNEL_NOTICE"  # a line the kernel shows above every output (the demo: a replay)
+ENV_OUTPUT_LIMIT = "LEAN_OUTPUT_LIMIT"  # what one cell may display, e.g. 1MB, 200k, off
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024
@@ -54,6 +56,12 @@ class ReplConfig:
     # Where the settings came from, for the doctor: None (the environment or code), or
     # the settings file `lean-kernel setup` wrote.
     settings_file: str | None = None
+
+    def __post_init__(self) -> None:
+        # Checked here too, so that no path (with_changes, a LeanChecker's timeout=)
+        # builds a config with a limit no request could honour.
+        if self.timeout is not None:
+            self.timeout = parse_timeout(self.timeout, what="ReplConfig.timeout")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> ReplConfig:
@@ -176,22 +184,103 @@ def write_saved_settings(env: Mapping[str, str], *, about: Mapping[str, str], pa
     tmp.write_text(json.dumps({**about, "env": dict(env)}, indent=2) + "\n")
     os.replace(tmp, path)
     return path
+# Words that mean "no time limit", wherever a timeout is typed.
+NO_LIMIT_WORDS = ("off", "none", "inf", "infinity")
+
+
+class TimeoutValueError(ConfigError):
+    """A timeout that is no duration (negative, nan, not a number). The message names the fix."""
+
+
+def parse_timeout(value: object, *, what: str = "timeout") -> float | None:
+    """The one reading of a time limit, for LEAN_TIMEOUT, ``%timeout``, ``%%lean --timeout``
+    and every ``timeout=`` of the API. Returns seconds (a finite float > 0), or None for
+    no limit.
+
+    - a positive number (or its text): that many seconds;
+    - ``0``, ``inf``, ``"off"`` / ``"none"``: no limit (0 as in GNU ``timeout`` and
+      pytest-timeout, so a limit can be switched off with a number);
+    - anything else, negative numbers and nan included, raises TimeoutValueError: a
+      negative limit would fail every request at once, and nan compares false with
+      every deadline, so neither can mean anything.
+
+    ``None`` is not accepted here: at the API it means "the configured default", which
+    the caller resolves before asking.
+    """
+    raw = value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in NO_LIMIT_WORDS:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            raise TimeoutValueError(
+                f"{what} must be a number of seconds or 'off', got {raw!r}; e.g. 30, or off for no limit"
+            ) from None
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TimeoutValueError(f"{what} must be a number of seconds or 'off', got {raw!r}; e.g. 30, or 'off' for no limit")
+    value = float(value)
+    if math.isnan(value) or value < 0:
+        raise TimeoutValueError(
+            f"{what} must be a positive number of seconds (0 or 'off' for no limit), got {raw!r}"
+        )
+    if value == 0 or math.isinf(value):
+        return None
+    return value
+
+
+def per_call_timeout(value: object) -> float | None:
+    """A ``timeout=`` argument of the API or the magic, checked by ``parse_timeout``.
+    None stays None ("the configured default"); "no limit" comes back as ``math.inf``,
+    so that None keeps that one meaning on the way down to the process layer."""
+    if value is None:
+        return None
+    seconds = parse_timeout(value)
+    return math.inf if seconds is None else seconds
+
+
+def describe_timeout(value: float | None) -> str:
+    return "off (no limit)" if value is None or math.isinf(value) else f"{value:g} s"
+
+
+DEFAULT_OUTPUT_LIMIT = 1_000_000  # characters a cell may display, all MIME types together
+MIN_OUTPUT_LIMIT = 10_000
+_SIZE_UNITS = {"": 1, "k": 1000, "kb": 1000, "m": 1_000_000, "mb": 1_000_000, "g": 1_000_000_000, "gb": 1_000_000_000}
+
+
+def parse_output_limit(value: object, *, what: str = "the output limit") -> int | None:
+    """How much one cell may display, in characters (about bytes): a number, or text such
+    as ``"1MB"`` / ``"200k"``; ``"off"`` or 0 for no limit (the whole result is sent)."""
+    raw = value
+    if isinstance(value, str):
+        text = value.strip().lower().replace("_", "").replace(",", "")
+        if text in NO_LIMIT_WORDS or text == "0":
+            return None
+        number = text.rstrip("kmgb")
+        unit = text[len(number):]
+        try:
+            value = float(number) * _SIZE_UNITS[unit]
+        except (ValueError, KeyError):
+            raise ConfigError(f"{what} must be a size such as 1MB, 500k or 2000000, or off; got {raw!r}") from None
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{what} must be a size such as 1MB, 500k or 2000000, or off; got {raw!r}")
+    if value == 0 or (isinstance(value, float) and math.isinf(value)):
+        return None
+    if not value >= MIN_OUTPUT_LIMIT:  # nan and negatives too
+        raise ConfigError(f"{what} must be at least {MIN_OUTPUT_LIMIT:,} characters (or off), got {raw!r}")
+    return int(value)
+
+
+def output_limit_from_env(environ: Mapping[str, str] | None = None) -> int | None:
+    raw = (os.environ if environ is None else environ).get(ENV_OUTPUT_LIMIT)
+    return DEFAULT_OUTPUT_LIMIT if not raw else parse_output_limit(raw, what=ENV_OUTPUT_LIMIT)
 
 
 def _float_or_none(raw: str | None, default: float | None, name: str) -> float | None:
     if raw is None or raw == "":
         return default
-    if raw.lower() in ("none", "0", "off", "inf"):
-        return None
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from exc
-    if value == 0:
-        return None
-    if not value > 0:  # negative or nan: every request would time out at once
-        raise ConfigError(f"{name} must be a positive number of seconds (or off for no limit), got {raw!r}")
-    return value
+    return parse_timeout(raw, what=name)
 
 
 def _int_or_none(raw: str | None, name: str) -> int | None:

@@ -27,20 +27,32 @@ Jupyter facts it relies on (ipykernel 6.17 to 7):
 from __future__ import annotations
 
 import fnmatch
-import html
 import os
 import traceback
 import uuid
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any
 
 from ipykernel.kernelbase import Kernel
 
 from . import abbreviations, editing
-from .config import ENV_NOTICE, ConfigError, ReplConfig
+from .config import (
+    DEFAULT_OUTPUT_LIMIT,
+    ENV_NOTICE,
+    ConfigError,
+    ReplConfig,
+    TimeoutValueError,
+    describe_timeout,
+    output_limit_from_env,
+    parse_output_limit,
+    parse_timeout,
+)
 from .doctor import Advice, run_checks
-from .render import error_summary, render_bundle
-from .results import CellResult, Phase
+from .process import release_memory
+from .protocol import without_lone_surrogates
+from .render import chain_bundle, render_cell, result_text_part, stale_bundle, text_bundle
+from .results import CellResult, KeptResults, Phase, save_result
 from .session import LeanSession
 from .status import RunningStatus, StatusSettings
 
@@ -60,7 +72,7 @@ LANGUAGE_INFO = {
 
 MAGICS = {
     "help": "%help — this list",
-    "env": "%env — the cells of the session: which env each produced, stale marks, the current chain",
+    "env": "%env [PAGE|stale|all] — the cells of the session, newest first by pages of 50: which env each produced, stale marks",
     "proofstate": "%proofstate [N] — run the rest of the cell as tactics on proof state N (default: the latest)",
     "reset": "%reset — forget every cell; the next cell starts from a fresh env",
     "restart": "%restart — restart the REPL and replay the committed cells",
@@ -69,6 +81,9 @@ MAGICS = {
     "unpickle": "%unpickle PATH — continue from an env saved with %pickle",
     "project": "%project DIR — start a new session in the Lean project DIR (forgets the cells)",
     "widget": "%widget on|off — show tactic steps in a goal widget (needs ipywidgets in the frontend)",
+    "output": "%output [SIZE|off] — show or set how much one cell may display (default 1MB; e.g. %output 5MB)",
+    "lean_result": "%lean_result [N [PART|FILE]] — the whole result of cell N when its output was cut: "
+    "its text in parts, or saved as JSON to FILE",
 }
 
 # How a kernel user gets a working Lean (the doctor's fixes name settings, not tools).
@@ -77,7 +92,11 @@ KERNEL_ADVICE = Advice(
     "then restart the kernel",
 )
 
-STALE_BANNER = "stale: re-run — this cell was built on an earlier version of a cell that has been re-run"
+# A folder is a Lean project when it holds one of these.
+PROJECT_MARKERS = ("lean-toolchain", "lakefile.lean", "lakefile.toml")
+
+MAX_STALE_BANNERS = 20  # update_display_data messages a re-run may send (about a screenful of cells)
+ENV_PAGE = 50  # rows of %env per page
 
 
 class MagicError(Exception):
@@ -119,9 +138,12 @@ class LeanKernel(Kernel):
         self._notes: list[str] = []  # shown with the next cell (start-up check result)
         # From the kernelspec's env: `lean-kernel demo` says every answer is a replay.
         self._notice = os.environ.get(ENV_NOTICE) or None
-        self._history: list[tuple[int, int, str, str | None]] = []  # (session, line, input, output)
+        self._history = _History()  # (session, line, input, output) for history requests
         self._last_output: str | None = None
-        self._shown: dict[str, dict] = {}  # cell id -> bundle last displayed (for stale banners)
+        self._shown = _ShownOutputs()  # cell id -> what it displays (for stale banners)
+        self._kept = KeptResults()  # full results of cells whose output was cut (%lean_result)
+        self._output_limit = output_limit_from_env()
+        self._big_cell = False  # this cell's output was cut: release memory after it
         self._widgets = False
         self._meta_envs: dict[int | None, bool] = {}  # env -> can it run meta code (completion)
         self._silent = False
@@ -173,6 +195,11 @@ class LeanKernel(Kernel):
 
     # ------------------------------------------------------------------ execute
 
+    def _publish_execute_input(self, code: str, parent: dict, execution_count: int) -> None:
+        # ipykernel echoes the cell before do_execute runs; a lone surrogate in it (sent by
+        # a browser as "\\ud800") would fail to pack and leave the request unanswered.
+        super()._publish_execute_input(without_lone_surrogates(code), parent, execution_count)
+
     async def do_execute(
         self,
         code: str,
@@ -196,10 +223,15 @@ class LeanKernel(Kernel):
             outcome = Outcome(type(exc).__name__, str(exc), traceback.format_exc().split("\n"))
         self._status_line_end(output_follows=outcome is not None)
         if outcome is not None:
+            outcome = _sendable(outcome)
             self._send("error", {"ename": outcome.ename, "evalue": outcome.evalue, "traceback": outcome.traceback})
             self._last_output = self._last_output or f"{outcome.ename}: {outcome.evalue}"
         if store_history and not silent:
-            self._history.append((1, self.execution_count, code, self._last_output))
+            self._history.append(self.execution_count, without_lone_surrogates(code), self._last_output)
+        if self._big_cell:
+            # The huge answer's buffers and copies are garbage now: return them.
+            self._big_cell = False
+            release_memory()
         if outcome is None:
             return {"status": "ok", "execution_count": self.execution_count, "payload": [], "user_expressions": {}}
         return {
@@ -229,12 +261,9 @@ class LeanKernel(Kernel):
         problem = self._ensure_ready()
         if problem is not None:
             return problem
-        session = self._get_session()
-        stale_before = set(session.stale_cells())
-        result = session.run_cell(code, cell_id=cell_id, all_tactics=self._widgets)
+        result = self._get_session().run_cell(code, cell_id=cell_id, all_tactics=self._widgets)
         outcome = self._show(result, cell_id)
-        for key in set(session.stale_cells()) - stale_before:
-            self._mark_stale(key)
+        self._mark_stale(result.made_stale)
         if self._widgets and result.response is not None:
             self._show_widget(result)
         return outcome
@@ -254,13 +283,13 @@ class LeanKernel(Kernel):
 
     def _after_interrupt(self) -> Outcome:
         """A KeyboardInterrupt outside a REPL request: our state may be half-updated, so
-        restart the REPL and replay the committed cells, as the process layer would."""
+        the REPL is killed and the committed cells are replayed before the next cell. Not
+        now: a Mathlib replay takes minutes, and the user who pressed Ctrl-C wants control
+        back (a second Ctrl-C during a replay must not cost the session either)."""
         try:
-            note = self._get_session().restart("interrupted (KeyboardInterrupt)") if self._session else "nothing was running"
+            note = self._session.restart_later("interrupted (KeyboardInterrupt)") if self._session else "nothing was running"
         except KeyboardInterrupt:
-            note = "interrupted again while restarting; the REPL starts again at the next cell"
-        except Exception as exc:
-            note = f"restarting the REPL failed ({exc}); it starts again at the next cell"
+            note = "interrupted again; the REPL starts again at the next cell"
         self._show_text(f"note: {note}")
         return Outcome("KeyboardInterrupt", "interrupted", [f"KeyboardInterrupt: {note}"])
 
@@ -268,35 +297,42 @@ class LeanKernel(Kernel):
 
     def _show(self, result: CellResult, cell_id: str | None) -> Outcome | None:
         """Publish a result: a display (kept updatable by cell id) for what is not an error,
-        then the error itself, which makes the reply status ``error``."""
+        then the error itself, which makes the reply status ``error``. Within the output
+        limit: a cut result is kept whole for ``%lean_result N``."""
         result.notes[:0] = ([self._notice] if self._notice else []) + self._notes
         self._notes = []
-        summary = error_summary(result)
-        bundle, metadata = render_bundle(result, include_errors=summary is None), {}
-        if summary is None:
+        number = self.execution_count
+        rendered = render_cell(
+            result, errors_apart=True, limit=self._output_limit, full_result_hint=f"%lean_result {number}"
+        )
+        if rendered.truncation is not None:
+            self._kept.keep(number, result)
+            self._big_cell = True
+        bundle, metadata = rendered.bundle, {}
+        if rendered.error is None:
             self._display(bundle, metadata, display_id=_display_id(cell_id))
             if cell_id is not None:
-                self._shown[cell_id] = bundle
+                self._shown.put(cell_id, bundle)
             return None
         if cell_id is not None:
-            self._shown.pop(cell_id, None)  # its old display was cleared by the re-run
+            self._shown.pop(cell_id)  # its old display was cleared by the re-run
         if bundle["text/plain"].strip():
             self._display(bundle, metadata)
-        ename, evalue, tb = summary
+        ename, evalue, tb = rendered.error
         return Outcome(ename, evalue, tb)
 
-    def _mark_stale(self, cell_id: str) -> None:
-        """Add the stale banner to an earlier cell's output, in place."""
-        bundle = self._shown.get(cell_id)
-        if bundle is None:
-            return
-        banner = (
-            '<div class="lean-stale" style="font-family: monospace; color: #b26a00; '
-            'background: rgba(230,160,0,0.15); padding: 2px 6px; margin-bottom: 4px">'
-            f"⚠ {html.escape(STALE_BANNER)}</div>"
-        )
-        updated = {"text/html": banner + bundle["text/html"], "text/plain": f"{STALE_BANNER}\n\n{bundle['text/plain']}"}
-        self._send("update_display_data", {"data": updated, "metadata": {}, "transient": {"display_id": _display_id(cell_id)}})
+    def _mark_stale(self, cell_ids: list[str]) -> None:
+        """Add the stale banner to earlier cells' outputs, in place: one update per cell,
+        for the first MAX_STALE_BANNERS of them, the cells right below the re-run one (the
+        re-run cell's note counts them all, and %env stale lists them). Re-running the
+        first of 3,000 cells used to send 3,000 messages."""
+        for cell_id in cell_ids[:MAX_STALE_BANNERS]:
+            shown = self._shown.pop(cell_id)  # a banner once; the cell's next run shows anew
+            if shown is not None:
+                self._send(
+                    "update_display_data",
+                    {"data": stale_bundle(shown), "metadata": {}, "transient": {"display_id": _display_id(cell_id)}},
+                )
 
     def _show_widget(self, result: CellResult) -> None:
         """The goal widget for a cell run with all tactics, below the cell's result."""
@@ -312,12 +348,15 @@ class LeanKernel(Kernel):
         self._display(bundle, {})
 
     def _show_text(self, text: str, html_text: str | None = None) -> None:
-        if self._notice:
-            notice = f"note: {self._notice}"
-            html_text = html_text and f'<pre style="margin: 0">{html.escape(notice)}</pre>{html_text}'
-            text = f"{notice}\n{text}"
-        bundle = {"text/plain": text, "text/html": html_text or f'<pre style="margin: 0">{html.escape(text)}</pre>'}
-        self._display(bundle, {})
+        self._display(self._with_notice(text_bundle(text, html_text)), {})
+
+    def _with_notice(self, bundle: dict[str, str]) -> dict[str, str]:
+        """A magic's answer with the kernelspec's notice above it (results carry it in
+        their notes): in the demo, every output says it is a replay."""
+        if not self._notice:
+            return bundle
+        note = text_bundle(f"note: {self._notice}")
+        return {"text/plain": f"{note['text/plain']}\n{bundle['text/plain']}", "text/html": note["text/html"] + bundle["text/html"]}
 
     def _display(self, bundle: dict, metadata: dict, display_id: str | None = None) -> None:
         self._last_output = bundle.get("text/plain") or self._last_output
@@ -362,8 +401,14 @@ class LeanKernel(Kernel):
         self._status_id = None
 
     def _send(self, msg_type: str, content: dict) -> None:
-        if not self._silent:
+        if self._silent:
+            return
+        try:
             self.send_response(self.iopub_socket, msg_type, content)
+        except UnicodeEncodeError:
+            # A lone surrogate from the cell, echoed by a message (a magic's argument):
+            # the packer is strict UTF-8. Rare, so it is cleaned only when it happens.
+            self.send_response(self.iopub_socket, msg_type, _sendable(content))
 
     # ------------------------------------------------------------------ magics
 
@@ -380,35 +425,56 @@ class LeanKernel(Kernel):
         self._show_text("\n".join(lines))
 
     def _magic_env(self, arg: str, cell_id: str | None) -> None:
+        words = arg.split()
+        stale_only = "stale" in words
+        every = "all" in words
+        pages = [w for w in words if w not in ("stale", "all")]
+        if len(pages) > 1 or (pages and not (pages[0].isascii() and pages[0].isdigit() and int(pages[0]) >= 1)):
+            raise MagicError(f"%env takes a page number, 'stale' or 'all', got {arg!r}; e.g. %env, %env 2, %env stale")
+        page = int(pages[0]) if pages else 1
         session = self._session
-        rows = session.chain() if session else []
-        if not rows:
+        total = session.cell_count if session else 0
+        if not total:
             self._show_text("no committed cells yet; the next cell runs on a fresh env")
             return
-        text = ["cell            env before → after  state    first line"]
-        cells = []
-        for r in rows:
-            state = "stale" if r.stale else ("current" if r.current else "branch")
-            before = "fresh" if r.env_before is None else str(r.env_before)
-            text.append(f"{r.key[:15]:<15} {before:>6} → {str(r.env_after):<7} {state:<8} {r.summary}")
-            style = ' style="color: #b26a00"' if r.stale else ""
-            cells.append(
-                f"<tr{style}><td>{html.escape(r.key)}</td><td>{html.escape(before)}</td>"
-                f"<td>{r.env_after}</td><td>{state}</td><td><code>{html.escape(r.summary)}</code></td></tr>"
+        assert session is not None
+        stale = len(session.stale_cells())
+        heading = f"current env: {session.current_env} · {total:,} committed cell{'s' if total != 1 else ''} ({stale:,} stale)"
+        count = stale if stale_only else total
+        if not count:
+            self._show_text(heading + "\nno stale cells")
+            return
+        size = count if every else ENV_PAGE
+        last_page = max(1, -(-count // size))
+        if page > last_page:
+            raise MagicError(f"%env has {last_page} page{'s' if last_page != 1 else ''} of {size} rows; e.g. %env {last_page}")
+        # Page 1 holds the newest cells, as the end of a notebook is where one works.
+        stop = count - (page - 1) * size
+        first = max(0, stop - size)
+        rows = session.chain(first, stop - first, stale_only=stale_only)
+        paging = ""
+        if last_page > 1:
+            what = "stale cells" if stale_only else "cells"
+            paging = (
+                f"{what} {first + 1:,}–{stop:,} of {count:,} (page {page} of {last_page}, oldest first)"
+                + (f"; %env {page + 1}{' stale' if stale_only else ''} shows the {min(size, first)} before them" if page < last_page else "")
+                + "; %env all shows every row"
             )
-        current = f"current env: {session.current_env}" if session else ""
-        text.append(current)
-        table = (
-            '<table class="lean-env"><tr><th>cell</th><th>env before</th><th>env after</th>'
-            f"<th>state</th><th>first line</th></tr>{''.join(cells)}</table><div>{html.escape(current)}</div>"
-        )
-        self._show_text("\n".join(text), table)
+        self._display(self._with_notice(chain_bundle(rows, heading=heading, paging=paging)), {})
 
     def _magic_reset(self, arg: str, cell_id: str | None) -> None:
         if self._session is not None:
             self._session.reset()
-        self._shown.clear()
+        self._forget_outputs()
         self._show_text("session reset: every cell is forgotten; the next cell starts from a fresh env")
+
+    def _forget_outputs(self) -> None:
+        """Drop what the kernel keeps about earlier cells' outputs (their cells are gone),
+        and give the memory back: a few huge answers must not keep the kernel big."""
+        self._shown.clear()
+        self._kept.clear()
+        self._history.clear_outputs()
+        release_memory()
 
     def _magic_restart(self, arg: str, cell_id: str | None) -> None:
         if self._session is None:
@@ -419,18 +485,11 @@ class LeanKernel(Kernel):
     def _magic_timeout(self, arg: str, cell_id: str | None) -> None:
         config = self._get_session().config
         if arg:
-            if arg.lower() in ("off", "none", "0"):
-                config.timeout = None
-            else:
-                try:
-                    seconds = float(arg)
-                except ValueError:
-                    raise MagicError(f"%timeout wants seconds or 'off', got {arg!r}; e.g. %timeout 30") from None
-                if seconds <= 0:
-                    raise MagicError(f"%timeout wants a positive number of seconds, got {arg}; use %timeout off for none")
-                config.timeout = seconds
-        shown = "off (no limit)" if config.timeout is None else f"{config.timeout:g} s"
-        self._show_text(f"timeout per cell: {shown}")
+            try:
+                config.timeout = parse_timeout(arg, what="the time limit")
+            except TimeoutValueError as exc:
+                raise MagicError(f"%timeout wants seconds or 'off': {exc}; e.g. %timeout 30") from None
+        self._show_text(f"timeout per cell: {describe_timeout(config.timeout)}")
 
     def _magic_pickle(self, arg: str, cell_id: str | None) -> None:
         if not arg:
@@ -456,19 +515,71 @@ class LeanKernel(Kernel):
         folder = os.path.abspath(os.path.expanduser(arg))
         if not os.path.isdir(folder):
             raise MagicError(f"no folder at {folder}; give the Lean project folder (the one with lean-toolchain)")
+        kept = "the current session is kept" if self._session is not None else "nothing was changed"
+        if not any(os.path.isfile(os.path.join(folder, name)) for name in PROJECT_MARKERS):
+            raise MagicError(
+                f"{folder} is not a Lean project (no lean-toolchain or lakefile in it); {kept}. "
+                "Give the folder that holds lean-toolchain, e.g. %project ~/my-lean-project"
+            )
         old = self._session
         config = (old.config if old else ReplConfig.from_env()).with_changes(project_dir=folder)
+        # The new session must pass the start-up check before the old one is given up: a
+        # project whose REPL cannot start must not cost the cells of a working session.
+        candidate = LeanSession(config, on_phase=self._status.report)
+        self._status.report(Phase("starting"))
+        report = run_checks(candidate.process, timeout=config.startup_timeout)
+        if not report.ok:
+            candidate.close()
+            raise MagicError(f"no Lean REPL starts in {folder}; {kept}\n{report.summary()}\n\n{report.as_text()}")
         if old is not None:
             old.close()
-        self._session, self._checked = LeanSession(config, on_phase=self._status.report), False
-        self._shown.clear()
+        self._session, self._checked = candidate, True
+        self._forget_outputs()
         self._meta_envs.clear()
-        did = f"new Lean session in project {folder}; earlier cells are forgotten"
-        problem = self._ensure_ready()
-        if problem is not None:
-            raise MagicError(did + "\n" + "\n".join(problem.traceback))
-        self._show_text(did + "\n" + "\n".join(self._notes))
+        self._show_text("\n".join([f"new Lean session in project {folder}; earlier cells are forgotten", *self._notes, report.summary()]))
         self._notes = []
+
+    def _magic_output(self, arg: str, cell_id: str | None) -> None:
+        if arg:
+            self._output_limit = parse_output_limit(arg, what="%output")  # ConfigError: a MagicError
+        limit = self._output_limit
+        shown = "off: every result is shown whole" if limit is None else f"{limit:,} characters per cell, all outputs together"
+        self._show_text(f"output limit: {shown}")
+
+    def _magic_lean_result(self, arg: str, cell_id: str | None) -> None:
+        words = arg.split(maxsplit=1)
+        kept = self._kept.numbers()
+        listing = ", ".join(str(n) for n in kept) or "none"
+        if not words:
+            self._show_text(f"whole results kept (cells whose output was cut): {listing}")
+            return
+        if not (words[0].isascii() and words[0].isdigit()):
+            raise MagicError(f"%lean_result wants a cell number (the N of In [N]), got {words[0]!r}; e.g. %lean_result 12")
+        number = int(words[0])
+        result = self._kept.get(number)
+        if result is None:
+            raise MagicError(
+                f"no whole result of cell {number} is kept: only cells whose output was cut keep it, the latest "
+                f"{self._kept.keep_last} of them (kept now: {listing}); re-run the cell, or raise the limit with %output"
+            )
+        target = words[1].strip() if len(words) > 1 else "1"
+        if target.isascii() and target.isdigit():
+            part_size = (self._output_limit or DEFAULT_OUTPUT_LIMIT) // 4
+            text, parts = result_text_part(result, int(target), part_size)
+            part = int(target)
+            if not 1 <= part <= parts:
+                raise MagicError(f"cell {number}'s result has {parts} part{'s' if parts != 1 else ''}; e.g. %lean_result {number} {parts}")
+            head = f"cell {number}, whole result: part {part} of {parts}"
+            if part < parts:
+                head += f"; %lean_result {number} {part + 1} shows the next"
+            self._show_text(f"{head}; %lean_result {number} FILE.json saves all of it\n\n{text}")
+            return
+        path = os.path.abspath(os.path.expanduser(target))
+        try:
+            size = save_result(result, path)
+        except (OSError, ValueError) as exc:
+            raise MagicError(f"could not save cell {number}'s result to {path}: {exc}") from None
+        self._show_text(f"saved cell {number}'s whole result ({size:,} bytes of JSON) to {path}")
 
     def _magic_widget(self, arg: str, cell_id: str | None) -> None:
         if arg not in ("on", "off", ""):
@@ -552,7 +663,7 @@ class LeanKernel(Kernel):
             return reply
         text = "\n\n".join(dict.fromkeys(parts))  # #check and #print can agree word for word
         reply["found"] = True
-        reply["data"] = {"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}
+        reply["data"] = text_bundle(text)
         return reply
 
     async def do_is_complete(self, code: str) -> dict:
@@ -575,7 +686,7 @@ class LeanKernel(Kernel):
         unique: bool = False,
         **kwargs: Any,
     ) -> dict:
-        entries = self._history
+        entries = self._history.entries()
         if hist_access_type == "range":
             # Session 0 (or none) means this one; there is only ever this one.
             if session not in (None, 0, 1):
@@ -629,6 +740,66 @@ class LeanKernel(Kernel):
 
 # ---------------------------------------------------------------------- helpers
 
+HISTORY_ENTRIES = 1000  # history requests see at most this many cells
+HISTORY_INPUT_CHARS = 16_000_000  # and inputs of this size in all (oldest dropped first)
+HISTORY_OUTPUT_CHARS = 2000  # of each cell's output (a console lists them; Lean's can be huge)
+SHOWN_CHARS = 8_000_000  # displays kept for stale banners, oldest dropped first
+
+
+class _History:
+    """(session, line, input, output) of the cells run, for history requests, bounded:
+    a long session of huge cells must not keep growing the kernel."""
+
+    def __init__(self) -> None:
+        self._entries: deque[tuple[int, int, str, str | None]] = deque()
+        self._chars = 0
+
+    def append(self, line: int, code: str, output: str | None) -> None:
+        if output is not None and len(output) > HISTORY_OUTPUT_CHARS:
+            output = output[:HISTORY_OUTPUT_CHARS] + " …"
+        self._entries.append((1, line, code, output))
+        self._chars += len(code)
+        while len(self._entries) > HISTORY_ENTRIES or (self._chars > HISTORY_INPUT_CHARS and len(self._entries) > 1):
+            self._chars -= len(self._entries.popleft()[2])
+
+    def entries(self) -> list[tuple[int, int, str, str | None]]:
+        return list(self._entries)
+
+    def clear_outputs(self) -> None:
+        self._entries = deque((s, n, code, None) for s, n, code, _ in self._entries)
+
+
+class _ShownOutputs:
+    """What each cell (by id) displays now, so a stale banner can be put on top of it:
+    plain text and HTML only, and SHOWN_CHARS of them at most (the oldest go first)."""
+
+    def __init__(self) -> None:
+        self._by_cell: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self._chars = 0
+
+    def put(self, cell_id: str, bundle: dict) -> None:
+        self.pop(cell_id)
+        shown = {"text/html": bundle["text/html"], "text/plain": bundle["text/plain"]}
+        self._by_cell[cell_id] = shown
+        self._chars += len(shown["text/html"]) + len(shown["text/plain"])
+        while self._chars > SHOWN_CHARS and len(self._by_cell) > 1:
+            self._chars -= _size(self._by_cell.popitem(last=False)[1])
+
+    def pop(self, cell_id: str) -> dict[str, str] | None:
+        shown = self._by_cell.pop(cell_id, None)
+        if shown is not None:
+            self._chars -= _size(shown)
+        return shown
+
+    def clear(self) -> None:
+        self._by_cell.clear()
+        self._chars = 0
+
+
+def _size(shown: dict[str, str]) -> int:
+    return len(shown["text/html"]) + len(shown["text/plain"])
+
+
 
 def split_magics(code: str) -> tuple[list[tuple[str, str]], str]:
     """Leading ``%name arg`` lines (at column 0) and the Lean text after them.
@@ -651,6 +822,19 @@ def split_magics(code: str) -> tuple[list[tuple[str, str]], str]:
     if not magics:
         return [], code
     return magics, "\n".join(lines[i:])
+
+
+def _sendable(value: Any) -> Any:
+    """``value`` with every string freed of lone surrogates (see without_lone_surrogates)."""
+    if isinstance(value, str):
+        return without_lone_surrogates(value)
+    if isinstance(value, dict):
+        return {_sendable(k): _sendable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_sendable(v) for v in value)
+    if isinstance(value, Outcome):
+        return Outcome(_sendable(value.ename), _sendable(value.evalue), _sendable(value.traceback))
+    return value
 
 
 def _magic_error(text: str) -> Outcome:

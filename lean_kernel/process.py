@@ -27,6 +27,8 @@ Framing rule (what ``_take_frame`` implements):
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import math
 import os
@@ -37,7 +39,8 @@ import threading
 import time
 from typing import Any
 
-from .config import ConfigError, ReplConfig
+from . import reaper
+from .config import ConfigError, ReplConfig, parse_timeout
 from .protocol import ProtocolError, Request, Response, encode_request, parse_response
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "ReplBadOutput",
     "ReplOutputTooLarge",
     "ReplInterrupted",
+    "ReplClientError",
     "ReplProcess",
 ]
 
@@ -60,6 +64,7 @@ PIPE_SIZE = 1024 * 1024
 F_SETPIPE_SZ = 1031  # Linux fcntl; absent from the fcntl module on older Pythons
 EXIT_GRACE = 2.0  # after stdout EOF / stdin close: how long the REPL may take to exit
 MAX_SUFFIX_TRIES = 16  # bounds the slow path of the stray-output rule on garbage frames
+MAX_POLL_MS = 60_000  # one poll's wait; a deadline far away is reached in several
 _OOM_SIGNALS = (_signal.SIGKILL, _signal.SIGSEGV, _signal.SIGABRT)
 _OOM_WORDS = ("out of memory", "std::bad_alloc", "bad_alloc", "cannot allocate memory", "memory")
 
@@ -149,6 +154,12 @@ class ReplInterrupted(ReplFailure):
     """KeyboardInterrupt (or ``cancel()``) while waiting for a response."""
 
 
+class ReplClientError(ReplFailure):
+    """Our own side failed between writing a request and reading its answer (``cause``
+    names the exception, which is chained). The answer may still be in the pipe, where
+    the next request would read it as its own, so the REPL was restarted."""
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -218,10 +229,11 @@ def _drain(stream, sink: _TailBuffer) -> None:
 class _Fault(Exception):
     """Internal: a detected fault, raised to the request loop's handler."""
 
-    def __init__(self, cls: type[ReplFailure], cause: str, **attrs: Any) -> None:
+    def __init__(self, cls: type[ReplFailure], cause: str, *, original: BaseException | None = None, **attrs: Any) -> None:
         super().__init__(cause)
         self.cls = cls
         self.cause = cause
+        self.original = original
         self.attrs = attrs
 
 
@@ -295,6 +307,11 @@ class ReplProcess:
             self._kill_and_reap()
             self._spawn()
 
+    def kill(self) -> None:
+        """Kill the process group now (no grace); the next request starts a new process."""
+        with self._lock:
+            self._kill_and_reap()
+
     def close(self) -> None:
         """Close stdin (the REPL exits 0 on EOF), give it a moment, then kill the group."""
         with self._lock:
@@ -329,6 +346,8 @@ class ReplProcess:
 
     def _spawn(self) -> None:
         cfg = self.config
+        if reaper.exiting():
+            raise ReplNotFound("not starting a Lean REPL: Python is exiting")
         try:
             argv = cfg.command()
         except ConfigError as exc:
@@ -382,6 +401,7 @@ class ReplProcess:
             ) from exc
 
         assert proc.stdin and proc.stdout and proc.stderr
+        reaper.track(proc.pid)  # killed with us, even by SIGKILL (see reaper)
         self._proc = proc
         self._stdin_fd = proc.stdin.fileno()
         self._stdout_fd = proc.stdout.fileno()
@@ -442,6 +462,7 @@ class ReplProcess:
             os.killpg(proc.pid, _signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        reaper.untrack(proc.pid)
         try:
             self.last_returncode = proc.wait(timeout=10)
         except subprocess.TimeoutExpired:  # unkillable (D state); do not hang the caller
@@ -475,19 +496,39 @@ class ReplProcess:
         return raw.decode("utf-8", "replace")
 
     def _exchange(self, payload: bytes, timeout: float | None | object, typed: bool) -> tuple[bytes, Any]:
+        # Checked before anything is written: a limit that is no duration (nan) used to
+        # fail after the write, leaving the answer to be read by the next request.
         limit = self.config.timeout if timeout is _DEFAULT else timeout
+        if limit is not None:
+            limit = parse_timeout(limit)
         with self._lock:
             if self._proc is None:
                 self.start()
             try:
                 try:
-                    raw, obj = self._roundtrip(payload, limit)  # type: ignore[arg-type]
+                    raw, obj = self._roundtrip(payload, limit)
                     result = parse_response(obj) if typed else obj
                 except KeyboardInterrupt:
                     raise _Fault(ReplInterrupted, "Lean REPL interrupted (KeyboardInterrupt) while running a request")
                 except ProtocolError as exc:
                     # JSON, but no response shape we know: as unusable as garbage.
                     raise _Fault(ReplBadOutput, f"Lean REPL sent an unparsable response ({exc})", first_bytes=raw[:200])
+                except _Fault:
+                    raise
+                except Exception as exc:
+                    # Whatever failed on our side, the request is written and its answer
+                    # may be unread: only a new process guarantees that the next answer
+                    # belongs to the next request.
+                    raise _Fault(
+                        ReplClientError,
+                        f"lean_kernel failed while waiting for the REPL's answer ({type(exc).__name__}: {exc})",
+                        original=exc,
+                    ) from exc
+                except BaseException:
+                    # SystemExit and the like: the caller is going away. No restart, but
+                    # no half-read answer either.
+                    self._kill_and_reap()
+                    raise
             except _Fault as fault:
                 self._fail(fault)
             self.requests_served += 1
@@ -532,7 +573,7 @@ class ReplProcess:
                             timeout=limit,
                             stdout_head=bytes(self._buf[:200]) or None,
                         )
-                    wait_ms = max(1, int(wait * 1000) + 1)
+                    wait_ms = min(MAX_POLL_MS, max(1, int(wait * 1000) + 1))
                 for fd, _ in poller.poll(wait_ms):
                     if fd == out_fd:
                         try:
@@ -671,7 +712,7 @@ class ReplProcess:
             restart_error=restart_error,
             generation=failed_generation,
             **fault.attrs,
-        ) from None
+        ) from fault.original
 
     # ------------------------------------------------------------------ memory
 
@@ -706,6 +747,23 @@ class ReplProcess:
             except (OSError, ValueError, IndexError):
                 continue
         return total if found else None
+
+
+def release_memory() -> None:
+    """Give freed heap memory back to the system. glibc keeps freed blocks for reuse, so
+    after a few 20 MB answers the kernel stayed hundreds of MB big although it held none
+    of them. Best effort: a no-op where there is no glibc."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim: Any = None
 
 
 def _secs(value: float | None) -> str:

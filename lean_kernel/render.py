@@ -23,16 +23,28 @@ Design choices (a notebook user's point of view):
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
+from .config import DEFAULT_OUTPUT_LIMIT
 from .goals import Goal, Hypothesis, is_inaccessible, parse_goals
 from .lean_text import is_id_rest
-from .protocol import Message, Pos, Sorry, TacticEntry
+from .protocol import (
+    LONE_SURROGATE,
+    CommandResponse,
+    Message,
+    Pos,
+    ReplErrorResponse,
+    Sorry,
+    TacticEntry,
+    TacticResponse,
+    without_lone_surrogates,
+)
 from .results import CellResult, Phase
 
 __all__ = [
@@ -58,6 +70,8 @@ DEFAULT_INTERRUPT_HINT = "■ / Ctrl-C to interrupt"
 
 # Spans longer than this show their first and last lines around an elision.
 MAX_SPAN_LINES = 6
+# Source lines longer than this show a window around the span.
+MAX_SOURCE_LINE = 240
 
 _ESC = html.escape
 
@@ -177,6 +191,20 @@ def _paint(text: str, what: str, color: bool) -> str:
     return f"{_ANSI[what]}{text}{_ANSI['reset']}" if color and what in _ANSI else text
 
 
+def _window(text: str, a: int, b: int) -> tuple[str, int, int]:
+    """A source line cut to at most MAX_SOURCE_LINE characters around the span [a, b),
+    with "…" where it was cut: a one-line cell of megabytes must not be repeated whole
+    under each of its messages. Returns the shown text and the span's place in it."""
+    if len(text) <= MAX_SOURCE_LINE:
+        return text, a, b
+    start = max(0, min(a - MAX_SOURCE_LINE // 4, len(text) - MAX_SOURCE_LINE))
+    end = start + MAX_SOURCE_LINE
+    head = "…" if start > 0 else ""
+    tail = "…" if end < len(text) else ""
+    shift = len(head) - start
+    return head + text[start:end] + tail, min(a, end) + shift, min(max(b, a), end) + shift
+
+
 def _source_text(lines: list[str], span: _Span, severity: str, color: bool) -> list[str]:
     width = len(str(span.end_line))
     out: list[str] = []
@@ -184,9 +212,9 @@ def _source_text(lines: list[str], span: _Span, severity: str, color: bool) -> l
         if n is None:
             out.append(_paint(f"{'⋮':>{width}} |", "gutter", color))
             continue
-        text = lines[n - 1]
-        out.append(_paint(f"{n:>{width}} | ", "gutter", color) + text)
         a, b = _cut(lines, span, n)
+        text, a, b = _window(lines[n - 1], a, b)
+        out.append(_paint(f"{n:>{width}} | ", "gutter", color) + text)
         if n != span.start_line:
             # Continuation lines: underline the code, not its indentation.
             indent = len(text) - len(text.lstrip())
@@ -427,8 +455,8 @@ def _source_html(lines: list[str], span: _Span, kind: str) -> str:
         if n is None:
             rows.append('<div class="lean-elision" style="opacity: 0.6">⋮</div>')
             continue
-        text = lines[n - 1]
         a, b = _cut(lines, span, n)
+        text, a, b = _window(lines[n - 1], a, b)
         empty = a == b
         mark_style = f"background: {mark_bg}; color: inherit; padding: 0"
         if empty:
@@ -679,10 +707,17 @@ RESULT_MIME_TYPE = "application/vnd.lean.result+json"
 MAX_RAW_RESPONSE_CHARS = 256 * 1024
 
 
-def _result_json(result: CellResult) -> dict:
+def _result_json(result: CellResult, truncation: Truncation | None = None, limit: int | None = None) -> dict:
     data = result.to_dict()
+    if limit is not None:
+        data["code"] = _cut_text(result.code, limit // 8)  # a cell of megabytes is not echoed
     raw = data.get("response")
-    if raw is not None:
+    if truncation is not None:
+        # The raw response holds everything the cut left out: it is not sent at all.
+        data["response"] = None
+        data["response_omitted"] = "raw response left out: the output was truncated"
+        data["truncated"] = truncation.to_json()
+    elif raw is not None:
         size = len(json.dumps(raw, ensure_ascii=False))
         if size > MAX_RAW_RESPONSE_CHARS:
             data["response"] = None
@@ -690,16 +725,274 @@ def _result_json(result: CellResult) -> dict:
     return data
 
 
-def render_bundle(
-    result: CellResult, *, include_errors: bool = True, continue_hint: str | None = DEFAULT_CONTINUE_HINT
-) -> dict[str, object]:
-    """A Jupyter MIME bundle: text/html, text/plain and the raw result (result.to_dict())."""
-    return {
-        "text/html": render_html(result, include_errors=include_errors, continue_hint=continue_hint),
-        "text/plain": render_text(result, include_errors=include_errors, continue_hint=continue_hint),
-        RESULT_MIME_TYPE: _result_json(result),
-    }
+# --------------------------------------------------------------------------- output limit
 
+# What one cell may send to the frontend, all its MIME types together, in characters
+# (about bytes: Lean output is mostly ASCII): config.DEFAULT_OUTPUT_LIMIT, 1 MB. A 20 MiB
+# answer used to become 63 MB of messages, since HTML, plain text and the raw JSON each
+# held all of it.
+# Items (messages, sorries, tactic entries, goals) shown at most: each costs markup.
+MAX_SHOWN_ITEMS = 1000
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """How a cell's output was cut to fit the limit."""
+
+    full_chars: int  # the text of the whole result
+    shown_chars: int  # the text that was kept
+    dropped_items: int  # messages, sorries, goals and tactic entries left out entirely
+    limit: int
+    full_result_hint: str | None = None
+
+    def note(self) -> str:
+        text = f"output truncated: {_megabytes(self.full_chars)} of output, {_megabytes(self.shown_chars)} shown"
+        if self.dropped_items:
+            text += f" ({self.dropped_items:,} item{'s' if self.dropped_items != 1 else ''} left out)"
+        if self.full_result_hint:
+            text += f"; full result: {self.full_result_hint}"
+        return text
+
+    def to_json(self) -> dict:
+        return {"full_chars": self.full_chars, "shown_chars": self.shown_chars,
+                "dropped_items": self.dropped_items, "limit": self.limit}
+
+
+def _megabytes(chars: int) -> str:
+    return f"{chars / 1_000_000:.1f} MB" if chars >= 100_000 else f"{chars / 1000:.0f} KB"
+
+
+def _cut_text(text: str, keep: int) -> str:
+    if len(text) <= keep:
+        return text
+    keep = max(keep, 0)
+    return text[:keep] + f"\n… ({len(text) - keep:,} more characters)"
+
+
+def output_size(result: CellResult) -> tuple[int, int]:
+    """(characters, items) of what rendering would show: the texts, not the markup."""
+    chars = sum(len(n) for n in result.notes) + len(result.failure or "")
+    items = 0
+    response = result.response
+    if response is not None:
+        chars += len(result.repl_error or "")
+        for m in result.messages:
+            chars += len(m.data)
+        for srr in result.sorries:
+            chars += len(srr.goal)
+        items += len(result.messages) + len(result.sorries)
+        tac = result.tactic
+        if tac is not None:
+            chars += sum(len(g) for g in tac.goals) + sum(len(t) for t in tac.traces or []) + len(tac.proof_status or "")
+            items += len(tac.goals) + len(tac.traces or [])
+        cmd = result.command
+        if cmd is not None:
+            chars += sum(len(t.tactic) + len(t.goals) for t in cmd.tactics)
+            items += len(cmd.tactics)
+    return chars, items
+
+
+class _Budget:
+    """Characters and items left while a result is cut down."""
+
+    def __init__(self, chars: int, items: int) -> None:
+        self.chars, self.items, self.dropped = chars, items, 0
+
+    def text(self, text: str) -> str:
+        kept = _cut_text(text, self.chars)
+        self.chars = max(0, self.chars - len(text))
+        return kept
+
+    def keep(self, values: list, shrink) -> list:
+        """``shrink(value)`` (which cuts its texts from the budget) for each value, in
+        order, while the budget lasts; the rest are counted as dropped."""
+        kept = []
+        for value in values:
+            if self.chars <= 0 or self.items <= 0:
+                self.dropped += 1
+                continue
+            self.items -= 1
+            kept.append(shrink(value))
+        return kept
+
+
+def output_fits(result: CellResult, limit: int | None = DEFAULT_OUTPUT_LIMIT) -> bool:
+    """Would ``result`` be shown whole within ``limit`` (see fit_output)?"""
+    chars, items = output_size(result)
+    return limit is None or (chars <= limit // 4 and items <= MAX_SHOWN_ITEMS)
+
+
+def fit_output(result: CellResult, limit: int | None = DEFAULT_OUTPUT_LIMIT,
+               full_result_hint: str | None = None, *, budget: int | None = None) -> tuple[CellResult, Truncation | None]:
+    """The result to display: ``result`` itself when its output fits in ``limit``
+    characters, else a copy whose texts and lists are cut (what went wrong first: errors,
+    then warnings, infos, sorries, goals, tactics) with a note saying so and naming
+    ``full_result_hint`` (where the whole result can still be had). None: no limit."""
+    # Three copies go out (HTML, text, JSON), HTML with markup around each item.
+    chars, items = output_size(result)
+    if limit is None or (chars <= (limit // 4 if budget is None else budget) and items <= MAX_SHOWN_ITEMS):
+        return result, None
+    budget = _Budget(limit // 4 if budget is None else budget, MAX_SHOWN_ITEMS)
+    shown = copy.copy(result)
+    shown.notes = [budget.text(n) for n in result.notes]
+    if result.failure is not None:
+        shown.failure = budget.text(result.failure)
+    response = result.response
+    text = budget.text
+    if isinstance(response, ReplErrorResponse):
+        shown.response = replace(response, message=text(response.message))
+    elif isinstance(response, (CommandResponse, TacticResponse)):
+        rank = {"error": 0, "warning": 1}
+        by_rank = sorted(enumerate(response.messages), key=lambda im: rank.get(im[1].severity, 2))
+        kept = budget.keep(by_rank, lambda im: (im[0], replace(im[1], data=text(im[1].data))))
+        messages = [m for _, m in sorted(kept, key=lambda im: im[0])]
+        sorries = budget.keep(response.sorries, lambda srr: replace(srr, goal=text(srr.goal)))
+        if isinstance(response, TacticResponse):
+            status = None if response.proof_status is None else text(response.proof_status)
+            goals = budget.keep(response.goals, text)
+            traces = None if response.traces is None else budget.keep(response.traces, text)
+            shown.response = replace(response, messages=messages, sorries=sorries, goals=goals, traces=traces, proof_status=status)
+        else:
+            tactics = budget.keep(response.tactics, lambda t: replace(t, tactic=text(t.tactic), goals=text(t.goals)))
+            shown.response = replace(response, messages=messages, sorries=sorries, tactics=tactics, infotree=None)
+    truncation = Truncation(chars, output_size(shown)[0], budget.dropped, limit, full_result_hint)
+    shown.notes = [truncation.note(), *shown.notes]
+    return shown, truncation
+
+
+@dataclass
+class RenderedCell:
+    """What a frontend publishes for one cell: the bundle to display, the error triple
+    (None when the cell did not fail), and how the output was cut (None: not at all)."""
+
+    bundle: dict[str, object]
+    error: tuple[str, str, list[str]] | None
+    truncation: Truncation | None
+
+
+def render_cell(
+    result: CellResult,
+    *,
+    errors_apart: bool = False,
+    include_errors: bool = True,
+    continue_hint: str | None = DEFAULT_CONTINUE_HINT,
+    limit: int | None = DEFAULT_OUTPUT_LIMIT,
+    full_result_hint: str | None = None,
+) -> RenderedCell:
+    """Everything a frontend shows for a cell, within ``limit`` characters in all.
+    ``errors_apart``: a failed cell's errors go to ``error`` (the kernel's error message)
+    and are left out of the bundle. ``include_errors=False`` leaves them out anyway."""
+    if LONE_SURROGATE.search(result.code):
+        # A refused cell (UnsendableText) still shows its text: as sendable text.
+        result = copy.copy(result)
+        result.code = without_lone_surrogates(result.code)
+    budget = None if limit is None else limit // 4
+    while True:
+        shown, truncation = fit_output(result, limit, full_result_hint, budget=budget)
+        error = error_summary(shown) if errors_apart else None
+        keep_errors = include_errors and error is None
+        html_text = render_html(shown, include_errors=keep_errors, continue_hint=continue_hint)
+        plain = render_text(shown, include_errors=keep_errors, continue_hint=continue_hint)
+        raw = _result_json(shown, truncation, limit)
+        if limit is None:
+            break
+        # Markup and escaping (`"` is `&quot;` in HTML, `\"` in JSON) can still outgrow
+        # the limit: the HTML falls back to the plain text, and if the whole is still too
+        # big the texts are cut again, shorter.
+        plain = _cut_text(plain, limit // 4)
+        if len(html_text) > limit // 2:
+            html_text = _pre(_cut_text(plain, limit // 12))
+        if error is not None:
+            ename, evalue, tb = error
+            error = (ename, _cut_text(evalue, limit // 16), _cut_lines(tb, limit // 4))
+        total = len(html_text) + len(plain) + len(json.dumps(raw, ensure_ascii=False))
+        if error is not None:
+            total += len(error[1]) + sum(len(line) + 1 for line in error[2])
+        if total <= limit or budget < 1000:
+            break
+        budget = int(budget * limit / total * 0.8)
+    bundle = {"text/html": html_text, "text/plain": plain, RESULT_MIME_TYPE: raw}
+    return RenderedCell(bundle, error, truncation)
+
+
+def _cut_lines(lines: list[str], keep: int) -> list[str]:
+    out, used = [], 0
+    for line in lines:
+        if used + len(line) > keep:
+            out.append(f"… ({len(lines) - len(out):,} more lines)")
+            break
+        out.append(line)
+        used += len(line) + 1
+    return out
+
+
+def render_bundle(
+    result: CellResult,
+    *,
+    include_errors: bool = True,
+    continue_hint: str | None = DEFAULT_CONTINUE_HINT,
+    limit: int | None = DEFAULT_OUTPUT_LIMIT,
+    full_result_hint: str | None = None,
+) -> dict[str, object]:
+    """A Jupyter MIME bundle: text/html, text/plain and the raw result (result.to_dict()),
+    within ``limit`` characters in all (see render_cell)."""
+    return render_cell(
+        result, include_errors=include_errors, continue_hint=continue_hint, limit=limit, full_result_hint=full_result_hint
+    ).bundle
+
+
+def result_text_part(result: CellResult, part: int, part_size: int, *,
+                     continue_hint: str | None = DEFAULT_CONTINUE_HINT) -> tuple[str, int]:
+    """Part ``part`` (from 1) of a result's whole plain text, in parts of ``part_size``
+    characters, and how many parts there are (``%lean_result N PART``)."""
+    text = render_text(result, continue_hint=continue_hint)
+    parts = max(1, -(-len(text) // part_size))
+    return text[(part - 1) * part_size : part * part_size], parts
+
+
+# --------------------------------------------------------------------------- kernel texts
+
+
+def text_bundle(text: str, html_text: str | None = None) -> dict[str, str]:
+    """A short message of the kernel (a magic's answer, a note) as a bundle."""
+    return {"text/plain": text, "text/html": html_text or f'<pre style="margin: 0">{_ESC(text)}</pre>'}
+
+
+STALE_BANNER = "stale: re-run — this cell was built on an earlier version of a cell that has been re-run"
+
+
+def stale_bundle(shown: dict[str, str]) -> dict[str, str]:
+    """A cell's displayed bundle with the stale banner on top (an update_display_data)."""
+    banner = (
+        '<div class="lean-stale" style="font-family: monospace; color: #b26a00; '
+        'background: rgba(230,160,0,0.15); padding: 2px 6px; margin-bottom: 4px">'
+        f"⚠ {_ESC(STALE_BANNER)}</div>"
+    )
+    return {"text/html": banner + shown["text/html"], "text/plain": f"{STALE_BANNER}\n\n{shown['text/plain']}"}
+
+
+def chain_bundle(rows: list, *, heading: str, paging: str) -> dict[str, str]:
+    """A page of ``%env``: ``rows`` are session.ChainEntry; ``heading`` and ``paging`` say
+    what the whole is and how to see the rest."""
+    text = [paging] if paging else []
+    text.append("cell            env before → after  state    first line")
+    cells = []
+    for r in rows:
+        state = "stale" if r.stale else ("current" if r.current else "branch")
+        before = "fresh" if r.env_before is None else str(r.env_before)
+        text.append(f"{r.key[:15]:<15} {before:>6} → {str(r.env_after):<7} {state:<8} {r.summary}")
+        style = ' style="color: #b26a00"' if r.stale else ""
+        cells.append(
+            f"<tr{style}><td>{_ESC(r.key)}</td><td>{_ESC(before)}</td>"
+            f"<td>{r.env_after}</td><td>{state}</td><td><code>{_ESC(r.summary)}</code></td></tr>"
+        )
+    text.append(heading)
+    table = (
+        (f'<div style="opacity: 0.75">{_ESC(paging)}</div>' if paging else "")
+        + '<table class="lean-env"><tr><th>cell</th><th>env before</th><th>env after</th>'
+        f"<th>state</th><th>first line</th></tr>{''.join(cells)}</table><div>{_ESC(heading)}</div>"
+    )
+    return {"text/plain": "\n".join(text), "text/html": table}
 
 # --------------------------------------------------------------------------- running status
 

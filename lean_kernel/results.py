@@ -6,6 +6,9 @@ The session makes these; rendering, the kernel, the magic and the widget read th
 
 from __future__ import annotations
 
+import json
+import os
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -39,6 +42,7 @@ class CellResult:
     elapsed: float = 0.0  # seconds, wall clock, for the request itself
     cell_id: str | None = None
     axioms: dict[str, list[str]] | None = None  # declaration -> axioms, when asked for
+    made_stale: list[str] = field(default_factory=list)  # cells this re-run made stale (keys)
 
     # ------------------------------------------------------------------ views
 
@@ -117,3 +121,41 @@ class CellResult:
             "axioms": self.axioms,
             "response": None if self.response is None else self.response.to_json(),
         }
+
+
+def save_result(result: CellResult, path: str) -> int:
+    """Write ``result.to_dict()`` as JSON to ``path`` (``~`` expanded); returns its size in
+    bytes. OSError and ValueError say why it could not be written."""
+    path = os.path.expanduser(path)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(result.to_dict(), f, ensure_ascii=False)
+    return os.path.getsize(path)
+
+
+class KeptResults:
+    """Full results of cells whose output was cut, by number (the cell's execution count),
+    so ``%lean_result N`` can still give them: the latest ``keep_last`` are held, older ones
+    only while something else (an ``Out[N]``, a variable) still holds them. Nothing is
+    kept for a cell shown whole, and ``clear()`` (``%reset``) drops everything."""
+
+    def __init__(self, keep_last: int = 3) -> None:
+        self.keep_last = keep_last
+        self._strong: dict[int, CellResult] = {}
+        self._weak: weakref.WeakValueDictionary[int, CellResult] = weakref.WeakValueDictionary()
+
+    def keep(self, number: int, result: CellResult) -> None:
+        self._strong.pop(number, None)
+        self._strong[number] = result
+        self._weak[number] = result
+        while len(self._strong) > self.keep_last:
+            del self._strong[next(iter(self._strong))]
+
+    def get(self, number: int) -> CellResult | None:
+        return self._strong.get(number) or self._weak.get(number)
+
+    def numbers(self) -> list[int]:
+        return sorted(set(self._strong) | set(self._weak.keys()))
+
+    def clear(self) -> None:
+        self._strong.clear()
+        self._weak.clear()

@@ -27,9 +27,9 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
-from .config import ReplConfig
+from .config import ReplConfig, per_call_timeout
 from .lean_text import find_declarations, lex, read_header
-from .process import ReplFailure, ReplNotFound, ReplProcess
+from .process import ReplFailure, ReplInterrupted, ReplNotFound, ReplProcess
 from .protocol import (
     CommandRequest,
     CommandResponse,
@@ -40,6 +40,8 @@ from .protocol import (
     TacticRequest,
     TacticResponse,
     UnpickleEnvRequest,
+    UnsendableText,
+    check_sendable,
     shift_lines,
 )
 from .results import CellResult, Phase
@@ -130,7 +132,12 @@ class LeanSession:
         # on the thread that runs the cell, and must return at once.
         self.on_phase = on_phase
         self._lock = threading.RLock()
+        # In commit order: a re-committed cell moves to the end, so no sort is ever needed.
         self._cells: dict[str, CommittedCell] = {}
+        # Keys of the cells committed on each env (their env_before): who is built on what,
+        # so that a re-run finds its dependents without scanning every cell.
+        self._built_on: dict[int, dict[str, None]] = {}
+        self._stale: dict[str, None] = {}  # keys of stale cells
         self._tactics: list[CommittedCell] = []  # tactic steps, replayed after a restart
         self._headers: dict[str, int] = {}  # header text -> env of that header alone
         self._current_env: int | None = None
@@ -138,6 +145,7 @@ class LeanSession:
         self._order = 0
         self._auto_key = 0
         self._generation = self.process.generation
+        self._start_error: ReplFailure | None = None  # why the last start (in _sync_generation) failed
 
     # ------------------------------------------------------------------ public state
 
@@ -151,7 +159,12 @@ class LeanSession:
 
     @property
     def cells(self) -> list[CommittedCell]:
-        return sorted(self._cells.values(), key=lambda c: c.order)
+        """The committed cells, oldest commit first."""
+        return list(self._cells.values())
+
+    @property
+    def cell_count(self) -> int:
+        return len(self._cells)
 
     @property
     def cached_headers(self) -> frozenset[str]:
@@ -162,12 +175,16 @@ class LeanSession:
         return frozenset(self._headers)
 
     def stale_cells(self) -> list[str]:
-        return [c.key for c in self.cells if c.stale]
+        """Keys of the stale cells, in commit order (cost: the number of stale cells)."""
+        return sorted(self._stale, key=lambda k: self._cells[k].order)
 
-    def chain(self) -> list[ChainEntry]:
+    def chain(self, first: int = 0, count: int | None = None, *, stale_only: bool = False) -> list[ChainEntry]:
+        """``%env``'s rows: the committed cells (or only the stale ones) from the
+        ``first``-th in commit order, at most ``count`` of them (all by default)."""
         live = self._live_chain_keys()
+        cells = [self._cells[k] for k in self.stale_cells()] if stale_only else self.cells
         out = []
-        for c in self.cells:
+        for c in cells[first : None if count is None else first + count]:
             out.append(
                 ChainEntry(
                     key=c.key,
@@ -202,9 +219,17 @@ class LeanSession:
         infotree: str | None = None,
         commit: bool = True,
     ) -> CellResult:
-        """Run one cell. ``env`` forces an env (None = fresh); ``fresh`` ignores the chain."""
+        """Run one cell. ``env`` forces an env (None = fresh); ``fresh`` ignores the chain.
+        ``timeout``: None for the configured one, else as ``config.parse_timeout`` reads it
+        (a bad value raises TimeoutValueError before anything is sent)."""
+        timeout = per_call_timeout(timeout)
+        refused = _refuse_unsendable(code, "this cell", cell_id=cell_id)
+        if refused is not None:
+            return refused
         with self._lock:
             notes = self._sync_generation()
+            if self.replay_pending:
+                return self._not_replayed(code, notes, cell_id=cell_id)
             header, body, line_offset = split_cell(code)
             rerun = cell_id is not None and cell_id in self._cells
             previous = self._cells.get(cell_id) if cell_id is not None else None
@@ -276,8 +301,14 @@ class LeanSession:
     ) -> CellResult:
         """Run tactics on a proof state (default: the latest one). Several lines are run as
         one step, grouped in parentheses, because the REPL takes exactly one tactic."""
+        timeout = per_call_timeout(timeout)
+        refused = _refuse_unsendable(tactic, "these tactics", kind="tactic")
+        if refused is not None:
+            return refused
         with self._lock:
             notes = self._sync_generation()
+            if self.replay_pending:
+                return self._not_replayed(tactic, notes, kind="tactic")
             state = self._latest_proof_state if proof_state is None else proof_state
             if state is None:
                 return CellResult(
@@ -309,8 +340,11 @@ class LeanSession:
 
     def query(self, code: str, *, env: int | None | object = _AUTO, timeout: float | None = None) -> CellResult:
         """Run Lean text on an env without committing (completion, inspection, axioms)."""
+        timeout = per_call_timeout(timeout)
         with self._lock:
             notes = self._sync_generation()
+            if self.replay_pending:
+                return self._not_replayed(code, notes)
             base = self._current_env if env is _AUTO else env
             self._report(Phase("elaborating"))
             result = self._send(CommandRequest(cmd=code, env=base), code, timeout, notes)  # type: ignore[arg-type]
@@ -331,16 +365,22 @@ class LeanSession:
     # ------------------------------------------------------------------ pickling
 
     def pickle(self, path: str, *, timeout: float | None = None) -> CellResult:
+        timeout = per_call_timeout(timeout)
         with self._lock:
             notes = self._sync_generation()
+            if self.replay_pending:
+                return self._not_replayed(f"%pickle {path}", notes)
             if self._current_env is None:
                 return CellResult(code=f"%pickle {path}", failure="nothing to pickle: no cell has been committed yet", failure_kind="NothingToPickle", notes=notes)
             self._report(Phase("pickling"))
             return self._send(PickleEnvRequest(env=self._current_env, pickle_to=path), f"%pickle {path}", timeout, notes)
 
     def unpickle(self, path: str, *, cell_id: str | None = None, timeout: float | None = None) -> CellResult:
+        timeout = per_call_timeout(timeout)
         with self._lock:
             notes = self._sync_generation()
+            if self.replay_pending:
+                return self._not_replayed(path, notes)
             self._report(Phase("unpickling"))
             result = self._send(UnpickleEnvRequest(unpickle_env_from=path), path, timeout, notes)
             result.cell_id = cell_id
@@ -357,12 +397,35 @@ class LeanSession:
             self._generation = self.process.generation
             return self._replay(reason)
 
+    def restart_later(self, reason: str) -> str:
+        """Kill the REPL now; the next request starts a new one and replays the committed
+        chain first. For a Ctrl-C handler, which must be quick: replaying Mathlib takes
+        minutes, and a second Ctrl-C must not land in it."""
+        with self._lock:
+            self.process.kill()
+            self._generation = -1
+            return self._pending_note(reason)
+
+    @property
+    def replay_pending(self) -> bool:
+        """The committed chain is not in the running process yet: the next request
+        replays it first (after an interrupted replay, or ``restart_later``)."""
+        return self._generation != self.process.generation
+
+    def _pending_note(self, reason: str) -> str:
+        n = len(self._cells)
+        if not n:
+            return f"{reason}; the REPL starts again at the next cell"
+        return f"{reason}; the {n} committed cell{'s are' if n != 1 else ' is'} kept and replayed before the next cell runs"
+
     def reset(self) -> None:
         """Forget every cell; the next cell starts from a fresh env. The import envs of
         this process stay cached: they are fresh envs too, and importing again would cost
         the time and (never freed) memory a second time."""
         with self._lock:
             self._cells.clear()
+            self._built_on.clear()
+            self._stale.clear()
             self._tactics.clear()
             self._current_env = None
             self._latest_proof_state = None
@@ -384,6 +447,8 @@ class LeanSession:
         started = time.monotonic()
         try:
             response: Response = self.process.request(request, timeout=self._timeout(timeout))
+        except UnsendableText as exc:  # raised before anything is written: the REPL is fine
+            return CellResult(code=code, failure=str(exc), failure_kind="UnsendableText", notes=notes)
         except ReplFailure as failure:
             result = CellResult(
                 code=code,
@@ -415,16 +480,21 @@ class LeanSession:
     def _timeout(self, timeout: float | None) -> float | None:
         return self.config.timeout if timeout is None else timeout
 
+    def _allowance(self, timeout: float | None) -> float | None:
+        """The limit for requests that may take far longer than a cell, unless the caller
+        set one: imports (`import Mathlib` on a cold disk) and replays (each committed
+        cell again, accepted once, perhaps under a larger limit than today's: a cell that
+        timed out in a replay would cost the whole session). The start-up allowance."""
+        if timeout is None and self.config.timeout is not None:
+            return max(self.config.timeout, self.config.startup_timeout)
+        return self._timeout(timeout)
+
     def _ensure_header(self, header: str, timeout: float | None, notes: list[str]) -> CellResult | None:
         key = header_key(header)
         if key in self._headers:
             return None
-        if timeout is None and self.config.timeout is not None:
-            # Loading imports (`import Mathlib` on a cold disk) can take far longer than a
-            # command; give it the start-up allowance unless the caller set a limit.
-            timeout = max(self.config.timeout, self.config.startup_timeout)
         self._report(Phase("importing", modules=tuple(imported_modules(header))))
-        result = self._send(CommandRequest(cmd=header), header, timeout, notes)
+        result = self._send(CommandRequest(cmd=header), header, self._allowance(timeout), notes)
         if result.ok and result.env_after is not None:
             self._headers[key] = result.env_after
         elif result.ok:
@@ -443,7 +513,9 @@ class LeanSession:
         if cell_id is None:
             self._auto_key += 1
             cell_id = f"cell-{self._auto_key}"
-        previous = self._cells.get(cell_id)
+        previous = self._cells.pop(cell_id, None)
+        if previous is not None:
+            self._unlink(previous)
         self._order += 1
         cell = CommittedCell(
             key=cell_id,
@@ -455,31 +527,66 @@ class LeanSession:
             proof_states=[s.proof_state for s in result.sorries if s.proof_state is not None],
         )
         self._cells[cell_id] = cell
+        self._link(cell)
         if previous is not None and rerun:
             stale = self._mark_dependents_stale(previous)
+            result.made_stale = stale
             if stale:
-                # Frontends' cell ids are UUIDs nobody can map to a cell: name cells by their text.
-                named = ", ".join(f"`{_first_line(self._cells[key].code)}`" for key in stale)
-                plural = "s" if len(stale) != 1 else ""
-                result.notes.append(
-                    f"stale: re-run {len(stale)} later cell{plural}: {named} (built on the previous version of this cell)"
-                )
+                result.notes.append(self._stale_note(stale))
         self._current_env = result.env_after
         if cell.proof_states:
             self._latest_proof_state = cell.proof_states[-1]
 
+    def _link(self, cell: CommittedCell) -> None:
+        if cell.env_before is not None:
+            self._built_on.setdefault(cell.env_before, {})[cell.key] = None
+        if cell.stale:
+            self._stale[cell.key] = None
+
+    def _unlink(self, cell: CommittedCell) -> None:
+        siblings = self._built_on.get(cell.env_before) if cell.env_before is not None else None
+        if siblings is not None:
+            siblings.pop(cell.key, None)
+            if not siblings:
+                del self._built_on[cell.env_before]  # type: ignore[arg-type]
+        self._stale.pop(cell.key, None)
+
+    def _relink_all(self) -> None:
+        """Rebuild the indexes after the env ids changed (replay) or were put back."""
+        self._built_on.clear()
+        self._stale.clear()
+        for cell in self._cells.values():
+            self._link(cell)
+
+    def _stale_note(self, stale: list[str], named: int = 3) -> str:
+        # Frontends' cell ids are UUIDs nobody can map to a cell: name cells by their text.
+        # A few of them: re-running the first of 3,000 cells must not write a 200 KB note.
+        names = ", ".join(f"`{_first_line(self._cells[key].code)}`" for key in stale[:named])
+        more = f" and {len(stale) - named} more (%env stale lists them)" if len(stale) > named else ""
+        plural = "s" if len(stale) != 1 else ""
+        return f"stale: re-run {len(stale)} later cell{plural}: {names}{more} (built on the previous version of this cell)"
+
     def _mark_dependents_stale(self, previous: CommittedCell) -> list[str]:
-        """Cells committed after ``previous`` that were built, directly or not, on its env."""
-        tainted = {previous.env_after}
-        stale: list[str] = []
-        for c in self.cells:
-            if c.order <= previous.order or c.key == previous.key:
-                continue
-            if c.env_before in tainted and c.env_before is not None:
-                c.stale = True
-                stale.append(c.key)
-                tainted.add(c.env_after)
-        return stale
+        """Cells committed after ``previous`` that were built, directly or not, on its env,
+        found by following ``_built_on`` (cost: the number of dependents), in commit order."""
+        if previous.env_after is None:
+            return []
+        tainted = [previous.env_after]
+        seen = set(tainted)
+        found: list[CommittedCell] = []
+        while tainted:
+            for key in self._built_on.get(tainted.pop(), ()):
+                cell = self._cells[key]
+                if cell.order <= previous.order or cell.key == previous.key:
+                    continue
+                if not cell.stale:
+                    cell.stale = True
+                    self._stale[key] = None
+                found.append(cell)
+                if cell.env_after is not None and cell.env_after not in seen:
+                    seen.add(cell.env_after)
+                    tainted.append(cell.env_after)
+        return [c.key for c in sorted(found, key=lambda c: c.order)]
 
     def _live_chain_keys(self) -> set[str]:
         """Cells the current env is built from, following env_before links back."""
@@ -497,13 +604,14 @@ class LeanSession:
     def _sync_generation(self) -> list[str]:
         """If the process was restarted behind our back (e.g. it had died and a new one was
         started lazily), rebuild the state before running anything on old env ids."""
+        self._start_error = None
         if self.process.pid is None:
             # Start it here, not lazily inside the request: a start bumps the generation,
             # and seen only afterwards it would look like a restart and replay every cell.
             try:
                 self.process.start()
-            except ReplFailure:
-                pass  # the request itself reports it, with its fix
+            except ReplFailure as exc:
+                self._start_error = exc  # the request reports it, with its fix
         if self.process.generation != self._generation:
             self._generation = self.process.generation
             if self._cells:
@@ -516,7 +624,9 @@ class LeanSession:
         return []
 
     def _replay(self, reason: str) -> str:
-        """Re-run the committed chain on the new process and map old ids to new ones."""
+        """Re-run the committed chain on the new process and map old ids to new ones.
+        An interrupt (a second Ctrl-C, during a long replay) keeps the chain: the old ids
+        are put back and the replay runs again before the next request."""
         saved = (
             {k: replace(c, proof_states=list(c.proof_states)) for k, c in self._cells.items()},
             [replace(t, proof_states=list(t.proof_states)) for t in self._tactics],
@@ -528,10 +638,18 @@ class LeanSession:
         except KeyboardInterrupt:
             # Cells replayed so far carry new ids, the rest old ones: a chain of both would
             # send later cells to envs that do not exist. Put the old ids back and make the
-            # next call replay again from the start.
+            # next request replay again from the start.
             self._cells, self._tactics, self._current_env, self._latest_proof_state = saved
+            self._relink_all()
             self._generation = -1
-            raise
+            return self._pending_note(f"{reason}; interrupted again while replaying")
+
+    def _not_replayed(self, code: str, notes: list[str], *, kind: str = "command", cell_id: str | None = None) -> CellResult:
+        """The result of a request that cannot run because the chain is not replayed yet."""
+        failure, failure_kind = "interrupted while replaying the committed cells; nothing of this cell was run", "ReplInterrupted"
+        if self._start_error is not None:
+            failure, failure_kind = str(self._start_error), type(self._start_error).__name__
+        return CellResult(code=code, kind=kind, failure=failure, failure_kind=failure_kind, notes=notes, cell_id=cell_id)  # type: ignore[arg-type]
 
     def _replay_chain(self, reason: str) -> str:
         live = self._live_chain_keys()
@@ -549,6 +667,7 @@ class LeanSession:
                 return f"{reason}; restarted, but replaying cell {cell.key} failed ({outcome}); the session was reset, re-run your cells"
         for key in dropped:
             del self._cells[key]
+        self._relink_all()
         self._current_env = env_map.get(self._current_env)
         replayed_tactics = self._replay_tactics(ps_map)
         self._latest_proof_state = ps_map.get(self._latest_proof_state) if self._latest_proof_state is not None else None
@@ -558,7 +677,8 @@ class LeanSession:
             parts.append(f"and {replayed_tactics} tactic step{'s' if replayed_tactics != 1 else ''}")
         parts.append(f"in {elapsed:.1f} s")
         if dropped:
-            parts.append(f"(not replayed, stale: {', '.join(dropped)})")
+            named = ", ".join(dropped[:5]) + (f" and {len(dropped) - 5:,} more" if len(dropped) > 5 else "")
+            parts.append(f"(not replayed, stale: {named})")
         note = " ".join(parts)
         if self.on_restart:
             self.on_restart(note)
@@ -567,7 +687,9 @@ class LeanSession:
     def _replay_request(self, request: Request) -> CommandResponse | str:
         """One request of a replay: the response, or why it failed."""
         try:
-            response = self.process.request(request, timeout=self._timeout(None))
+            response = self.process.request(request, timeout=self._allowance(None))
+        except ReplInterrupted:
+            raise KeyboardInterrupt from None  # not the cell's fault: keep the chain (see _replay)
         except ReplFailure as failure:
             return failure.cause
         if not isinstance(response, CommandResponse) or not response.ok:
@@ -612,8 +734,10 @@ class LeanSession:
             try:
                 response = self.process.request(
                     TacticRequest(tactic=as_single_tactic(step.code), proof_state=ps_map[step.proof_state_before]),
-                    timeout=self._timeout(None),
+                    timeout=self._allowance(None),
                 )
+            except ReplInterrupted:
+                raise KeyboardInterrupt from None
             except ReplFailure:
                 break
             if not isinstance(response, TacticResponse) or response.proof_state is None:
@@ -629,6 +753,17 @@ class LeanSession:
     def _forget_after_failed_replay(self) -> None:
         self.reset()
         self._headers.clear()  # the replay may have failed on yet another new process
+
+
+def _refuse_unsendable(text: str, what: str, *, kind: str = "command", cell_id: str | None = None) -> CellResult | None:
+    """A failed result naming the position, for text no REPL can be sent (a lone
+    surrogate); None when the text is fine. Checked on the whole cell, so that the
+    position counts from its first line, header included."""
+    try:
+        check_sendable(text, what)
+    except UnsendableText as exc:
+        return CellResult(code=text, kind=kind, failure=str(exc), failure_kind="UnsendableText", cell_id=cell_id)  # type: ignore[arg-type]
+    return None
 
 
 def declared_names_in(code: str) -> list[str]:

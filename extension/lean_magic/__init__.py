@@ -45,8 +45,8 @@ __all__ = [
 
 def load_ipython_extension(ip) -> None:
     """``%load_ext lean_magic``: registers %%lean, %lean_env, %lean_restart, %lean_setup,
-    %lean_doctor, and Tab completion of ``\\to`` → ``→`` in Lean cells. Nothing starts
-    until the first cell runs."""
+    %lean_doctor, %lean_result and %lean_output, and Tab completion of ``\\to`` → ``→`` in
+    Lean cells. Nothing starts until the first cell runs."""
     from .magic import load
 
     load(ip)

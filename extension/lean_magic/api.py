@@ -19,12 +19,12 @@ flat positions, ``env``, ``raise_for_errors()``, a rich notebook display and ``w
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import threading
 from pathlib import Path
-from typing import Any, Iterable, MutableMapping, Sequence
+from typing import Any, Iterable, MutableMapping, Sequence, TypeVar
 
-from lean_kernel.config import ReplConfig
+from lean_kernel.config import ReplConfig, output_limit_from_env, per_call_timeout
 from lean_kernel.protocol import Message, Pos, Sorry
 from lean_kernel.results import CellResult
 from lean_kernel.session import ChainEntry, LeanSession, declared_names_in
@@ -71,13 +71,6 @@ class _Located:
         return f"{self.pos.line}:{self.pos.column}{end}"
 
 
-def _retype(obj: Any, cls: type) -> Any:
-    # Same fields, richer class: no field is copied by hand, so nothing can drift.
-    out = copy.copy(obj)
-    out.__class__ = cls
-    return out
-
-
 class LeanMessage(Message, _Located):
     """A Lean message: ``severity``, ``text``, ``line``/``column``/``end_line``/``end_column``."""
 
@@ -95,6 +88,9 @@ class LeanSorry(Sorry, _Located):
 
     def __str__(self) -> str:
         return f"sorry at {self.where() or '?'} (proof state {self.proof_state}): {self.goal}"
+
+
+_V = TypeVar("_V", "LeanMessage", "LeanSorry")
 
 
 # --------------------------------------------------------------------------- results
@@ -118,18 +114,35 @@ class LeanResult(CellResult):
     """What one run produced (a ``CellResult`` with a Python-friendly surface)."""
 
     continue_hint: str | None = API_CONTINUE_HINT  # how the display says to continue a sorry
+    # What the display may send (characters, all MIME types; None: everything; the
+    # default reads LEAN_OUTPUT_LIMIT), and where it says the whole result is when it cuts.
+    output_limit: int | None = output_limit_from_env()
+    full_result_hint: str | None = "this LeanResult (.messages, .to_dict())"
 
     @classmethod
     def from_cell(cls, cell: CellResult) -> LeanResult:
-        return _retype(cell, cls)
+        # Every field, by the dataclass's own list, so none can be forgotten.
+        return cls(**{f.name: getattr(cell, f.name) for f in dataclasses.fields(cell)})
 
     @property
     def messages(self) -> list[LeanMessage]:  # type: ignore[override]
-        return [_retype(m, LeanMessage) for m in super().messages]
+        return self._views("messages", LeanMessage, super().messages)
 
     @property
     def sorries(self) -> list[LeanSorry]:  # type: ignore[override]
-        return [_retype(s, LeanSorry) for s in super().sorries]
+        return self._views("sorries", LeanSorry, super().sorries)
+
+    def _views(self, key: str, cls: type[_V], items: Sequence[Message | Sorry]) -> list[_V]:
+        # The response's own JSON seen through the richer class: nothing is copied, and
+        # the list is made once per response, however often it is read.
+        cached = self.__dict__.get("_views_" + key)
+        views: list[_V]
+        if cached is not None and cached[0] is self.response:
+            views = cached[1]
+        else:
+            views = [cls.view_of(item) for item in items]
+            self.__dict__["_views_" + key] = (self.response, views)
+        return views
 
     @property
     def env(self) -> int | None:
@@ -184,7 +197,9 @@ class LeanResult(CellResult):
 
         # The raw result rides under render's vendor MIME type, which frontends skip:
         # JupyterLab (so Kaggle) would show plain application/json as a tree, not the HTML.
-        bundle = render_bundle(self, continue_hint=self.continue_hint)
+        bundle = render_bundle(
+            self, continue_hint=self.continue_hint, limit=self.output_limit, full_result_hint=self.full_result_hint
+        )
         if not bundle.get("text/plain"):
             bundle["text/plain"] = repr(self)  # a saved notebook still shows something
         if include:
@@ -288,6 +303,8 @@ class LeanChecker:
         """Does ``candidate`` prove ``formal_statement``? See lean_magic.verify.verify."""
         from .verify import verify
 
+        if options.get("timeout") is not None:
+            options["timeout"] = per_call_timeout(options["timeout"])
         return verify(self.session, formal_statement, candidate, **options)
 
     def check_many(

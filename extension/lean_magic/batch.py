@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from lean_kernel.config import ReplConfig
+from lean_kernel.config import ReplConfig, TimeoutValueError, per_call_timeout
 from lean_kernel.results import CellResult
 from lean_kernel.session import LeanSession
 from lean_kernel.summary import summarize
@@ -200,6 +200,14 @@ class _StopSignals:
 # --------------------------------------------------------------------------- command
 
 
+def _seconds(text: str) -> float:
+    """--timeout, read as everywhere else (config.parse_timeout); argparse names the flag."""
+    try:
+        return per_call_timeout(text)  # type: ignore[return-value]
+    except TimeoutValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="lean-check",
@@ -212,7 +220,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="skip the ids already in --output and append the rest")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output")
     p.add_argument("--workers", type=int, help="REPL processes (default: up to 4 locally; with --ray, the cluster's CPUs)")
-    p.add_argument("--timeout", type=float, help="seconds per item (a verification's whole budget); default: LEAN_TIMEOUT")
+    p.add_argument("--timeout", type=_seconds, help="seconds per item (a verification's whole budget; 0 or off: "
+                   "no limit); default: LEAN_TIMEOUT")
     p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
                    help="run on Ray: 'auto' (a cluster started with `ray start`), ray://HOST:PORT, or nothing for "
                         "ray.init()'s default (needs pip install \"lean-kernel[ray]\")")

@@ -20,6 +20,7 @@ printed, and IPython in a terminal prints every display update as a new line.
 from __future__ import annotations
 
 import html
+import os
 import re
 import uuid
 import warnings
@@ -33,8 +34,10 @@ from IPython.core.displaypub import DisplayPublisher
 from IPython.display import clear_output, display, update_display
 from traitlets import Float, default
 
-from lean_kernel.config import ConfigError
+from lean_kernel.config import DEFAULT_OUTPUT_LIMIT, ConfigError, TimeoutValueError, parse_output_limit, per_call_timeout
 from lean_kernel.process import ReplFailure
+from lean_kernel.render import output_fits, result_text_part
+from lean_kernel.results import KeptResults, save_result
 from lean_kernel.session import ChainEntry
 from lean_kernel.steps import TextProgress
 from lean_kernel.status import RunningStatus, StatusSettings
@@ -45,6 +48,9 @@ from .bundle import SetupError, doctor
 from .bundle.report import NOTEBOOK_ADVICE
 
 MAGIC_CONTINUE_HINT = "%%lean --proofstate {id}"
+
+# Whole results of cells whose display was cut, by IPython execution count (%lean_result).
+_KEPT = KeptResults()
 
 # {{name}} is a literal {name}; {name} is a Python value when `name` is a variable.
 # Nothing else is touched, so Lean's own braces ({x : Nat}, { s with ... }) pass through.
@@ -71,9 +77,11 @@ class EnvChain(list):
         super().__init__(entries)
         self.current_env = current_env
 
+    SHOWN_ROWS = 50  # the display shows the newest rows; the list holds them all
+
     def _rows(self) -> list[tuple[str, str, str, str]]:
         rows = []
-        for e in self:
+        for e in self[-self.SHOWN_ROWS :]:
             before = "fresh" if e.env_before is None else str(e.env_before)
             state = "stale" if e.stale else ("current chain" if e.current else "off the chain")
             rows.append((e.key, f"{before} → {e.env_after}", state, e.summary))
@@ -83,8 +91,14 @@ class EnvChain(list):
         if not self:
             return "no Lean cells have run yet (the next %%lean cell starts from a fresh env)"
         lines = [f"current env: {self.current_env}"]
+        if self._hidden():
+            lines.append(self._hidden())
         lines += [f"{key:<12} {envs:<12} {state:<14} {summary}" for key, envs, state, summary in self._rows()]
         return "\n".join(lines)
+
+    def _hidden(self) -> str:
+        left = len(self) - self.SHOWN_ROWS
+        return f"(the newest {self.SHOWN_ROWS} of {len(self):,} cells; this is a list: index or slice it for the rest)" if left > 0 else ""
 
     def _repr_html_(self) -> str:
         if not self:
@@ -94,7 +108,8 @@ class EnvChain(list):
             for row in self._rows()
         )
         return (
-            f"<div>current env: <b>{self.current_env}</b></div><table><thead><tr><th>cell</th><th>env</th>"
+            f"<div>current env: <b>{self.current_env}</b></div><div>{html.escape(self._hidden())}</div>"
+            "<table><thead><tr><th>cell</th><th>env</th>"
             f"<th>state</th><th>first line</th></tr></thead><tbody>{cells}</tbody></table>"
         )
 
@@ -129,7 +144,7 @@ class LeanMagics(Magics):
     @magic_arguments()
     @argument("--fresh", action="store_true", help="run on a fresh env: ignore earlier cells (imports allowed)")
     @argument("--env", type=int, metavar="N", help="run on env N (see %%lean_env, or a result's .env)")
-    @argument("--timeout", type=float, metavar="S", help="seconds before the REPL is killed, restarted and replayed")
+    @argument("--timeout", metavar="S", help="seconds before the REPL is killed, restarted and replayed (0 or off: no limit)")
     @argument("--out", metavar="NAME", help="store the LeanResult in the Python variable NAME")
     @argument("--raise", dest="raise_", action="store_true",
               help="raise LeanError when Lean reports an error, so Run All stops here")
@@ -156,13 +171,17 @@ class LeanMagics(Magics):
 
         The REPL is configured by %lean_setup BUNDLE or by LEAN_REPL_PATH / LEAN_PROJECT.
         Other magics: %lean_env (the chain of envs), %lean_restart (new REPL, earlier
-        cells replayed), %lean_setup [PATH], %lean_doctor (what is wrong and the fix).
+        cells replayed), %lean_setup [PATH], %lean_doctor (what is wrong and the fix),
+        %lean_result N (the whole result when a display was cut), %lean_output [SIZE|off].
         """
         if cell is None:
             if not line.strip():
                 raise UsageError("%lean needs Lean code on the same line, e.g. `%lean #eval 2+2`; use %%lean for a cell")
             return self._run(line.strip(), fresh=False, env=None, timeout=None, axioms=False, widget=False)
-        args = parse_argstring(self.lean, line)
+        try:
+            args = parse_argstring(self.lean, line)
+        except ValueError as exc:  # shlex: an unterminated quote; argparse raises UsageError itself
+            raise UsageError(f"cannot read the %%lean options {line!r}: {exc}; close the quote or drop it") from None
         code = cell.rstrip()
         if not code.strip():
             raise UsageError("the %%lean cell is empty: write Lean code under the %%lean line")
@@ -172,6 +191,11 @@ class LeanMagics(Magics):
             raise UsageError("--proofstate runs tactics: it cannot be combined with --fresh, --env, --widget or --axioms")
         if (args.env is not None and args.env < 0) or (args.proofstate is not None and args.proofstate < 0):
             raise UsageError("--env and --proofstate take an id >= 0 (see %lean_env, or a result's .env / .proof_state)")
+        if args.timeout is not None:
+            try:
+                per_call_timeout(args.timeout)
+            except TimeoutValueError as exc:
+                raise UsageError(f"--timeout: {exc}") from None
         if args.out is not None and not args.out.isidentifier():
             raise UsageError(f"--out needs a Python variable name, not {args.out!r}")
         if args.interpolate:
@@ -192,7 +216,7 @@ class LeanMagics(Magics):
             display(result.widget())
         return result
 
-    def _run(self, code: str, *, fresh: bool, env: int | None, timeout: float | None, axioms: bool,
+    def _run(self, code: str, *, fresh: bool, env: int | None, timeout: float | str | None, axioms: bool,
              widget: bool, proofstate: int | None = None) -> LeanResult:
         checker = shared_checker()
         if proofstate is not None:
@@ -203,6 +227,11 @@ class LeanMagics(Magics):
         if result.failure_kind == "ReplNotFound":
             # The failure names the setting; a notebook user also needs the notebook's way.
             result.notes.append(f"{NOTEBOOK_ADVICE.configure}; {NOTEBOOK_ADVICE.details}")
+        if not output_fits(result, result.output_limit):
+            # Its display will be cut: keep it whole where %lean_result N finds it.
+            number = self.shell.execution_count
+            _KEPT.keep(number, result)
+            result.full_result_hint = f"%lean_result {number} (a LeanResult: .messages, .to_dict())"
         return result
 
     @contextmanager
@@ -229,6 +258,61 @@ class LeanMagics(Magics):
             display(bundle, raw=True, display_id=self._status_id)
         else:
             update_display(bundle, raw=True, display_id=self._status_id)
+
+    @line_magic
+    def lean_result(self, line: str = "") -> LeanResult | None:
+        """The whole result of the %%lean cell In [N] when its display was cut.
+
+        %lean_result N          the LeanResult itself (r = %lean_result N; r.messages ...)
+        %lean_result N PART     print part PART of its text (parts of a quarter of the limit)
+        %lean_result N FILE     save it as JSON to FILE
+        %lean_result            which results are kept (the latest 3, and those still
+                                referenced, e.g. by Out[N] or a variable)
+        """
+        words = line.split(maxsplit=1)
+        listing = ", ".join(str(n) for n in _KEPT.numbers()) or "none"
+        if not words:
+            print(f"whole results kept (cells whose display was cut): {listing}")
+            return None
+        if not (words[0].isascii() and words[0].isdigit()):
+            raise UsageError(f"%lean_result wants a cell number (the N of In [N]), got {words[0]!r}; e.g. %lean_result 12")
+        number = int(words[0])
+        result = _KEPT.get(number)
+        if result is None:
+            raise UsageError(
+                f"no whole result of cell {number} is kept (kept now: {listing}); only cells whose display was cut "
+                "keep it; use --out NAME to keep any result in a variable"
+            )
+        if len(words) == 1:
+            return result  # type: ignore[return-value]
+        target = words[1].strip()
+        if target.isascii() and target.isdigit():
+            part_size = (result.output_limit or DEFAULT_OUTPUT_LIMIT) // 4
+            text, parts = result_text_part(result, int(target), part_size, continue_hint=MAGIC_CONTINUE_HINT)
+            if not 1 <= int(target) <= parts:
+                raise UsageError(f"cell {number}'s result has {parts} part{'s' if parts != 1 else ''}; e.g. %lean_result {number} {parts}")
+            print(f"cell {number}, whole result: part {target} of {parts}\n\n{text}")
+            return None
+        path = os.path.abspath(os.path.expanduser(target))
+        try:
+            size = save_result(result, path)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"could not save cell {number}'s result to {path}: {exc}") from None
+        print(f"saved cell {number}'s whole result ({size:,} bytes of JSON) to {path}")
+        return None
+
+    @line_magic
+    def lean_output(self, line: str = "") -> None:
+        """Show or set how much one %%lean result may display: %lean_output 5MB, %lean_output
+        off (everything), default 1MB or LEAN_OUTPUT_LIMIT. A cut display says where the
+        whole result is (%lean_result N)."""
+        if line.strip():
+            try:
+                LeanResult.output_limit = parse_output_limit(line.strip(), what="%lean_output")
+            except ConfigError as exc:
+                raise UsageError(str(exc)) from None
+        limit = LeanResult.output_limit
+        print("output limit: " + ("off: every result is shown whole" if limit is None else f"{limit:,} characters per result"))
 
     @line_magic
     def lean_env(self, line: str = "") -> EnvChain:
@@ -291,3 +375,4 @@ def load(ip) -> None:
 def unload(ip) -> None:
     completion.unregister(ip)
     close_shared_checker()
+    _KEPT.clear()

@@ -43,7 +43,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import AbstractSet as Set, Any, Callable, Iterable, Iterator, Sequence
 
-from lean_kernel.config import ReplConfig
+from lean_kernel.config import ReplConfig, per_call_timeout
 from lean_kernel.results import CellResult
 from lean_kernel.session import LeanSession, header_key, split_header
 
@@ -162,6 +162,10 @@ class CheckJob(Job):
     timeout: float | None = None
     desc = "lean check"
 
+    def __post_init__(self) -> None:
+        # A bad value fails here, once, not once per item (config.parse_timeout).
+        object.__setattr__(self, "timeout", per_call_timeout(self.timeout))
+
     def header(self, code: str) -> str:
         return _header_of(code)
 
@@ -181,6 +185,10 @@ class VerifyJob(Job):
 
     options: dict = field(default_factory=dict)
     desc = "lean verify"
+
+    def __post_init__(self) -> None:
+        if self.options.get("timeout") is not None:
+            self.options["timeout"] = per_call_timeout(self.options["timeout"])
 
     def header(self, pair: tuple[str, str]) -> str:
         return _header_of(pair[1]) or _header_of(pair[0])

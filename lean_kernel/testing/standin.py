@@ -32,9 +32,13 @@ import shlex
 import signal
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from lean_kernel.protocol import ID_KEYS, ProtocolError, classify_request, request_ids
 from lean_kernel.testing.transcripts import (
+    Transcript,
     decode_request,
     is_blank,
     is_comment,
@@ -45,7 +49,7 @@ from lean_kernel.testing.transcripts import (
 
 ENV_ARGS = "LEAN_STANDIN_ARGS"
 MODULE = "lean_kernel.testing.standin"
-KINDS = ("env", "proofState")
+KINDS = ID_KEYS
 # Response ids as the REPL's pretty printer writes them. The lookbehind skips the text
 # `\"env\": 3` inside a JSON string (checked against every recording by the tests).
 ID_RX = re.compile(r'(?<!\\)"(env|proofState)": (\d+)')
@@ -61,43 +65,6 @@ class ShapeError(ValueError):
 # --------------------------------------------------------------------------- request shapes
 
 
-def _nat(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
-
-
-def _opt(obj: dict, key: str, ok) -> bool:
-    return obj.get(key) is None or ok(obj[key])
-
-
-def _str(v) -> bool:
-    return isinstance(v, str)
-
-
-def _bool(v) -> bool:
-    return isinstance(v, bool)
-
-
-def _command_options(obj: dict) -> bool:
-    return (
-        _opt(obj, "env", _nat)
-        and _opt(obj, "allTactics", _bool)
-        and _opt(obj, "rootGoals", _bool)
-        and _opt(obj, "infotree", _str)
-    )
-
-
-# The REPL tries these in this order and takes the first that decodes. Each entry:
-# (shape, test, id fields it reads).
-_SHAPES = (
-    ("tactic", lambda o: _str(o.get("tactic")) and _nat(o.get("proofState")), ("proofState",)),
-    ("pickle_env", lambda o: _nat(o.get("env")) and _str(o.get("pickleTo")), ("env",)),
-    ("unpickle_env", lambda o: _str(o.get("unpickleEnvFrom")), ()),
-    ("pickle_proof_state", lambda o: _nat(o.get("proofState")) and _str(o.get("pickleTo")), ("proofState",)),
-    ("unpickle_proof_state", lambda o: _str(o.get("unpickleProofStateFrom")) and _opt(o, "env", _nat), ("env",)),
-    ("command", lambda o: _str(o.get("cmd")) and _command_options(o), ("env",)),
-    ("file", lambda o: _str(o.get("path")) and _command_options(o), ("env",)),
-)
-
 # What the REPL answers when a request names an id it never issued.
 _UNKNOWN = {
     "env": "Unknown environment.",
@@ -107,16 +74,14 @@ _UNKNOWN = {
 }
 
 
-def classify(obj) -> tuple[str, tuple[str, ...]]:
-    """``(shape, id fields present)`` of a decoded request, as the REPL reads it."""
-    if isinstance(obj, dict):
-        for shape, test, fields in _SHAPES:
-            if test(obj):
-                return shape, tuple(f for f in fields if obj.get(f) is not None)
-    raise ShapeError(
-        "Could not parse as a valid JSON command:\nno request shape (command, file, tactic, "
-        f"pickle, unpickle) fits {json.dumps(obj, ensure_ascii=False)[:200]}"
-    )
+def classify(obj: Any) -> tuple[str, tuple[str, ...]]:
+    """``(shape, id fields present)`` of a decoded request, as the REPL reads it (the
+    shapes and their order are the protocol module's, shared with the client)."""
+    try:
+        request_type = classify_request(obj)
+    except ProtocolError as exc:
+        raise ShapeError(f"Could not parse as a valid JSON command:\n{exc}") from None
+    return request_type.shape, request_ids(request_type, obj)
 
 
 def _canonical(obj) -> str:
@@ -145,25 +110,48 @@ def no_recording(obj) -> str:
 # --------------------------------------------------------------------------- recorded entries
 
 
+# How a recorded id in a response is replayed: ("new", kind, offset from the counter),
+# ("req", kind, id) for the id the request named, ("old", kind, id) for an earlier one.
+Slot = tuple[str, str, int]
+
+
+@dataclass(eq=False)
 class _Entry:
     """One recorded exchange, pre-cut for live renumbering."""
 
-    __slots__ = (
-        "t", "i", "request", "shape", "id_fields", "req_ids", "valid", "response", "pieces",
-        "slots", "new_counts", "counters", "sig", "provenance", "_is_error",
-    )
+    t: int  # index of its transcript
+    i: int  # index of the exchange in it
+    request: dict[str, Any]
+    shape: str
+    id_fields: tuple[str, ...]
+    req_ids: dict[str, int]  # the ids the request names
+    # A recorded request on an id that did not exist yet got "Unknown ...": it may only
+    # answer live requests on ids the stand-in never issued, never live-mapped ones.
+    valid: bool
+    response: str | None
+    counters: dict[str, int]  # the next new id of each kind before this exchange
+    provenance: tuple[str, int] | None  # for an unpickle: (transcript key, id) pickled there
+    pieces: list[str] = field(default_factory=list)  # the response text between its ids
+    slots: list[Slot] = field(default_factory=list)  # one per id, between the pieces
+    new_counts: dict[str, int] = field(default_factory=dict)  # ids of each kind it creates
+    sig: str = ""  # the response with new ids abstracted, to find equivalent entries
+    _is_error: bool | None = None
 
     def is_error(self) -> bool:
         if self._is_error is None:
             try:
-                obj = json.loads(self.response)
+                obj = json.loads(self.response or "")
             except ValueError:
                 obj = None
             self._is_error = isinstance(obj, dict) and "message" in obj and not any(k in obj for k in KINDS)
         return self._is_error
 
 
-def _cut_transcript(t_index: int, transcript, entries_out: list) -> None:
+def _unpickle_path(shape: str, request: dict[str, Any]) -> str:
+    return str(request["unpickleEnvFrom" if shape == "unpickle_env" else "unpickleProofStateFrom"])
+
+
+def _cut_transcript(t_index: int, transcript: Transcript, entries_out: list[_Entry]) -> None:
     counters = {"env": 0, "proofState": 0}
     last_pickle: dict[str, tuple[str, int]] = {}
     for i, (request, response) in enumerate(transcript.exchanges):
@@ -171,23 +159,21 @@ def _cut_transcript(t_index: int, transcript, entries_out: list) -> None:
             shape, id_fields = classify(request)
         except ShapeError:
             continue  # the REPL would have died here; nothing to replay
-        e = _Entry()
-        e.t, e.i, e.request, e.shape, e.id_fields = t_index, i, request, shape, id_fields
-        e.req_ids = {f: request[f] for f in id_fields}
-        # A recorded request on an id that did not exist yet got "Unknown ...": it may only
-        # answer live requests on ids the stand-in never issued, never live-mapped ones.
-        e.valid = all(r < counters[f] for f, r in e.req_ids.items())
-        e.response = response
-        e.counters = dict(counters)
-        e._is_error = None
-        e.provenance = None
+        req_ids = {f: request[f] for f in id_fields}
+        provenance = None
         if shape in ("unpickle_env", "unpickle_proof_state"):
-            path = request.get("unpickleEnvFrom", request.get("unpickleProofStateFrom"))
-            e.provenance = last_pickle.get(path)
+            provenance = last_pickle.get(_unpickle_path(shape, request))
         elif shape in ("pickle_env", "pickle_proof_state"):
             kind = "env" if shape == "pickle_env" else "proofState"
             last_pickle[request["pickleTo"]] = (transcript.key, request[kind])
-        pieces, slots, sig = [], [], []
+        e = _Entry(
+            t=t_index, i=i, request=request, shape=shape, id_fields=id_fields, req_ids=req_ids,
+            valid=all(r < counters[f] for f, r in req_ids.items()), response=response,
+            counters=dict(counters), provenance=provenance,
+        )
+        pieces: list[str] = []
+        slots: list[Slot] = []
+        sig: list[str] = []
         new_counts = {"env": 0, "proofState": 0}
         if response is not None:
             pos = 0
@@ -195,6 +181,7 @@ def _cut_transcript(t_index: int, transcript, entries_out: list) -> None:
                 kind, rec = m.group(1), int(m.group(2))
                 pieces.append(response[pos : m.start(2)])
                 sig.append(response[pos : m.start(2)])
+                slot: Slot
                 if rec >= counters[kind]:
                     # New ids are consecutive from the counter but may be printed out of
                     # order (sorries before tactics), so they map by offset, not by order.
@@ -267,7 +254,7 @@ class Replayer:
             if e.valid and all((e.t, e.req_ids[f]) in self.candidates[f][v] for f, v in live.items())
         ]
         if shape in ("unpickle_env", "unpickle_proof_state"):
-            matches = self._agreeing_with_pickle(obj, matches)
+            matches = self._agreeing_with_pickle(shape, obj, matches)
         if not matches:
             return no_recording(obj)
         best = min(matches, key=self._rank)
@@ -279,9 +266,13 @@ class Replayer:
             self._remember_pickle(obj["pickleTo"], kind, self.candidates[kind][live[kind]])
         return text
 
-    def new_env_without_recording(self) -> int:
-        """Allocate an env id no recording stands behind (fault responses)."""
-        return self._allocate("env", set())
+    def new_env_without_recording(self, like: int | None = None) -> int:
+        """Allocate an env id for a fault response. ``like``: the live env the request ran
+        on; the new env stands for the same recorded ones, as the env after a command that
+        only prints (a huge ``#eval``) holds what the env before it held. Without it, no
+        recording stands behind the new env."""
+        known = like is not None and 0 <= like < self.next_id["env"]
+        return self._allocate("env", set(self.candidates["env"][like]) if known else set())
 
     # ----------------------------------------------------------------- matching
 
@@ -301,6 +292,7 @@ class Replayer:
             best = min(recorded, key=self._rank)
             self.cursor[best.t] = best.i + 1
             self.last_t = best.t
+            assert best.response is not None  # is_error() parsed it
             return best.response
         return format_error(_UNKNOWN.get((shape, field)) or _UNKNOWN[field])
 
@@ -358,12 +350,12 @@ class Replayer:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def _agreeing_with_pickle(self, obj: dict, matches: list[_Entry]) -> list[_Entry]:
+    def _agreeing_with_pickle(self, shape: str, obj: dict, matches: list[_Entry]) -> list[_Entry]:
         # Several recordings unpickle the same path (test/f.olean) with different
         # contents; prefer those whose recorded pickle was of the state pickled here.
         if not matches:
             return matches
-        states = self._pickled_states(obj.get("unpickleEnvFrom", obj.get("unpickleProofStateFrom")))
+        states = self._pickled_states(_unpickle_path(shape, obj))
         if not states:
             return matches
         keep = [e for e in matches if e.provenance is None or e.provenance in states]
@@ -415,6 +407,9 @@ def _parse_args(argv: list[str]):
                     help="print an uncaught exception and exit with --exit-code")
     on.add_argument("--hang-on", action="append", default=[], metavar="TEXT")
     on.add_argument("--kill-on", action="append", default=[], metavar="TEXT")
+    on.add_argument("--garbage-on", action="append", default=[], metavar="TEXT", help="as --garbage-at")
+    on.add_argument("--huge-on", action="append", default=[], metavar="TEXT", help="as --huge-at")
+    on.add_argument("--stderr-flood-on", action="append", default=[], metavar="TEXT", help="as --stderr-flood-at")
     on.add_argument("--delay-on", action="append", default=[], metavar="TEXT=SECONDS")
     p.add_argument("--delay", type=float, default=0.0, metavar="SECONDS", help="sleep before every reply")
     p.add_argument("--log", metavar="PATH",
@@ -444,7 +439,7 @@ def load(recordings, scripted=()) -> Replayer:
             seen.add(real)
             transcripts.append(t)
 
-    versions = set()
+    versions: set[str | None] = set()
     for path in recordings:
         if not Path(path).exists():
             raise FileNotFoundError(f"--recordings {path}: no such file or folder")
@@ -453,7 +448,7 @@ def load(recordings, scripted=()) -> Replayer:
             versions.add(t.version)
     primary = transcripts[0].version if transcripts else None
     for folder in scripted:
-        for t in iter_scripted(folder, versions=versions or None, default_version=primary):
+        for t in iter_scripted(folder, versions={v for v in versions if v} if versions else None, default_version=primary):
             add(t)
     return Replayer(transcripts)
 
@@ -533,15 +528,15 @@ class _Server:
                 self._die(f"Could not parse JSON:\n{exc}", 1)
             try:
                 classify(obj)
-                if n in args.garbage_at:
+                if n in args.garbage_at or any(t in query for t in args.garbage_on):
                     text = GARBAGE
-                elif n in args.huge_at:
-                    text = self._huge()
+                elif n in args.huge_at or any(t in query for t in args.huge_on):
+                    text = self._huge(obj.get("env"))
                 else:
                     text = self.replayer.respond(obj)
             except ShapeError as exc:
                 self._die(str(exc), 1)
-            if n in args.stderr_flood_at:
+            if n in args.stderr_flood_at or any(t in query for t in args.stderr_flood_on):
                 self._flood_stderr()
             delay = args.delay + sum(secs for t, secs in args.delay_on if t in query)
             if delay > 0:
@@ -549,12 +544,12 @@ class _Server:
             self.out.write((text + "\n\n").encode("utf-8"))
             self.out.flush()
 
-    def _huge(self) -> str:
+    def _huge(self, env_before: int | None) -> str:
         # A valid command answer: one info message, as a huge #eval output would give.
         size = int(self.args.huge_mb * 1024 * 1024)
         line = "stand-in REPL huge output (--huge-at) " + "x" * 984 + "\\n"
         data = line * (size // len(line) + 1)
-        env = self.replayer.new_env_without_recording()
+        env = self.replayer.new_env_without_recording(like=env_before if isinstance(env_before, int) else None)
         return (
             '{"messages":\n [{"severity": "info",\n   "pos": {"line": 1, "column": 0},\n'
             '   "endPos": {"line": 1, "column": 5},\n   "data":\n   "' + data + '"}],\n'
