@@ -5,7 +5,7 @@ REPL faults, ``render`` turns results into MIME bundles, ``doctor`` checks the s
 ``widget`` builds the goal widget and ``editing`` knows Lean words. This file only
 decides which of them to call for each message, and what to publish.
 
-Jupyter facts it relies on (ipykernel 7):
+Jupyter facts it relies on (ipykernel 6.17 to 7):
 - ``do_execute`` gets ``cell_id`` only because its signature declares it. JupyterLab sends
   it in ``metadata.cellId``; nbclient and the console do not, and then re-runs cannot be
   told from new cells.
@@ -126,6 +126,10 @@ class LeanKernel(Kernel):
         {"text": "Lean 4 documentation", "url": "https://lean-lang.org/documentation/"},
         {"text": "Lean REPL", "url": "https://github.com/leanprover-community/repl"},
     ]
+    # No IPython shell here. ipykernel < 6.18's Comm.handle_msg reads `kernel.shell`, which
+    # only IPythonKernel defines: without this, every widget message from the frontend
+    # (a slider moved) dies in an AttributeError that ipykernel only logs.
+    shell = None
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -714,11 +718,22 @@ class LeanKernel(Kernel):
     def _wire_comms(self) -> None:
         """Let ipywidgets live in this process: the comm manager ipykernel gives IPython's
         kernel, registered for the comm messages (only IPythonKernel does this itself)."""
-        import comm
+        import ipykernel
 
-        import ipykernel.ipkernel  # noqa: F401  (installs ipykernel's comm factory into `comm`)
+        if ipykernel.version_info < (6, 18):
+            # ipykernel 6.17 (Kaggle's) predates the `comm` package hook: there ipywidgets
+            # makes ipykernel.comm.Comm objects, which register with `kernel.comm_manager`
+            # and need ipykernel's own manager (the `comm` package's would answer a
+            # frontend's comm_open with a comm that sends nothing).
+            from ipykernel.comm import CommManager
 
-        self.comm_manager = comm.get_comm_manager()
+            self.comm_manager = CommManager(parent=self, kernel=self)
+        else:
+            import comm
+
+            import ipykernel.ipkernel  # noqa: F401  (installs ipykernel's comm factory into `comm`)
+
+            self.comm_manager = comm.get_comm_manager()
         for msg_type in ("comm_open", "comm_msg", "comm_close"):
             self.shell_handlers[msg_type] = getattr(self.comm_manager, msg_type)
 

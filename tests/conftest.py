@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+import lean_kernel
 from lean_kernel.config import ENV_PROJECT, ENV_REPL_PATH, ENV_SETTINGS_FILE, ReplConfig, read_saved_settings, settings_path
 from lean_kernel.testing.standin import standin_command
 from lean_kernel.testing.transcripts import default_root, missing_recordings_help
@@ -98,8 +99,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 def _python_path() -> str:
-    # The stand-in must import lean_kernel even when the package is not installed.
+    # The stand-in must import lean_kernel even when the package is not installed. Tests
+    # run against an installed copy (ci/kaggle_stack.sh installs the wheel) keep every
+    # subprocess on that copy instead.
     existing = os.environ.get("PYTHONPATH")
+    if Path(lean_kernel.__file__).resolve().parent.parent != REPO:
+        return existing or ""
     return str(REPO) + (os.pathsep + existing if existing else "")
 
 

@@ -79,3 +79,13 @@ def test_widget_magic_rejects_other_words(kernel):
     result = kernel.run("%widget maybe")
     assert result.status == "error" and "%widget wants on or off" in result.reply["content"]["evalue"]
     assert "goal widget off" in kernel.run("%widget").text
+
+
+def test_comm_open_for_an_unknown_target_is_closed(kernel):
+    # A frontend opens a comm to a target nobody registered: the kernel must close it on
+    # the wire, or the frontend keeps a comm that is dead. On ipykernel < 6.18 only
+    # ipykernel's own comm manager does that (the `comm` package's sends nothing there).
+    msg = kernel.kc.session.msg("comm_open", {"comm_id": "frontend-comm-1", "target_name": "no.such.target", "data": {}})
+    kernel.kc.shell_channel.send(msg)
+    answers = kernel.iopub_until_idle(msg["header"]["msg_id"], deadline=time.monotonic() + 20)
+    assert [(m["msg_type"], m["content"]["comm_id"]) for m in answers] == [("comm_close", "frontend-comm-1")]
