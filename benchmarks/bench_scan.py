@@ -52,31 +52,10 @@ from lean_kernel.session import LeanSession  # noqa: E402
 from lean_kernel.testing.standin import standin_command  # noqa: E402
 from lean_kernel.testing.transcripts import default_root  # noqa: E402
 from lean_magic.verify import check_commands, scan_candidate, verify  # noqa: E402
+from scan_shapes import SHAPES  # noqa: E402
 
 ROOT = default_root()
 SCRIPTED = REPO / "tests" / "fixtures" / "scripted"
-
-PROOF = (
-    "/-- A lemma about {n}. -/\n"
-    "theorem t{n} (a b : Nat) (h₁ : a ≤ b) (h' : b ≤ a) : a = b := by\n"
-    "  -- antisymmetry, then clean up\n"
-    "  have key : a = b := Nat.le_antisymm h₁ h'\n"
-    "  simp [key] at *\n"
-    '  all_goals first | rfl | exact key | omega -- "done"\n\n'
-)
-SHAPES = {
-    "honest proofs": lambda size: "".join(PROOF.format(n=i) for i in range(size // len(PROOF) + 1))[:size],
-    "wall of axioms": lambda size: ("axiom cheat : False\n" * (size // 20 + 1))[:size],
-    "nested s! strings": lambda size: ('s!"{' * (size // 8) + '}"' * (size // 8)),
-    "primes and chars": lambda size: ("f 2'\"' x' h'' '' r#\"a\"# «b»\n" * (size // 30 + 1))[:size],
-    "nested comments": lambda size: "/-" * (size // 4) + "-/" * (size // 4),
-    "short strings": lambda size: ('x "a" ' * (size // 6 + 1))[:size],
-    "line comments": lambda size: ("-- c\n" * (size // 5 + 1))[:size],
-    "char literals": lambda size: ("'a' " * (size // 4 + 1))[:size],
-    "nested s! with text": lambda size: 's!"a{' * (size // 10) + '}b"' * (size // 10),
-    "densest nesting": lambda size: '!"{' * (size // 5) + '}"' * (size // 5),
-}
-
 
 def best_of(repeats: int, fn) -> float:
     times = []

@@ -17,7 +17,7 @@ from lean_magic.verify import scan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from bench_scan import SHAPES  # noqa: E402
+from scan_shapes import SHAPES  # noqa: E402
 
 # Words every rule is about, their dotted parts, «» quotes around parts, and other text.
 _WORD_PIECES = st.sampled_from(
