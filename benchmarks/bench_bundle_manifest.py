@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lean_kernel.provision import manifest  # noqa: E402
+from lean_kernel.provision import manifest
 
 
 def build_bundle(root: Path, files: int, binary_mb: int) -> Path:
@@ -63,8 +63,10 @@ def main() -> None:
             problems = manifest.differences(bundle, found, toolchain_version="4.19.0")
             checked = time.perf_counter() - start
             assert not problems and counts == found.files
-            print(f"{files:>8} {counted:>9.3f} {hashed:>8.3f} {checked:>8.3f} {1000 * counted / files * 1000:>14.2f} "
-                  f"{args.binary_mb / hashed:>13.0f}")
+            print(
+                f"{files:>8} {counted:>9.3f} {hashed:>8.3f} {checked:>8.3f} {1000 * counted / files * 1000:>14.2f} "
+                f"{args.binary_mb / hashed:>13.0f}"
+            )
 
 
 if __name__ == "__main__":

@@ -27,9 +27,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "extension")]
 
-from lean_kernel.testing.local_ray import leftovers, processes, start_local_ray  # noqa: E402
-from lean_magic.pool import LeanPool  # noqa: E402
 from bench_pool import ITEM, config  # noqa: E402  (the same stand-in and item)
+from lean_magic.pool import LeanPool  # noqa: E402
+
+from lean_kernel.testing.local_ray import leftovers, processes, start_local_ray  # noqa: E402
 
 TARGET = 0.85
 
@@ -82,15 +83,21 @@ def main(argv: list[str] | None = None) -> int:
     ray = start_local_ray(num_cpus=max(counts))
     ray_start = time.perf_counter() - t0
     try:
-        print(f"LeanPool and RayPool against the ideal k*d/w  (stand-in reply delay d = {d:.3f} s, k = {k} items, "
-              f"{os.cpu_count()} CPUs, Ray {ray.__version__})")
+        print(
+            f"LeanPool and RayPool against the ideal k*d/w  (stand-in reply delay d = {d:.3f} s, k = {k} items, "
+            f"{os.cpu_count()} CPUs, Ray {ray.__version__})"
+        )
         print(f"Ray cluster start (ray.init, once per session, not in the rows): {ray_start:.2f} s")
         local0 = per_item_cost("local", 5 * k, args.repeats)
         ray0 = per_item_cost("ray", 5 * k, args.repeats)
-        print(f"per-item cost with d = 0 on 1 worker: local {local0 * 1000:.2f} ms, Ray {ray0 * 1000:.2f} ms "
-              f"(Ray overhead per item {(ray0 - local0) * 1000:.2f} ms)")
-        print(f"{'workers':>7}  {'backend':<7}  {'start s':>7}  {'run s':>7}  {'ideal s':>7}  {'items/s':>7}  "
-              f"{'eff excl':>8}  {'eff incl':>8}  {'overhead ms/item':>16}")
+        print(
+            f"per-item cost with d = 0 on 1 worker: local {local0 * 1000:.2f} ms, Ray {ray0 * 1000:.2f} ms "
+            f"(Ray overhead per item {(ray0 - local0) * 1000:.2f} ms)"
+        )
+        print(
+            f"{'workers':>7}  {'backend':<7}  {'start s':>7}  {'run s':>7}  {'ideal s':>7}  {'items/s':>7}  "
+            f"{'eff excl':>8}  {'eff incl':>8}  {'overhead ms/item':>16}"
+        )
         worst_ray = 1.0
         for w in counts:
             ideal = k * d / w
@@ -108,13 +115,17 @@ def main(argv: list[str] | None = None) -> int:
                     over = (took - ideal) * w / k
                     if backend == "ray":
                         worst_ray = min(worst_ray, excl)
-                    print(f"{w:>7}  {backend:<7}  {start:>7.2f}  {took:>7.3f}  {ideal:>7.3f}  {k / took:>7.1f}  "
-                          f"{excl * 100:>6.1f} %  {incl * 100:>6.1f} %  {over * 1000:>16.2f}")
+                    print(
+                        f"{w:>7}  {backend:<7}  {start:>7.2f}  {took:>7.3f}  {ideal:>7.3f}  {k / took:>7.1f}  "
+                        f"{excl * 100:>6.1f} %  {incl * 100:>6.1f} %  {over * 1000:>16.2f}"
+                    )
             finally:
                 for pool, _ in pools.values():
                     pool.close()
         verdict = "meets" if worst_ray >= TARGET else "BELOW"
-        print(f"lowest Ray efficiency excluding start-up {worst_ray * 100:.1f} % {verdict} the target of {TARGET * 100:.0f} %")
+        print(
+            f"lowest Ray efficiency excluding start-up {worst_ray * 100:.1f} % {verdict} the target of {TARGET * 100:.0f} %"
+        )
     finally:
         ray.shutdown()
         left = leftovers(before)

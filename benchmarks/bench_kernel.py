@@ -74,8 +74,13 @@ def child_env() -> dict[str, str]:
 
 def raw_round_trips(n: int, warmup: int) -> list[float]:
     proc = subprocess.Popen(
-        standin_argv(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        bufsize=0, env=child_env(), start_new_session=True,
+        standin_argv(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        bufsize=0,
+        env=child_env(),
+        start_new_session=True,
     )
     out = proc.stdout.fileno()
     times = []
@@ -105,8 +110,12 @@ class Kernel:
 
         argv = standin_argv(chain_dir)
         env = {**child_env(), "LEAN_REPL_PATH": argv[0], "LEAN_REPL_ARGS": shlex.join(argv[1:]), "LEAN_TIMEOUT": "30"}
-        subprocess.run([sys.executable, str(REPO / "install_kernel.py"), "--prefix", prefix], check=True,
-                       capture_output=True, env=child_env())
+        subprocess.run(
+            [sys.executable, str(REPO / "install_kernel.py"), "--prefix", prefix],
+            check=True,
+            capture_output=True,
+            env=child_env(),
+        )
         os.environ["JUPYTER_PATH"] = os.path.join(prefix, "share", "jupyter")
         self.km = KernelManager(kernel_name="lean4")
         self.km.start_kernel(env=env)
@@ -116,8 +125,14 @@ class Kernel:
 
     def run(self, code: str, cell_id: str) -> tuple[float, list[dict]]:
         """(wall seconds, iopub messages) of one cell; raises if it fails."""
-        content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                   "allow_stdin": False, "stop_on_error": True}
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
         msg = self.kc.session.msg("execute_request", content, metadata={"cellId": cell_id})
         started = time.perf_counter()
         self.kc.shell_channel.send(msg)
@@ -169,7 +184,9 @@ def growing_chain(kernel: Kernel, cells: int, prefix: str, start: int = 1) -> tu
     return walls, repl
 
 
-def interleaved_chains(kernels: dict[int, Kernel], window: int, block: int) -> dict[int, tuple[list[float], list[float]]]:
+def interleaved_chains(
+    kernels: dict[int, Kernel], window: int, block: int
+) -> dict[int, tuple[list[float], list[float]]]:
     """Grow each kernel's chain to its length, then time ``window`` more cells on each,
     the kernels taking turns every ``block`` cells."""
     for length, kernel in kernels.items():
@@ -188,7 +205,9 @@ def _elapsed(messages: list[dict]) -> float:
     return next(m["content"]["data"][RESULT_MIME_TYPE]["elapsed"] for m in messages if m["msg_type"] == "display_data")
 
 
-def reruns(kernel: Kernel, cells: int, count: int, repeats: int) -> tuple[list[tuple[float, int]], list[tuple[float, int]], list[float]]:
+def reruns(
+    kernel: Kernel, cells: int, count: int, repeats: int
+) -> tuple[list[tuple[float, int]], list[tuple[float, int]], list[float]]:
     """``repeats`` times: a new chain of ``cells``, then re-running its cells 2, 3, ...
     ``count`` of them, each followed by the magic cell ``%timeout`` (no REPL), the floor
     under the same load. Returns (wall, update_display_data messages) of the re-runs of
@@ -198,7 +217,9 @@ def reruns(kernel: Kernel, cells: int, count: int, repeats: int) -> tuple[list[t
         growing_chain(kernel, cells, f"r{repeat}")
         for k in range(2, 2 + count):
             wall, messages = kernel.run(chain_cell(k), f"r{repeat}-{k}")
-            (first if k == 2 else later).append((wall, sum(1 for m in messages if m["msg_type"] == "update_display_data")))
+            (first if k == 2 else later).append(
+                (wall, sum(1 for m in messages if m["msg_type"] == "update_display_data"))
+            )
             floor.append(kernel.run("%timeout", "floor")[0])
     return first, later, floor
 
@@ -251,28 +272,40 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "meets" if statistics.median(cost) <= 0.005 else "MISSES"
     print(f"median overhead {statistics.median(cost) * 1000:.2f} ms {verdict} the 5 ms target")
 
-    print(f"\nbench_kernel (b): growing chains (def ck := k, each on the one before), {args.window} more cells "
-          f"timed on each, kernels taking turns every {args.block}")
+    print(
+        f"\nbench_kernel (b): growing chains (def ck := k, each on the one before), {args.window} more cells "
+        f"timed on each, kernels taking turns every {args.block}"
+    )
     print(f"{'after cells':>12} {'median ms':>9} {'p95 ms':>8} {'vs first':>8} {'REPL ms':>8}")
     first = statistics.median(timed[checkpoints[0]][0])
     for count in checkpoints:
         window, window_repl = timed[count]
-        print(f"{count:>12,} {ms(statistics.median(window))} {ms(p95(window))} {statistics.median(window) / first:7.2f}x "
-              f"{ms(statistics.median(window_repl))}")
+        print(
+            f"{count:>12,} {ms(statistics.median(window))} {ms(p95(window))} {statistics.median(window) / first:7.2f}x "
+            f"{ms(statistics.median(window_repl))}"
+        )
     growth = statistics.median(timed[checkpoints[-1]][0]) / first
     verdict = "meets" if growth <= 1.2 else "MISSES"
-    print(f"per-cell cost at {checkpoints[-1]:,} cells / at {checkpoints[0]:,}: {growth:.2f}x, {verdict} the 1.2x target")
+    print(
+        f"per-cell cost at {checkpoints[-1]:,} cells / at {checkpoints[0]:,}: {growth:.2f}x, {verdict} the 1.2x target"
+    )
 
-    print(f"\nbench_kernel (c): re-running early cells of a {args.rerun_chain:,}-cell chain, {args.rerun_repeats} chain(s) "
-          "(each re-run followed by a magic cell, the floor under the same load)")
+    print(
+        f"\nbench_kernel (c): re-running early cells of a {args.rerun_chain:,}-cell chain, {args.rerun_repeats} chain(s) "
+        "(each re-run followed by a magic cell, the floor under the same load)"
+    )
     heads = [w for w, _ in first_reruns]
-    print(f"re-run of cell 2 (makes {args.rerun_chain - 2:,} cells stale): median {statistics.median(heads) * 1000:.1f} ms "
-          f"(each: {', '.join(f'{w * 1000:.1f}' for w in heads)} ms), "
-          f"{max(u for _, u in first_reruns)} update_display_data messages each")
+    print(
+        f"re-run of cell 2 (makes {args.rerun_chain - 2:,} cells stale): median {statistics.median(heads) * 1000:.1f} ms "
+        f"(each: {', '.join(f'{w * 1000:.1f}' for w in heads)} ms), "
+        f"{max(u for _, u in first_reruns)} update_display_data messages each"
+    )
     if later_reruns:
         rest = [w for w, _ in later_reruns]
-        print(f"re-runs of cells 3..{args.reruns + 1} (each walks the rest of the chain again): median "
-              f"{statistics.median(rest) * 1000:.1f} ms, max {max(rest) * 1000:.1f} ms")
+        print(
+            f"re-runs of cells 3..{args.reruns + 1} (each walks the rest of the chain again): median "
+            f"{statistics.median(rest) * 1000:.1f} ms, max {max(rest) * 1000:.1f} ms"
+        )
     print(f"magic cell between them (floor): median {statistics.median(rerun_floor) * 1000:.1f} ms")
     median = statistics.median(heads)
     verdict = "meets" if median < 0.050 else "MISSES"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "extension"))
 
-from lean_magic.bundle import prepare_project  # noqa: E402
+from lean_magic.bundle import prepare_project
 
 
 def build_tree(root: Path, files: int, source_kb: int, olean_kb: int) -> Path:
@@ -87,8 +87,10 @@ def main() -> None:
             "link_packages=False": tree_bytes(root / "sources"),
             "full copy (copytree)": tree_bytes(root / "full"),
         }
-    print(f"fake project: {args.files} sources x {args.source_kb} KiB + {args.files} oleans x {args.olean_kb} KiB "
-          f"= {size / 2**20:.0f} MiB")
+    print(
+        f"fake project: {args.files} sources x {args.source_kb} KiB + {args.files} oleans x {args.olean_kb} KiB "
+        f"= {size / 2**20:.0f} MiB"
+    )
     base = results["link_packages=True (default)"]
     for name, seconds in results.items():
         print(f"{name:32s} {seconds:8.3f} s  {written[name] / 2**20:9.1f} MiB written  x{seconds / base:7.1f}")

@@ -25,10 +25,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "extension")]
 
+from lean_magic.pool import LeanPool  # noqa: E402
+
 from lean_kernel.config import ReplConfig  # noqa: E402
 from lean_kernel.testing.standin import standin_command  # noqa: E402
 from lean_kernel.testing.transcripts import default_root  # noqa: E402
-from lean_magic.pool import LeanPool  # noqa: E402
 
 RECORDING = default_root() / "v4.33.0-rc2" / "def_eval.in"
 ITEM = "def f := 37"  # a fresh command recorded in def_eval.in
@@ -68,8 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     d, k = args.delay, args.items
 
     overhead = measure(1, 10 * k, 0.0, args.repeats) / (10 * k)
-    print(f"LeanPool efficiency against the ideal k*d/w  (stand-in reply delay d = {d:.3f} s, "
-          f"k = {k} items, {os.cpu_count()} CPUs)")
+    print(
+        f"LeanPool efficiency against the ideal k*d/w  (stand-in reply delay d = {d:.3f} s, "
+        f"k = {k} items, {os.cpu_count()} CPUs)"
+    )
     print(f"per-item cost with d = 0 (pool + pipes + stand-in replay): {overhead * 1000:.2f} ms")
     print(f"{'workers':>7}  {'time s':>8}  {'ideal s':>8}  {'items/s':>8}  {'ideal/s':>8}  {'efficiency':>10}")
     worst = 1.0

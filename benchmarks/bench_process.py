@@ -55,8 +55,13 @@ class RawPipe:
 
     def __init__(self, cmd: list[str]) -> None:
         self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            bufsize=0, env=child_env(), start_new_session=True,
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            bufsize=0,
+            env=child_env(),
+            start_new_session=True,
         )
         self.out = self.proc.stdout.fileno()
         self.inp = self.proc.stdin.fileno()
@@ -82,7 +87,9 @@ class RawPipe:
 
 def client(*faults: str) -> ReplProcess:
     cmd = argv(*faults)
-    proc = ReplProcess(ReplConfig(repl_path=cmd[0], repl_args=cmd[1:], env={"PYTHONPATH": child_env()["PYTHONPATH"]}, timeout=600))
+    proc = ReplProcess(
+        ReplConfig(repl_path=cmd[0], repl_args=cmd[1:], env={"PYTHONPATH": child_env()["PYTHONPATH"]}, timeout=600)
+    )
     proc.start()
     return proc
 

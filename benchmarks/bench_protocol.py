@@ -33,8 +33,9 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -107,8 +108,10 @@ def timed(fn: Callable[[], Any]) -> float:
 
 def bench_shapes(shapes: list[str], sizes: list[float], repeats: int) -> None:
     print(f"\ntyped parse vs json.loads, median of {repeats} rounds, interleaved (CPU seconds; ratio = / json.loads)")
-    print(f"{'shape':<10}{'MiB':>6}{'items':>9}{'json.loads':>12}{'typed parse':>13}{'ratio':>7}"
-          f"{'parse+read all':>16}{'ratio':>7}{'  round trip'}")
+    print(
+        f"{'shape':<10}{'MiB':>6}{'items':>9}{'json.loads':>12}{'typed parse':>13}{'ratio':>7}"
+        f"{'parse+read all':>16}{'ratio':>7}{'  round trip'}"
+    )
     for key in shapes:
         for mib in sizes:
             text, count = build_answer(key, mib)
@@ -119,14 +122,16 @@ def bench_shapes(shapes: list[str], sizes: list[float], repeats: int) -> None:
                 ("read", lambda: read_all(parse_response_text(text), key)),
             ]
             for r in range(repeats):
-                for name, fn in steps[r % 3:] + steps[: r % 3]:  # rotate the order each round
+                for name, fn in steps[r % 3 :] + steps[: r % 3]:  # rotate the order each round
                     runs[name].append(timed(fn))
             exact = parse_response_text(text).to_json() == json.loads(text)
             assert read_all(parse_response_text(text), key) == count
             loads, typed, read = (statistics.median(runs[k]) for k in ("loads", "typed", "read"))
             typed_ratio, read_ratio = (ratio(runs[k], runs["loads"]) for k in ("typed", "read"))
-            print(f"{key:<10}{len(text.encode()) / (1 << 20):>6.0f}{count:>9}{loads:>12.3f}{typed:>13.3f}"
-                  f"{typed_ratio:>7.2f}{read:>16.3f}{read_ratio:>7.2f}  {'exact' if exact else 'DIFFERS'}")
+            print(
+                f"{key:<10}{len(text.encode()) / (1 << 20):>6.0f}{count:>9}{loads:>12.3f}{typed:>13.3f}"
+                f"{typed_ratio:>7.2f}{read:>16.3f}{read_ratio:>7.2f}  {'exact' if exact else 'DIFFERS'}"
+            )
 
 
 # --------------------------------------------------------------------------- --libraries only
@@ -152,12 +157,13 @@ if msgspec is not None:
     class MMessage(msgspec.Struct, omit_defaults=True):
         severity: str = "info"
         data: str = ""
-        pos: MPos | None | msgspec.UnsetType = msgspec.UNSET
-        endPos: MPos | None | msgspec.UnsetType = msgspec.UNSET
+        pos: MPos | msgspec.UnsetType | None = msgspec.UNSET
+        endPos: MPos | msgspec.UnsetType | None = msgspec.UNSET
 
     class MAnswer(msgspec.Struct, omit_defaults=True):
         env: int | None = None
         messages: list[MMessage] = []
+
 
 if pydantic is not None:
 
@@ -192,12 +198,19 @@ def bench_libraries(sizes: list[float], repeats: int) -> None:
     if pydantic is None:
         print("  pydantic not installed (pip install pydantic to compare)")
     else:
-        candidates.append(("pydantic model_validate_json", PAnswer.model_validate_json,
-                           lambda t: PAnswer.model_validate_json(t).model_dump(by_alias=True, exclude_unset=True)))
+        candidates.append(
+            (
+                "pydantic model_validate_json",
+                PAnswer.model_validate_json,
+                lambda t: PAnswer.model_validate_json(t).model_dump(by_alias=True, exclude_unset=True),
+            )
+        )
     candidates.insert(0, ("lean_kernel.protocol", parse_response_text, lambda t: parse_response_text(t).to_json()))
     # A future REPL key on a message, and an explicit null: both must come back as sent.
-    probe = ('{"messages": [{"severity": "info", "pos": {"line": 1, "column": 0}, "endPos": null, "data": "x", "new": 1}],'
-             ' "env": 0}')
+    probe = (
+        '{"messages": [{"severity": "info", "pos": {"line": 1, "column": 0}, "endPos": null, "data": "x", "new": 1}],'
+        ' "env": 0}'
+    )
     print(f"{'parser':<30}{'MiB':>6}{'seconds':>10}{'ratio':>7}  keeps unknown keys and nulls")
     for mib in sizes:
         text, _ = build_answer("messages", mib)
@@ -218,7 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     ap.add_argument("--sizes", default="1,10,100", help="answer sizes in MiB (default 1,10,100)")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per size and path (default 3)")
-    ap.add_argument("--shapes", default=",".join(SHAPES), help=f"which lists the answers hold (default {','.join(SHAPES)})")
+    ap.add_argument(
+        "--shapes", default=",".join(SHAPES), help=f"which lists the answers hold (default {','.join(SHAPES)})"
+    )
     ap.add_argument("--libraries", action="store_true", help="also time msgspec and pydantic on the messages answers")
     args = ap.parse_args(argv)
     if not (default_root() / VERSION).is_dir():

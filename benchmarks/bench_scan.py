@@ -46,16 +46,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "extension"), str(REPO / "tests" / "verify")]
 
+from lean_magic.verify import check_commands, scan_candidate, verify  # noqa: E402
+from scan_shapes import SHAPES  # noqa: E402
+
 from lean_kernel.config import ReplConfig  # noqa: E402
 from lean_kernel.protocol import parse_response  # noqa: E402
 from lean_kernel.session import LeanSession  # noqa: E402
 from lean_kernel.testing.standin import standin_command  # noqa: E402
 from lean_kernel.testing.transcripts import default_root  # noqa: E402
-from lean_magic.verify import check_commands, scan_candidate, verify  # noqa: E402
-from scan_shapes import SHAPES  # noqa: E402
 
 ROOT = default_root()
 SCRIPTED = REPO / "tests" / "fixtures" / "scripted"
+
 
 def best_of(repeats: int, fn) -> float:
     times = []
@@ -68,7 +70,12 @@ def best_of(repeats: int, fn) -> float:
 
 def scan_table(sizes: list[float], repeats: int, shapes: list[str]) -> None:
     print(f"(a) text scan time (s), best of {repeats}; load average {_load()}")
-    print(f"{'candidate':<20}" + "".join(f"{s:>9g} MB" for s in sizes) + "   growth  (size ratio " + f"{sizes[-1] / sizes[0]:g})")
+    print(
+        f"{'candidate':<20}"
+        + "".join(f"{s:>9g} MB" for s in sizes)
+        + "   growth  (size ratio "
+        + f"{sizes[-1] / sizes[0]:g})"
+    )
     for name in shapes:
         texts = [SHAPES[name](int(s * 1_000_000)) for s in sizes]
         times = [best_of(repeats, lambda t=t: scan_candidate(t, ["t0"], [])) for t in texts]
@@ -87,13 +94,17 @@ def compare_table(rev: str, sizes: list[float], repeats: int, shapes: list[str])
             text = SHAPES[name](int(size * 1_000_000))
             before, after = _findings(old_scan(text, ["t0"], [])), _findings(scan_candidate(text, ["t0"], []))
             if before != after:
-                raise SystemExit(f"{name}, {size} MB: the findings differ\n  {rev}: {before[:3]}\n  this tree: {after[:3]}")
+                raise SystemExit(
+                    f"{name}, {size} MB: the findings differ\n  {rev}: {before[:3]}\n  this tree: {after[:3]}"
+                )
             old_times, new_times = [], []
             for _ in range(repeats):
                 old_times.append(_timed(lambda: old_scan(text, ["t0"], [])))
                 new_times.append(_timed(lambda: scan_candidate(text, ["t0"], [])))
             growth.append((min(old_times), min(new_times)))
-            print(f"{name:<20}{size:>6g}{min(old_times):>12.3f}{min(new_times):>12.3f}{min(old_times) / min(new_times):>9.1f}x")
+            print(
+                f"{name:<20}{size:>6g}{min(old_times):>12.3f}{min(new_times):>12.3f}{min(old_times) / min(new_times):>9.1f}x"
+            )
         (o0, n0), (o1, n1) = growth[0], growth[-1]
         print(f"{'':<20}{'growth':>6}{o1 / o0:>12.2f}{n1 / n0:>12.2f}   (size ratio {sizes[-1] / sizes[0]:g})")
     print()
@@ -102,14 +113,19 @@ def compare_table(rev: str, sizes: list[float], repeats: int, shapes: list[str])
 def _scan_at(rev: str):
     """scan_candidate as it was at git revision ``rev``: its lean_text.py and scan.py, run
     against this tree's verify.result (scan.py's only other import)."""
+
     def show(path: str) -> str:
-        return subprocess.run(["git", "-C", str(REPO), "show", f"{rev}:{path}"], capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            ["git", "-C", str(REPO), "show", f"{rev}:{path}"], capture_output=True, text=True, check=True
+        ).stdout
 
     where = Path(tempfile.mkdtemp(prefix="bench_scan_"))
     (where / "rev_lean_text.py").write_text(show("lean_kernel/lean_text.py"), encoding="utf-8")
     scan_source = show("extension/lean_magic/verify/scan.py")
     scan_source = scan_source.replace("from lean_kernel.lean_text import", "from rev_lean_text import")
-    (where / "rev_scan.py").write_text(scan_source.replace("from .result import", "from lean_magic.verify.result import"), encoding="utf-8")
+    (where / "rev_scan.py").write_text(
+        scan_source.replace("from .result import", "from lean_magic.verify.result import"), encoding="utf-8"
+    )
     sys.path.insert(0, str(where))
     spec = importlib.util.spec_from_file_location("rev_scan", where / "rev_scan.py")
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
@@ -167,8 +183,10 @@ def infotree_table(command_counts: list[int], repeats: int) -> None:
         obj, text = _recorded(version)
         without = {k: v for k, v in obj.items() if k != "infotree"}
         nodes = sum(1 for t in obj["infotree"] for _ in _walk(t))
-        print(f"  recorded {version}: 1 command (50 chars) -> {len(text.encode())} bytes with the infotree, "
-              f"{len(json.dumps(without))} without; {nodes} nodes")
+        print(
+            f"  recorded {version}: 1 command (50 chars) -> {len(text.encode())} bytes with the infotree, "
+            f"{len(json.dumps(without))} without; {nodes} nodes"
+        )
     obj, _ = _recorded("v4.33.0-rc2")
     print(f"{'commands':>9}{'answer KB':>12}{'json ms':>10}{'typed ms':>10}{'allowlist ms':>14}{'per cmd us':>12}")
     for n in command_counts:
@@ -180,8 +198,10 @@ def infotree_table(command_counts: list[int], repeats: int) -> None:
         t_allow = best_of(repeats, lambda: check_commands(typed.infotree))
         assert check_commands(typed.infotree).findings == []
         total = t_json + t_typed + t_allow
-        print(f"{n:>9}{len(raw.encode()) / 1024:>12.1f}{t_json * 1e3:>10.2f}{t_typed * 1e3:>10.2f}{t_allow * 1e3:>14.2f}"
-              f"{total / n * 1e6:>12.1f}")
+        print(
+            f"{n:>9}{len(raw.encode()) / 1024:>12.1f}{t_json * 1e3:>10.2f}{t_typed * 1e3:>10.2f}{t_allow * 1e3:>14.2f}"
+            f"{total / n * 1e6:>12.1f}"
+        )
     print()
 
 
@@ -197,7 +217,9 @@ def verify_table(rounds: int) -> None:
     case = next(c for c in CASES if c.name == "verify_ok_rfl")
     statement = STATEMENTS[case.statement].text
     blocks = (SCRIPTED / "verify_ok_rfl.in").read_text(encoding="utf-8").split("\n\n")
-    requests = [json.loads(b) for b in blocks if b.strip() and not b.lstrip().startswith("--")]  # `--`: the evidence note
+    requests = [
+        json.loads(b) for b in blocks if b.strip() and not b.lstrip().startswith("--")
+    ]  # `--`: the evidence note
     print("(c) verify on the stand-in (verify_ok_rfl), interleaved, median of", rounds)
     with LeanSession(_config()) as session:
         t0 = time.perf_counter()
@@ -221,8 +243,10 @@ def verify_table(rounds: int) -> None:
     bare.sort()
     f, b = full[len(full) // 2], bare[len(bare) // 2]
     print(f"  first verification of a process (self-check: version + 5 controls): {first_time * 1e3:.1f} ms")
-    print(f"  later verification: {f * 1e3:.1f} ms; its 3 requests alone: {b * 1e3:.1f} ms; "
-          f"verifier's own cost {max(f - b, 0) * 1e3:.1f} ms per candidate (ratio {f / b:.2f})")
+    print(
+        f"  later verification: {f * 1e3:.1f} ms; its 3 requests alone: {b * 1e3:.1f} ms; "
+        f"verifier's own cost {max(f - b, 0) * 1e3:.1f} ms per candidate (ratio {f / b:.2f})"
+    )
     print("  timings of that first one: " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in first.timings.items()))
 
 

@@ -36,11 +36,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench_kernel import CELL, child_env, standin_argv  # noqa: E402  (the same stand-in and cell)
+
 from lean_kernel.config import ReplConfig  # noqa: E402
 from lean_kernel.results import Phase  # noqa: E402
 from lean_kernel.session import LeanSession  # noqa: E402
 from lean_kernel.status import ENV_STATUS_AFTER, RunningStatus, StatusSettings  # noqa: E402
-from bench_kernel import CELL, child_env, standin_argv  # noqa: E402  (the same stand-in and cell)
+
 
 def never_called(bundle: dict, first: bool) -> None:
     raise AssertionError("a fast cell published a status line")
@@ -91,8 +93,12 @@ def kernel_cells(n: int, warmup: int) -> tuple[list[list[float]], int]:
     argv = standin_argv()
     env = {**child_env(), "LEAN_REPL_PATH": argv[0], "LEAN_REPL_ARGS": shlex.join(argv[1:]), "LEAN_TIMEOUT": "30"}
     with tempfile.TemporaryDirectory() as prefix:
-        subprocess.run([sys.executable, str(REPO / "install_kernel.py"), "--prefix", prefix], check=True,
-                       capture_output=True, env=child_env())
+        subprocess.run(
+            [sys.executable, str(REPO / "install_kernel.py"), "--prefix", prefix],
+            check=True,
+            capture_output=True,
+            env=child_env(),
+        )
         os.environ["JUPYTER_PATH"] = os.path.join(prefix, "share", "jupyter")
         kernels = []
         for after in SIDES:
@@ -109,8 +115,14 @@ def kernel_cells(n: int, warmup: int) -> tuple[list[list[float]], int]:
             for i in range(len(SIDES) * (warmup + n)):
                 side = i % len(SIDES)
                 kc = kernels[side][1]
-                content = {"code": CELL, "silent": False, "store_history": True, "user_expressions": {},
-                           "allow_stdin": False, "stop_on_error": True}
+                content = {
+                    "code": CELL,
+                    "silent": False,
+                    "store_history": True,
+                    "user_expressions": {},
+                    "allow_stdin": False,
+                    "stop_on_error": True,
+                }
                 # Always the same cellId: every run re-runs one cell on the env it started from.
                 msg = kc.session.msg("execute_request", content, metadata={"cellId": "bench"})
                 started = time.perf_counter()
@@ -169,12 +181,18 @@ def main(argv: list[str] | None = None) -> int:
     s_diff = statistics.median(s_on) - statistics.median(s_off)
     k_diff = statistics.median(k_on) - statistics.median(k_off)
     k_noise = statistics.median(k_off2) - statistics.median(k_off)
-    print(f"session: on - off (medians) {s_diff * 1e6:+.1f} µs; ratio on/off {statistics.median(s_on) / statistics.median(s_off):.3f}")
-    print(f"kernel:  on - off (medians) {k_diff * 1e6:+.1f} µs; ratio on/off {statistics.median(k_on) / statistics.median(k_off):.3f}; "
-          f"off - off (noise between two kernels) {k_noise * 1e6:+.1f} µs")
+    print(
+        f"session: on - off (medians) {s_diff * 1e6:+.1f} µs; ratio on/off {statistics.median(s_on) / statistics.median(s_off):.3f}"
+    )
+    print(
+        f"kernel:  on - off (medians) {k_diff * 1e6:+.1f} µs; ratio on/off {statistics.median(k_on) / statistics.median(k_off):.3f}; "
+        f"off - off (noise between two kernels) {k_noise * 1e6:+.1f} µs"
+    )
     print(f"status messages on fast kernel cells: {status_messages} (want 0)")
-    print(f"clock threads in this process after {2 * (args.cells + args.warmup)} session cells and "
-          f"{args.cells * 10 + args.warmup} clock runs: {clocks} per RunningStatus made (2 made)")
+    print(
+        f"clock threads in this process after {2 * (args.cells + args.warmup)} session cells and "
+        f"{args.cells * 10 + args.warmup} clock runs: {clocks} per RunningStatus made (2 made)"
+    )
     return 0 if status_messages == 0 else 1
 
 

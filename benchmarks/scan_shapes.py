@@ -18,7 +18,7 @@ PROOF = (
 SHAPES = {
     "honest proofs": lambda size: "".join(PROOF.format(n=i) for i in range(size // len(PROOF) + 1))[:size],
     "wall of axioms": lambda size: ("axiom cheat : False\n" * (size // 20 + 1))[:size],
-    "nested s! strings": lambda size: ('s!"{' * (size // 8) + '}"' * (size // 8)),
+    "nested s! strings": lambda size: 's!"{' * (size // 8) + '}"' * (size // 8),
     "primes and chars": lambda size: ("f 2'\"' x' h'' '' r#\"a\"# «b»\n" * (size // 30 + 1))[:size],
     "nested comments": lambda size: "/-" * (size // 4) + "-/" * (size // 4),
     "short strings": lambda size: ('x "a" ' * (size // 6 + 1))[:size],

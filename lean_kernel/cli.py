@@ -57,8 +57,9 @@ def run_setup(args: argparse.Namespace, progress: TextProgress) -> int:
     steps = Steps(8, progress)
     project = Path(args.project).expanduser().resolve() if args.project else None
     version = _resolve(steps, args.lean, project)
-    prepared = prepare(steps, version=version, home=_home(args), mathlib=args.mathlib, project=project,
-                       repl_url=args.repl_url)
+    prepared = prepare(
+        steps, version=version, home=_home(args), mathlib=args.mathlib, project=project, repl_url=args.repl_url
+    )
     settings = settings_for(prepared, timeout=args.timeout, memory_limit_mb=args.memory_limit_mb)
     path, spec = activate(steps, prepared, settings, kernel_args=install.location_argv(args))
     if args.no_check:
@@ -69,16 +70,19 @@ def run_setup(args: argparse.Namespace, progress: TextProgress) -> int:
         positive_control(steps, settings)
         magic_check(steps, path, CHECK_CELL_MATHLIB if prepared.mathlib else CHECK_CELL)
     print(f"\nLean {prepared.tag} is ready" + (" with Mathlib" if prepared.mathlib else "") + ":")
-    print(f"  kernel:  \"{args.display_name}\" in JupyterLab / Notebook, or `jupyter console --kernel {args.name}`"
-          f" ({spec})")
+    print(
+        f'  kernel:  "{args.display_name}" in JupyterLab / Notebook, or `jupyter console --kernel {args.name}` ({spec})'
+    )
     if args.prefix:
         print(f"           (Jupyter finds it with JUPYTER_PATH={Path(args.prefix).resolve() / 'share' / 'jupyter'})")
     print("  Python:  %load_ext lean_magic, then %%lean cells, or lean_magic.LeanChecker()")
     print(f"  settings: {path}")
     shadow = [k for k in (ENV_REPL_PATH, ENV_PROJECT) if os.environ.get(k)]
     if shadow:
-        print(f"  note: {' and '.join(shadow)} set in this shell win over these settings for Python notebooks "
-              "started from it; unset them to use this Lean")
+        print(
+            f"  note: {' and '.join(shadow)} set in this shell win over these settings for Python notebooks "
+            "started from it; unset them to use this Lean"
+        )
     return 0
 
 
@@ -119,9 +123,8 @@ def magic_check(steps: Steps, settings_file: Path, cell: str) -> None:
     IPython shell, the REPL found through the settings file just written."""
     with steps.step("a %%lean cell in IPython, as a Python notebook runs it") as step:
         step.running("%%lean " + cell.replace("\n\n", " ⏎ "))
-        from IPython.core.interactiveshell import InteractiveShell
-
         import lean_magic
+        from IPython.core.interactiveshell import InteractiveShell
         from lean_magic.bundle import reset_active
 
         # Only the saved settings may decide which REPL runs: hide this shell's own, and
@@ -163,16 +166,20 @@ def run_bundle(args: argparse.Namespace, progress: TextProgress) -> int:
     except StepFailed as exc:
         with steps.step("choose the bundle folder"):
             raise exc
-    prepared = prepare(steps, version=version, home=_home(args), mathlib=args.mathlib, project=project,
-                       repl_url=args.repl_url)
+    prepared = prepare(
+        steps, version=version, home=_home(args), mathlib=args.mathlib, project=project, repl_url=args.repl_url
+    )
     bundle.copy_parts(steps, prepared, out)
     bundle.write_manifest(steps, prepared, out, created_by=f"lean-kernel {_version()} bundle")
     load_check(steps, out, check=not args.no_check)
     packed = bundle.archive(steps, out) if args.archive else None
     print(f"\nThe bundle for Lean {prepared.tag} is in {out}" + (f" and {packed}" if packed else "") + ".")
-    print("  On Kaggle: upload it as a dataset (`kaggle datasets create -p "
-          f"{out} --dir-mode zip`: without --dir-mode its folders are skipped"
-          + (f"; or upload {packed.name} in the web page" if packed else "") + "), attach it, and run")
+    print(
+        "  On Kaggle: upload it as a dataset (`kaggle datasets create -p "
+        f"{out} --dir-mode zip`: without --dir-mode its folders are skipped"
+        + (f"; or upload {packed.name} in the web page" if packed else "")
+        + "), attach it, and run"
+    )
     print("    import lean_magic; lean_magic.setup()    # finds it under /kaggle/input")
     print(f"  Elsewhere: %lean_setup {out} in a Python notebook, or lean_magic.setup({str(out)!r}).")
     return 0
@@ -221,8 +228,10 @@ def run_demo(args: argparse.Namespace, progress: TextProgress) -> int:
             argv = demo.lab_command(found, lab_args)
             step.running(" ".join(argv[1:]))
             step.done("Ctrl-C stops it" + ("" if keep else f"; {folder} is deleted then (--dir DIR keeps it)"))
-        print(f"\nEvery answer in this demo is a replay of recorded Lean sessions. For real Lean: lean-kernel setup.\n",
-              flush=True)
+        print(
+            "\nEvery answer in this demo is a replay of recorded Lean sessions. For real Lean: lean-kernel setup.\n",
+            flush=True,
+        )
         return demo.run_lab(argv, demo.lab_env(found), found.notebook.parent)
     finally:
         if not keep:
@@ -254,49 +263,89 @@ def _parser() -> argparse.ArgumentParser:
         prog="lean-kernel",
         description="Lean 4 in Jupyter: install Lean for the kernel and %%lean, build offline bundles, try the demo.",
     )
-    p.add_argument("--output-lines", type=int, default=12, metavar="N",
-                   help="lines of each tool's output to show (the rest is counted; a failure shows its tail)")
+    p.add_argument(
+        "--output-lines",
+        type=int,
+        default=12,
+        metavar="N",
+        help="lines of each tool's output to show (the rest is counted; a failure shows its tail)",
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="{setup,bundle,demo}")
 
     def lean_options(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--lean", metavar="VERSION",
-                       help=f"the Lean release, e.g. v4.19.0 (default: v{DEFAULT_VERSION}, or the version --project pins); "
-                            f"supported from v{OLDEST_SUPPORTED}, tested up to v{NEWEST_TESTED}")
+        q.add_argument(
+            "--lean",
+            metavar="VERSION",
+            help=f"the Lean release, e.g. v4.19.0 (default: v{DEFAULT_VERSION}, or the version --project pins); "
+            f"supported from v{OLDEST_SUPPORTED}, tested up to v{NEWEST_TESTED}",
+        )
         which = q.add_mutually_exclusive_group()
-        which.add_argument("--mathlib", action="store_true", help="also a project with Mathlib at the same version "
-                                                                  "(downloads Mathlib's prebuilt files, a few GB)")
-        which.add_argument("--project", metavar="DIR", help="your own Lean project: its lean-toolchain decides the version")
-        q.add_argument("--home", metavar="DIR", help=f"where the REPL and projects go (default: ${HOME_ENV}, "
-                                                     "else ~/.local/share/lean-kernel)")
+        which.add_argument(
+            "--mathlib",
+            action="store_true",
+            help="also a project with Mathlib at the same version (downloads Mathlib's prebuilt files, a few GB)",
+        )
+        which.add_argument(
+            "--project", metavar="DIR", help="your own Lean project: its lean-toolchain decides the version"
+        )
+        q.add_argument(
+            "--home",
+            metavar="DIR",
+            help=f"where the REPL and projects go (default: ${HOME_ENV}, else ~/.local/share/lean-kernel)",
+        )
         q.add_argument("--repl-url", default=REPL_URL, help="the REPL's git repository (default: %(default)s)")
         q.add_argument("--no-check", action="store_true", help="skip the positive control and the %%%%lean check")
 
-    s = sub.add_parser("setup", help="install Lean, the REPL and (optionally) Mathlib; configure the kernel and %%%%lean",
-                       description="Install a Lean toolchain with elan, build the Lean REPL at the same version, "
-                                   "optionally prepare Mathlib, save the settings %%lean uses and install the "
-                                   "\"Lean 4\" Jupyter kernel; then check that both run Lean. Re-running skips "
-                                   "what is done. Downloads happen only in these steps.")
+    s = sub.add_parser(
+        "setup",
+        help="install Lean, the REPL and (optionally) Mathlib; configure the kernel and %%%%lean",
+        description="Install a Lean toolchain with elan, build the Lean REPL at the same version, "
+        "optionally prepare Mathlib, save the settings %%lean uses and install the "
+        '"Lean 4" Jupyter kernel; then check that both run Lean. Re-running skips '
+        "what is done. Downloads happen only in these steps.",
+    )
     lean_options(s)
     install.add_location_options(s)
     s.add_argument("--timeout", metavar="S", help="seconds per cell, or off (default 60)")
-    s.add_argument("--memory-limit-mb", type=int, metavar="N", help="address-space limit for the REPL (Mathlib needs 12 GiB or more at v4.26+)")
+    s.add_argument(
+        "--memory-limit-mb",
+        type=int,
+        metavar="N",
+        help="address-space limit for the REPL (Mathlib needs 12 GiB or more at v4.26+)",
+    )
     s.set_defaults(run=run_setup)
 
-    b = sub.add_parser("bundle", help="build an offline bundle (toolchain, project, REPL, manifest) for Kaggle and the like",
-                       description="Do what setup does (without the kernelspec), then copy the toolchain, the project "
-                                   "and the REPL into OUT with a manifest (lean-bundle.json), and load it the way "
-                                   "lean_magic.setup() will on the offline machine.")
-    b.add_argument("out", metavar="OUT", help="the bundle folder (new, empty, or an earlier bundle of the same version)")
+    b = sub.add_parser(
+        "bundle",
+        help="build an offline bundle (toolchain, project, REPL, manifest) for Kaggle and the like",
+        description="Do what setup does (without the kernelspec), then copy the toolchain, the project "
+        "and the REPL into OUT with a manifest (lean-bundle.json), and load it the way "
+        "lean_magic.setup() will on the offline machine.",
+    )
+    b.add_argument(
+        "out", metavar="OUT", help="the bundle folder (new, empty, or an earlier bundle of the same version)"
+    )
     lean_options(b)
     b.add_argument("--archive", action="store_true", help="also pack OUT.zip, one file to upload as a Kaggle dataset")
     b.set_defaults(run=run_bundle)
 
-    d = sub.add_parser("demo", help="JupyterLab on the tour notebook, answered by recorded Lean sessions (no Lean needed)",
-                       description="Start JupyterLab on examples/lean4_tour.ipynb with a kernel whose REPL replays "
-                                   "recorded sessions of the real Lean REPL. Runs from a source checkout. Arguments "
-                                   "after -- go to JupyterLab.")
-    d.add_argument("--dir", metavar="DIR", help="keep the demo's notebook and kernelspec here (default: a temp folder, deleted at exit)")
-    d.add_argument("--recordings", metavar="DIR", help="the recorded sessions (default: $LEAN_TRANSCRIPTS, else ../shared/repl-transcripts)")
+    d = sub.add_parser(
+        "demo",
+        help="JupyterLab on the tour notebook, answered by recorded Lean sessions (no Lean needed)",
+        description="Start JupyterLab on examples/lean4_tour.ipynb with a kernel whose REPL replays "
+        "recorded sessions of the real Lean REPL. Runs from a source checkout. Arguments "
+        "after -- go to JupyterLab.",
+    )
+    d.add_argument(
+        "--dir",
+        metavar="DIR",
+        help="keep the demo's notebook and kernelspec here (default: a temp folder, deleted at exit)",
+    )
+    d.add_argument(
+        "--recordings",
+        metavar="DIR",
+        help="the recorded sessions (default: $LEAN_TRANSCRIPTS, else ../shared/repl-transcripts)",
+    )
     d.add_argument("--no-browser", action="store_true", help="do not open a browser")
     d.add_argument("--port", type=int, help="JupyterLab's port")
     d.add_argument("lab_args", nargs=argparse.REMAINDER, help="-- then options for JupyterLab")

@@ -15,9 +15,9 @@ import math
 import os
 import shlex
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
 
 # Environment variables a user (or a kernelspec) sets. Names are part of the public API.
 ENV_REPL_PATH = "LEAN_REPL_PATH"  # the repl binary (or any executable speaking its protocol)
@@ -107,8 +107,7 @@ class ReplConfig:
                 # Inside a project, `lake env repl` finds a repl that lake built or put on PATH.
                 return "repl"
             raise ConfigError(
-                "no Lean REPL configured; set LEAN_REPL_PATH to the repl binary (or LEAN_PROJECT "
-                "to a Lean project)"
+                "no Lean REPL configured; set LEAN_REPL_PATH to the repl binary (or LEAN_PROJECT to a Lean project)"
             )
         path = Path(self.repl_path).expanduser()
         if path.is_file():
@@ -128,9 +127,7 @@ class ReplConfig:
         if self.project_dir and self.use_lake:
             project = Path(self.project_dir).expanduser()
             if not project.is_dir():
-                raise ConfigError(
-                    f"Lean project folder not found at {project}; set LEAN_PROJECT or use --project DIR"
-                )
+                raise ConfigError(f"Lean project folder not found at {project}; set LEAN_PROJECT or use --project DIR")
             lake = shutil.which(self.lake_path) or (self.lake_path if Path(self.lake_path).is_file() else None)
             if lake is None:
                 raise ConfigError(
@@ -168,10 +165,12 @@ def read_saved_settings(path: Path | None = None) -> dict[str, str]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read the saved settings in {path} ({exc}); run lean-kernel setup again or delete it") from exc
+        raise ConfigError(
+            f"cannot read the saved settings in {path} ({exc}); run lean-kernel setup again or delete it"
+        ) from exc
     env = data.get("env") if isinstance(data, dict) else None
     if not isinstance(env, dict):
-        raise ConfigError(f"{path} has no \"env\" object; run lean-kernel setup again or delete it")
+        raise ConfigError(f'{path} has no "env" object; run lean-kernel setup again or delete it')
     return {str(k): str(v) for k, v in env.items()}
 
 
@@ -184,6 +183,8 @@ def write_saved_settings(env: Mapping[str, str], *, about: Mapping[str, str], pa
     tmp.write_text(json.dumps({**about, "env": dict(env)}, indent=2) + "\n")
     os.replace(tmp, path)
     return path
+
+
 # Words that mean "no time limit", wherever a timeout is typed.
 NO_LIMIT_WORDS = ("off", "none", "inf", "infinity")
 
@@ -219,12 +220,12 @@ def parse_timeout(value: object, *, what: str = "timeout") -> float | None:
                 f"{what} must be a number of seconds or 'off', got {raw!r}; e.g. 30, or off for no limit"
             ) from None
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TimeoutValueError(f"{what} must be a number of seconds or 'off', got {raw!r}; e.g. 30, or 'off' for no limit")
+        raise TimeoutValueError(
+            f"{what} must be a number of seconds or 'off', got {raw!r}; e.g. 30, or 'off' for no limit"
+        )
     value = float(value)
     if math.isnan(value) or value < 0:
-        raise TimeoutValueError(
-            f"{what} must be a positive number of seconds (0 or 'off' for no limit), got {raw!r}"
-        )
+        raise TimeoutValueError(f"{what} must be a positive number of seconds (0 or 'off' for no limit), got {raw!r}")
     if value == 0 or math.isinf(value):
         return None
     return value
@@ -258,7 +259,7 @@ def parse_output_limit(value: object, *, what: str = "the output limit") -> int 
         if text in NO_LIMIT_WORDS or text == "0":
             return None
         number = text.rstrip("kmgb")
-        unit = text[len(number):]
+        unit = text[len(number) :]
         try:
             value = float(number) * _SIZE_UNITS[unit]
         except (ValueError, KeyError):

@@ -87,7 +87,9 @@ def diagnose_stderr(stderr: str, config: ReplConfig, advice: Advice = NO_ADVICE)
             "toolchain mismatch: the .olean files were built by another Lean version than the REPL",
             f"rebuild the REPL with the toolchain in {project}/lean-toolchain, or run `lake build` in {project}",
         )
-    if re.search(r"object file .*\.olean.* does not exist|unknown package|file not found.*\.olean|failed to read file", low):
+    if re.search(
+        r"object file .*\.olean.* does not exist|unknown package|file not found.*\.olean|failed to read file", low
+    ):
         return (
             "missing .olean files for an import",
             f"run `lake build` (or `lake exe cache get` for Mathlib, where a network is available) in {project}",
@@ -115,8 +117,10 @@ def positive_control(process: ReplProcess, timeout: float | None = 60.0, advice:
         return Check(
             "positive control",
             False,
-            f"the REPL {exc.cause}" + (f"; stderr: {exc.stderr_tail.strip()[-300:]}" if exc.stderr_tail.strip() else ""),
-            "check that LEAN_REPL_PATH is the repl binary for this toolchain" + (f"; {advice.details}" if advice.details else ""),
+            f"the REPL {exc.cause}"
+            + (f"; stderr: {exc.stderr_tail.strip()[-300:]}" if exc.stderr_tail.strip() else ""),
+            "check that LEAN_REPL_PATH is the repl binary for this toolchain"
+            + (f"; {advice.details}" if advice.details else ""),
         )
     if isinstance(response, ReplErrorResponse):
         return Check("positive control", False, f"the REPL refused `{POSITIVE_CONTROL}`: {response.message}", None)
@@ -163,8 +167,12 @@ def check_config(config: ReplConfig, advice: Advice = NO_ADVICE) -> list[Check]:
         if value:
             missing = [p for p in value.split(os.pathsep) if p and not Path(p).exists()]
             checks.append(
-                Check(var, not missing, value if not missing else f"missing: {', '.join(missing)}",
-                      None if not missing else f"fix {var}: these folders do not exist")
+                Check(
+                    var,
+                    not missing,
+                    value if not missing else f"missing: {', '.join(missing)}",
+                    None if not missing else f"fix {var}: these folders do not exist",
+                )
             )
     return checks
 

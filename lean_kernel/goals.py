@@ -19,8 +19,9 @@ which views show verbatim.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 TURNSTILE = "⊢"
 NO_GOALS = "no goals"  # what allTactics entries say when nothing is left
@@ -72,7 +73,7 @@ def _parse_one(lines: list[str]) -> Goal:
         for i, line in enumerate(lines):
             if f" {TURNSTILE} " in line:
                 before, after = line.split(f" {TURNSTILE} ", 1)
-                lines = [*lines[:i], before, f"{TURNSTILE} {after}", *lines[i + 1:]]
+                lines = [*lines[:i], before, f"{TURNSTILE} {after}", *lines[i + 1 :]]
                 break
 
     # Group physical lines into logical ones: an indented line continues the previous one.
@@ -92,7 +93,7 @@ def _parse_one(lines: list[str]) -> Goal:
             target_parts.extend(group)
             continue
         if head.startswith(TURNSTILE):
-            first = head[len(TURNSTILE):]
+            first = head[len(TURNSTILE) :]
             target_parts = [first[1:] if first.startswith(" ") else first, *rest]
             continue
         m = _HYP.match(head)

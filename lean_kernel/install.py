@@ -88,9 +88,17 @@ def check_repl(env: dict[str, str]) -> str | None:
 def add_location_options(p: argparse.ArgumentParser) -> None:
     """Where the kernelspec goes and what it is called (shared with `lean-kernel setup`)."""
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--user", action="store_true", help="install for the current user (default outside a virtualenv)")
-    where.add_argument("--sys-prefix", action="store_true", help="install into sys.prefix (default inside a virtualenv)")
-    where.add_argument("--prefix", metavar="P", help="install into P/share/jupyter/kernels (use JUPYTER_PATH=P/share/jupyter to find it)")
+    where.add_argument(
+        "--user", action="store_true", help="install for the current user (default outside a virtualenv)"
+    )
+    where.add_argument(
+        "--sys-prefix", action="store_true", help="install into sys.prefix (default inside a virtualenv)"
+    )
+    where.add_argument(
+        "--prefix",
+        metavar="P",
+        help="install into P/share/jupyter/kernels (use JUPYTER_PATH=P/share/jupyter to find it)",
+    )
     p.add_argument("--name", default="lean4", help="kernelspec name (default: lean4)")
     p.add_argument("--display-name", default="Lean 4", help="name shown in the launcher (default: Lean 4)")
 
@@ -115,11 +123,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add_location_options(p)
     p.add_argument("--repl", metavar="PATH", help="the Lean REPL binary (sets LEAN_REPL_PATH)")
     p.add_argument("--repl-args", metavar="ARGS", help="extra REPL arguments, shell-quoted (sets LEAN_REPL_ARGS)")
-    p.add_argument("--project", metavar="DIR", help="a Lean project: the REPL runs as `lake env repl` there (sets LEAN_PROJECT)")
+    p.add_argument(
+        "--project", metavar="DIR", help="a Lean project: the REPL runs as `lake env repl` there (sets LEAN_PROJECT)"
+    )
     p.add_argument("--lake", metavar="PATH", help="the lake binary when it is not on PATH (sets LEAN_LAKE_PATH)")
     p.add_argument("--timeout", metavar="S", help="seconds per cell, or 'off' (sets LEAN_TIMEOUT; default 60)")
-    p.add_argument("--memory-limit-mb", type=int, metavar="N", help="address-space limit for the REPL in MiB (sets LEAN_MEMORY_LIMIT_MB)")
-    p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="any other variable for the kernel and the REPL; repeatable")
+    p.add_argument(
+        "--memory-limit-mb",
+        type=int,
+        metavar="N",
+        help="address-space limit for the REPL in MiB (sets LEAN_MEMORY_LIMIT_MB)",
+    )
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other variable for the kernel and the REPL; repeatable",
+    )
     return p.parse_args(argv)
 
 

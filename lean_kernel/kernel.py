@@ -170,7 +170,9 @@ class LeanKernel(Kernel):
     def _get_session(self) -> LeanSession:
         """The session, made on first use so kernel_info answers even with a bad set-up."""
         if self._session is None:
-            self._session = LeanSession(ReplConfig.from_env(), on_phase=self._status.report)  # ConfigError names the variable
+            self._session = LeanSession(
+                ReplConfig.from_env(), on_phase=self._status.report
+            )  # ConfigError names the variable
             self._checked = False
         return self._session
 
@@ -287,7 +289,11 @@ class LeanKernel(Kernel):
         now: a Mathlib replay takes minutes, and the user who pressed Ctrl-C wants control
         back (a second Ctrl-C during a replay must not cost the session either)."""
         try:
-            note = self._session.restart_later("interrupted (KeyboardInterrupt)") if self._session else "nothing was running"
+            note = (
+                self._session.restart_later("interrupted (KeyboardInterrupt)")
+                if self._session
+                else "nothing was running"
+            )
         except KeyboardInterrupt:
             note = "interrupted again; the REPL starts again at the next cell"
         self._show_text(f"note: {note}")
@@ -356,7 +362,10 @@ class LeanKernel(Kernel):
         if not self._notice:
             return bundle
         note = text_bundle(f"note: {self._notice}")
-        return {"text/plain": f"{note['text/plain']}\n{bundle['text/plain']}", "text/html": note["text/html"] + bundle["text/html"]}
+        return {
+            "text/plain": f"{note['text/plain']}\n{bundle['text/plain']}",
+            "text/html": note["text/html"] + bundle["text/html"],
+        }
 
     def _display(self, bundle: dict, metadata: dict, display_id: str | None = None) -> None:
         self._last_output = bundle.get("text/plain") or self._last_output
@@ -447,7 +456,9 @@ class LeanKernel(Kernel):
         size = count if every else ENV_PAGE
         last_page = max(1, -(-count // size))
         if page > last_page:
-            raise MagicError(f"%env has {last_page} page{'s' if last_page != 1 else ''} of {size} rows; e.g. %env {last_page}")
+            raise MagicError(
+                f"%env has {last_page} page{'s' if last_page != 1 else ''} of {size} rows; e.g. %env {last_page}"
+            )
         # Page 1 holds the newest cells, as the end of a notebook is where one works.
         stop = count - (page - 1) * size
         first = max(0, stop - size)
@@ -457,7 +468,11 @@ class LeanKernel(Kernel):
             what = "stale cells" if stale_only else "cells"
             paging = (
                 f"{what} {first + 1:,}–{stop:,} of {count:,} (page {page} of {last_page}, oldest first)"
-                + (f"; %env {page + 1}{' stale' if stale_only else ''} shows the {min(size, first)} before them" if page < last_page else "")
+                + (
+                    f"; %env {page + 1}{' stale' if stale_only else ''} shows the {min(size, first)} before them"
+                    if page < last_page
+                    else ""
+                )
                 + "; %env all shows every row"
             )
         self._display(self._with_notice(chain_bundle(rows, heading=heading, paging=paging)), {})
@@ -497,8 +512,12 @@ class LeanKernel(Kernel):
         self._require_ready()
         result = self._get_session().pickle(arg)
         if not result.ok:
-            raise MagicError(f"pickling to {arg} failed: {result.failure or result.repl_error or 'Lean reported errors'}")
-        self._show_text(f"pickled env {self._get_session().current_env} to {arg}; continue from it later with %unpickle {arg}")
+            raise MagicError(
+                f"pickling to {arg} failed: {result.failure or result.repl_error or 'Lean reported errors'}"
+            )
+        self._show_text(
+            f"pickled env {self._get_session().current_env} to {arg}; continue from it later with %unpickle {arg}"
+        )
 
     def _magic_unpickle(self, arg: str, cell_id: str | None) -> None:
         if not arg:
@@ -506,7 +525,9 @@ class LeanKernel(Kernel):
         self._require_ready()
         result = self._get_session().unpickle(arg, cell_id=cell_id)
         if not result.ok:
-            raise MagicError(f"unpickling {arg} failed: {result.failure or result.repl_error or 'Lean reported errors'}")
+            raise MagicError(
+                f"unpickling {arg} failed: {result.failure or result.repl_error or 'Lean reported errors'}"
+            )
         self._show_text(f"unpickled {arg} as env {result.env_after}; the next cells build on it")
 
     def _magic_project(self, arg: str, cell_id: str | None) -> None:
@@ -536,14 +557,22 @@ class LeanKernel(Kernel):
         self._session, self._checked = candidate, True
         self._forget_outputs()
         self._meta_envs.clear()
-        self._show_text("\n".join([f"new Lean session in project {folder}; earlier cells are forgotten", *self._notes, report.summary()]))
+        self._show_text(
+            "\n".join(
+                [f"new Lean session in project {folder}; earlier cells are forgotten", *self._notes, report.summary()]
+            )
+        )
         self._notes = []
 
     def _magic_output(self, arg: str, cell_id: str | None) -> None:
         if arg:
             self._output_limit = parse_output_limit(arg, what="%output")  # ConfigError: a MagicError
         limit = self._output_limit
-        shown = "off: every result is shown whole" if limit is None else f"{limit:,} characters per cell, all outputs together"
+        shown = (
+            "off: every result is shown whole"
+            if limit is None
+            else f"{limit:,} characters per cell, all outputs together"
+        )
         self._show_text(f"output limit: {shown}")
 
     def _magic_lean_result(self, arg: str, cell_id: str | None) -> None:
@@ -554,7 +583,9 @@ class LeanKernel(Kernel):
             self._show_text(f"whole results kept (cells whose output was cut): {listing}")
             return
         if not (words[0].isascii() and words[0].isdigit()):
-            raise MagicError(f"%lean_result wants a cell number (the N of In [N]), got {words[0]!r}; e.g. %lean_result 12")
+            raise MagicError(
+                f"%lean_result wants a cell number (the N of In [N]), got {words[0]!r}; e.g. %lean_result 12"
+            )
         number = int(words[0])
         result = self._kept.get(number)
         if result is None:
@@ -568,7 +599,9 @@ class LeanKernel(Kernel):
             text, parts = result_text_part(result, int(target), part_size)
             part = int(target)
             if not 1 <= part <= parts:
-                raise MagicError(f"cell {number}'s result has {parts} part{'s' if parts != 1 else ''}; e.g. %lean_result {number} {parts}")
+                raise MagicError(
+                    f"cell {number}'s result has {parts} part{'s' if parts != 1 else ''}; e.g. %lean_result {number} {parts}"
+                )
             head = f"cell {number}, whole result: part {part} of {parts}"
             if part < parts:
                 head += f"; %lean_result {number} {part + 1} shows the next"
@@ -730,8 +763,7 @@ class LeanKernel(Kernel):
             self.comm_manager = CommManager(parent=self, kernel=self)
         else:
             import comm
-
-            import ipykernel.ipkernel  # noqa: F401  (installs ipykernel's comm factory into `comm`)
+            import ipykernel.ipkernel
 
             self.comm_manager = comm.get_comm_manager()
         for msg_type in ("comm_open", "comm_msg", "comm_close"):
@@ -798,7 +830,6 @@ class _ShownOutputs:
 
 def _size(shown: dict[str, str]) -> int:
     return len(shown["text/html"]) + len(shown["text/plain"])
-
 
 
 def split_magics(code: str) -> tuple[list[tuple[str, str]], str]:

@@ -45,30 +45,30 @@ import functools
 import itertools
 import operator
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
 
 __all__ = [
-    "StringLiteral",
-    "StringTable",
-    "Lexed",
-    "lex",
-    "readings",
-    "is_id_first",
-    "is_id_rest",
+    "DECL_KEYWORDS",
     "IDENT",
     "WORD",
-    "word_positions",
-    "plain_name",
-    "Header",
-    "read_header",
     "Declaration",
+    "Header",
+    "Lexed",
+    "StringLiteral",
+    "StringTable",
     "find_declarations",
-    "DECL_KEYWORDS",
+    "is_id_first",
+    "is_id_rest",
+    "lex",
+    "line_of",
     "line_starts",
     "offset_of",
+    "plain_name",
     "position_of",
-    "line_of",
+    "read_header",
+    "readings",
+    "word_positions",
 ]
 
 # --------------------------------------------------------------------------- identifier characters
@@ -176,7 +176,9 @@ class StringTable:
         self.values.append(value)
         self.interpolated.append(interpolated)
 
-    def extend(self, starts: Iterable[int], ends: Iterable[int], values: Iterable[str], interpolated: Iterable[bool]) -> None:
+    def extend(
+        self, starts: Iterable[int], ends: Iterable[int], values: Iterable[str], interpolated: Iterable[bool]
+    ) -> None:
         self.starts.extend(starts)
         self.ends.extend(ends)
         self.values.extend(values)
@@ -243,7 +245,7 @@ _TOKENS = {
     # rawStrLitFnAux: `r"…"` and `r#"…"#` whole (the body of the second stops at `r#` so
     # that no text is read twice by these attempts), after a character no identifier
     # holds, or checked; longer ones by _open_raw_string.
-    "raw": r'r(?<=[^' + _ID_REST_CLASS + r']r)(?:"[^"]*"|#"[^"r]*(?:(?:r(?!#)|"(?!#))[^"r]*)*"#)',
+    "raw": r"r(?<=[^" + _ID_REST_CLASS + r']r)(?:"[^"]*"|#"[^"r]*(?:(?:r(?!#)|"(?!#))[^"r]*)*"#)',
     "raw_string": r'r(?:"[^"]*"|#"[^"r]*(?:(?:r(?!#)|"(?!#))[^"r]*)*"#)',
     "open_raw_string": r'r#*"',
 }
@@ -280,7 +282,7 @@ _OPEN_RUNS = {  # each step: code, a string that is interpolated there, its text
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _close_run_pattern(limit: int) -> re.Pattern[str]:
     """At most ``limit`` steps of: code, the `}` that ends an interpolation, the rest of
     its string's text, the closing quote. Bounded so that a run never reads further than
@@ -701,7 +703,9 @@ class _Lexer:
         opened = self.opens[-len(quotes) :]
         opened.reverse()
         del self.opens[-len(quotes) :], self.depths[-len(quotes) :]
-        self.strings.extend(opened, _plus_one(quotes), itertools.repeat("", len(quotes)), itertools.repeat(True, len(quotes)))
+        self.strings.extend(
+            opened, _plus_one(quotes), itertools.repeat("", len(quotes)), itertools.repeat(True, len(quotes))
+        )
         self._consumed(run.end())
         return run.end()
 
@@ -834,13 +838,24 @@ def _header_item(code: str, pos: int, may_open: bool) -> tuple[list[str] | None,
 # --------------------------------------------------------------------------- declarations
 
 DECL_KEYWORDS = (
-    "theorem", "lemma", "def", "abbrev", "instance", "example", "axiom", "opaque",
-    "structure", "inductive", "class",
+    "theorem",
+    "lemma",
+    "def",
+    "abbrev",
+    "instance",
+    "example",
+    "axiom",
+    "opaque",
+    "structure",
+    "inductive",
+    "class",
 )
 # Each keyword not after `[\w'.#!?]`, written keyword first so that the regex engine skips
 # quickly to where one could be.
 _DECL_KW = re.compile("(" + "|".join(f"{kw}(?<![\\w'.#!?]{kw})" for kw in DECL_KEYWORDS) + r")(?![\w'!?])")
-_SCOPE = re.compile(r"(?m)^[ \t]*(?:noncomputable[ \t]+)?(namespace|section|end)(?![\w'!?])[ \t]*(" + IDENT.pattern + ")?")
+_SCOPE = re.compile(
+    r"(?m)^[ \t]*(?:noncomputable[ \t]+)?(namespace|section|end)(?![\w'!?])[ \t]*(" + IDENT.pattern + ")?"
+)
 # Commands at the start of a line end the declaration before them (proof lines are indented).
 _COMMAND_WORD = (
     r"(?:namespace|section|end|open|set_option|variable|universe|attribute|notation|"
@@ -927,7 +942,9 @@ def _declarations(code: str, events: list, boundaries: list[int], only: set[str]
             continue
         full = None
         if name is not None:
-            full = name[len("_root_.") :] if name.startswith("_root_.") else (f"{namespace}.{name}" if namespace else name)
+            full = (
+                name[len("_root_.") :] if name.startswith("_root_.") else (f"{namespace}.{name}" if namespace else name)
+            )
         k = bisect.bisect_right(boundaries, pos)
         while k < len(boundaries) and boundaries[k] == name_start:
             k += 1

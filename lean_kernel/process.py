@@ -44,17 +44,17 @@ from .config import ConfigError, ReplConfig, parse_timeout
 from .protocol import ProtocolError, Request, Response, encode_request, parse_response
 
 __all__ = [
-    "ReplFailure",
-    "ReplNotFound",
-    "ReplExited",
-    "ReplKilled",
-    "ReplOutOfMemory",
-    "ReplTimeout",
     "ReplBadOutput",
-    "ReplOutputTooLarge",
-    "ReplInterrupted",
     "ReplClientError",
+    "ReplExited",
+    "ReplFailure",
+    "ReplInterrupted",
+    "ReplKilled",
+    "ReplNotFound",
+    "ReplOutOfMemory",
+    "ReplOutputTooLarge",
     "ReplProcess",
+    "ReplTimeout",
 ]
 
 STDERR_TAIL_BYTES = 64 * 1024
@@ -229,7 +229,9 @@ def _drain(stream, sink: _TailBuffer) -> None:
 class _Fault(Exception):
     """Internal: a detected fault, raised to the request loop's handler."""
 
-    def __init__(self, cls: type[ReplFailure], cause: str, *, original: BaseException | None = None, **attrs: Any) -> None:
+    def __init__(
+        self, cls: type[ReplFailure], cause: str, *, original: BaseException | None = None, **attrs: Any
+    ) -> None:
         super().__init__(cause)
         self.cls = cls
         self.cause = cause
@@ -479,13 +481,13 @@ class ReplProcess:
 
     # ------------------------------------------------------------------ requests
 
-    def request(self, req: Request, timeout: float | None | object = _DEFAULT) -> Response:
+    def request(self, req: Request, timeout: float | object | None = _DEFAULT) -> Response:
         """Send one request and return its parsed response (a ReplErrorResponse is
         returned, not raised). Any fault restarts the REPL and raises a ReplFailure."""
         _, resp = self._exchange(encode_request(req), timeout, typed=True)
         return resp
 
-    def request_json(self, obj: dict | str, timeout: float | None | object = _DEFAULT) -> str:
+    def request_json(self, obj: dict | str, timeout: float | object | None = _DEFAULT) -> str:
         """Send a raw request (a dict, or text sent verbatim) and return the response's
         JSON text as the REPL printed it, without the blank line."""
         if isinstance(obj, str):
@@ -495,7 +497,7 @@ class ReplProcess:
         raw, _ = self._exchange(payload, timeout, typed=False)
         return raw.decode("utf-8", "replace")
 
-    def _exchange(self, payload: bytes, timeout: float | None | object, typed: bool) -> tuple[bytes, Any]:
+    def _exchange(self, payload: bytes, timeout: float | object | None, typed: bool) -> tuple[bytes, Any]:
         # Checked before anything is written: a limit that is no duration (nan) used to
         # fail after the write, leaving the answer to be read by the next request.
         limit = self.config.timeout if timeout is _DEFAULT else timeout
@@ -639,7 +641,7 @@ class ReplProcess:
                 raise _Fault(
                     ReplBadOutput,
                     "Lean REPL response is nested too deeply for Python's JSON parser (recursion "
-                    "limit); ask for less (e.g. infotree=\"tactics\" instead of \"full\")",
+                    'limit); ask for less (e.g. infotree="tactics" instead of "full")',
                     first_bytes=frame[:200],
                 ) from None
             if isinstance(obj, dict):
@@ -664,10 +666,16 @@ class ReplProcess:
         self._join_stderr()
         oom = self._oom_cause(status, head)
         if oom:
-            raise _Fault(ReplOutOfMemory, oom, returncode=status, signal=-status if status < 0 else None, stdout_head=head)
+            raise _Fault(
+                ReplOutOfMemory, oom, returncode=status, signal=-status if status < 0 else None, stdout_head=head
+            )
         if status < 0:
             raise _Fault(
-                ReplKilled, f"Lean REPL killed by signal {_signal_name(-status)}", returncode=status, signal=-status, stdout_head=head
+                ReplKilled,
+                f"Lean REPL killed by signal {_signal_name(-status)}",
+                returncode=status,
+                signal=-status,
+                stdout_head=head,
             )
         raise _Fault(ReplExited, f"Lean REPL exited with code {status}", returncode=status, stdout_head=head)
 

@@ -29,11 +29,12 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain, repeat
 from operator import is_not
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Iterator, Literal, TypeVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, Union
 
 JsonObject = dict[str, Any]
 
@@ -305,14 +306,22 @@ def position(key: str, *, default: Any = _REQUIRED, omit: Omit = "if_none") -> A
     return _Position(key, (dict,), default=default, omit=omit)
 
 
-def strings(key: str, *, missing: Any = list, default_factory: Any = None, default: Any = _REQUIRED,
-          omit: Omit = "if_falsy") -> Any:
+def strings(
+    key: str, *, missing: Any = list, default_factory: Any = None, default: Any = _REQUIRED, omit: Omit = "if_falsy"
+) -> Any:
     """A JSON list of strings."""
     return _Texts(key, (list,), missing=missing, default=default, default_factory=default_factory, omit=omit)
 
 
-def records(key: str, of: Any, *, missing: Any = list, default_factory: Any = None, default: Any = _REQUIRED,
-            omit: Omit = "if_falsy") -> Any:
+def records(
+    key: str,
+    of: Any,
+    *,
+    missing: Any = list,
+    default_factory: Any = None,
+    default: Any = _REQUIRED,
+    omit: Omit = "if_falsy",
+) -> Any:
     """A JSON list of objects, each read through the view class ``of``."""
     return _Records(key, of, missing=missing, default=default, default_factory=default_factory, omit=omit)
 
@@ -349,7 +358,7 @@ class _Record:
     """Base of every view: holds the JSON object (``_raw``) and, once read, the Python
     values that needed building (``_memo``). Subclasses declare only their field table."""
 
-    __slots__ = ("_raw", "_memo")
+    __slots__ = ("_memo", "_raw")
     _raw: JsonObject
     _memo: dict[str, Any] | None
     _fields: ClassVar[tuple[_Field, ...]] = ()

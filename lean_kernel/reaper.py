@@ -32,7 +32,7 @@ import sys
 import threading
 import time
 
-__all__ = ["track", "untrack", "tracked", "reap_all", "exiting"]
+__all__ = ["exiting", "reap_all", "track", "tracked", "untrack"]
 
 # The watchdog's whole program: "+PGID" / "-PGID" lines; at end of input, SIGKILL the rest.
 _WATCHDOG = r"""

@@ -28,8 +28,8 @@ import html
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable
 
 from .config import DEFAULT_OUTPUT_LIMIT
 from .goals import Goal, Hypothesis, is_inaccessible, parse_goals
@@ -315,7 +315,7 @@ def _env_of(result: CellResult) -> int | None:
 def _refusal_parts(message: str) -> tuple[str, str]:
     """(ename, text) for a REPL refusal: "Lean error:\\n..." is Lean's own complaint."""
     if message.startswith("Lean error:"):
-        return "LeanError", message[len("Lean error:"):].lstrip("\n").strip() or message
+        return "LeanError", message[len("Lean error:") :].lstrip("\n").strip() or message
     return "ReplError", message
 
 
@@ -423,8 +423,11 @@ def _sorry_text(s: Sorry, hint: str | None) -> str:
 def _axioms_text(result: CellResult) -> list[str]:
     out = []
     for name, axioms in (result.axioms or {}).items():
-        out.append(f"'{name}' depends on axioms: [{', '.join(axioms)}]" if axioms
-                   else f"'{name}' does not depend on any axioms")
+        out.append(
+            f"'{name}' depends on axioms: [{', '.join(axioms)}]"
+            if axioms
+            else f"'{name}' does not depend on any axioms"
+        )
     return out
 
 
@@ -487,7 +490,7 @@ def _head_html(label: str, kind: str, where: str | None, extra: str = "") -> str
 def _message_body_html(data: str) -> str:
     # "unsolved goals" lists goals: show them as goals when they parse as such.
     if data.startswith(_UNSOLVED):
-        goals = parse_goals(data[len(_UNSOLVED):])
+        goals = parse_goals(data[len(_UNSOLVED) :])
         if goals and all(g.target is not None for g in goals):
             return _pre("unsolved goals") + _goals_html(goals)
     return _pre(data)
@@ -528,7 +531,8 @@ def _hyp_html(h: Hypothesis) -> str:
     if not h.names:
         return f'<div class="lean-hyp">{_ESC(h.type)}</div>'
     names = " ".join(
-        f'<span class="lean-hyp-name" style="opacity: 0.6">{_ESC(n)}</span>' if is_inaccessible(n)
+        f'<span class="lean-hyp-name" style="opacity: 0.6">{_ESC(n)}</span>'
+        if is_inaccessible(n)
         else f'<span class="lean-hyp-name">{_ESC(n)}</span>'
         for n in h.names
     )
@@ -754,8 +758,12 @@ class Truncation:
         return text
 
     def to_json(self) -> dict:
-        return {"full_chars": self.full_chars, "shown_chars": self.shown_chars,
-                "dropped_items": self.dropped_items, "limit": self.limit}
+        return {
+            "full_chars": self.full_chars,
+            "shown_chars": self.shown_chars,
+            "dropped_items": self.dropped_items,
+            "limit": self.limit,
+        }
 
 
 def _megabytes(chars: int) -> str:
@@ -783,7 +791,9 @@ def output_size(result: CellResult) -> tuple[int, int]:
         items += len(result.messages) + len(result.sorries)
         tac = result.tactic
         if tac is not None:
-            chars += sum(len(g) for g in tac.goals) + sum(len(t) for t in tac.traces or []) + len(tac.proof_status or "")
+            chars += (
+                sum(len(g) for g in tac.goals) + sum(len(t) for t in tac.traces or []) + len(tac.proof_status or "")
+            )
             items += len(tac.goals) + len(tac.traces or [])
         cmd = result.command
         if cmd is not None:
@@ -822,8 +832,13 @@ def output_fits(result: CellResult, limit: int | None = DEFAULT_OUTPUT_LIMIT) ->
     return limit is None or (chars <= limit // 4 and items <= MAX_SHOWN_ITEMS)
 
 
-def fit_output(result: CellResult, limit: int | None = DEFAULT_OUTPUT_LIMIT,
-               full_result_hint: str | None = None, *, budget: int | None = None) -> tuple[CellResult, Truncation | None]:
+def fit_output(
+    result: CellResult,
+    limit: int | None = DEFAULT_OUTPUT_LIMIT,
+    full_result_hint: str | None = None,
+    *,
+    budget: int | None = None,
+) -> tuple[CellResult, Truncation | None]:
     """The result to display: ``result`` itself when its output fits in ``limit``
     characters, else a copy whose texts and lists are cut (what went wrong first: errors,
     then warnings, infos, sorries, goals, tactics) with a note saying so and naming
@@ -851,7 +866,9 @@ def fit_output(result: CellResult, limit: int | None = DEFAULT_OUTPUT_LIMIT,
             status = None if response.proof_status is None else text(response.proof_status)
             goals = budget.keep(response.goals, text)
             traces = None if response.traces is None else budget.keep(response.traces, text)
-            shown.response = replace(response, messages=messages, sorries=sorries, goals=goals, traces=traces, proof_status=status)
+            shown.response = replace(
+                response, messages=messages, sorries=sorries, goals=goals, traces=traces, proof_status=status
+            )
         else:
             tactics = budget.keep(response.tactics, lambda t: replace(t, tactic=text(t.tactic), goals=text(t.goals)))
             shown.response = replace(response, messages=messages, sorries=sorries, tactics=tactics, infotree=None)
@@ -937,12 +954,17 @@ def render_bundle(
     """A Jupyter MIME bundle: text/html, text/plain and the raw result (result.to_dict()),
     within ``limit`` characters in all (see render_cell)."""
     return render_cell(
-        result, include_errors=include_errors, continue_hint=continue_hint, limit=limit, full_result_hint=full_result_hint
+        result,
+        include_errors=include_errors,
+        continue_hint=continue_hint,
+        limit=limit,
+        full_result_hint=full_result_hint,
     ).bundle
 
 
-def result_text_part(result: CellResult, part: int, part_size: int, *,
-                     continue_hint: str | None = DEFAULT_CONTINUE_HINT) -> tuple[str, int]:
+def result_text_part(
+    result: CellResult, part: int, part_size: int, *, continue_hint: str | None = DEFAULT_CONTINUE_HINT
+) -> tuple[str, int]:
     """Part ``part`` (from 1) of a result's whole plain text, in parts of ``part_size``
     characters, and how many parts there are (``%lean_result N PART``)."""
     text = render_text(result, continue_hint=continue_hint)
@@ -980,7 +1002,7 @@ def chain_bundle(rows: list, *, heading: str, paging: str) -> dict[str, str]:
     for r in rows:
         state = "stale" if r.stale else ("current" if r.current else "branch")
         before = "fresh" if r.env_before is None else str(r.env_before)
-        text.append(f"{r.key[:15]:<15} {before:>6} → {str(r.env_after):<7} {state:<8} {r.summary}")
+        text.append(f"{r.key[:15]:<15} {before:>6} → {r.env_after!s:<7} {state:<8} {r.summary}")
         style = ' style="color: #b26a00"' if r.stale else ""
         cells.append(
             f"<tr{style}><td>{_ESC(r.key)}</td><td>{_ESC(before)}</td>"
@@ -993,6 +1015,7 @@ def chain_bundle(rows: list, *, heading: str, paging: str) -> dict[str, str]:
         f"<th>state</th><th>first line</th></tr>{''.join(cells)}</table><div>{_ESC(heading)}</div>"
     )
     return {"text/plain": "\n".join(text), "text/html": table}
+
 
 # --------------------------------------------------------------------------- running status
 
@@ -1032,7 +1055,11 @@ def status_bundle(
     if cell_seconds is not None and round(cell_seconds) > shown:
         text += f" ({round(cell_seconds)} s in all)"
     plain = text + (f" · {interrupt_hint}" if interrupt_hint else "")
-    hint = f'<span class="lean-status-hint" style="opacity: 0.8"> · {_ESC(interrupt_hint)}</span>' if interrupt_hint else ""
+    hint = (
+        f'<span class="lean-status-hint" style="opacity: 0.8"> · {_ESC(interrupt_hint)}</span>'
+        if interrupt_hint
+        else ""
+    )
     line = _COLOURS["note"][0]
     style = f"{_MONO}; font-size: 90%; color: {line}; border-left: 3px solid {line}; padding: 1px 8px; margin: 2px 0"
     return {"text/plain": plain, "text/html": f'<div class="lean-status" style="{style}">{_ESC(text)}{hint}</div>'}

@@ -104,7 +104,9 @@ def histogram_svg(bins: list[HistogramBin], width: int = 320, height: int = 120)
         tip = f"{seconds_text(b.low)} – {seconds_text(b.high)}: {b.passed} passed, {b.failed} failed"
         h_pass = plot_h * b.passed / tallest
         h_fail = plot_h * b.failed / tallest
-        parts.append(f'<g class="lean-bin" data-passed="{b.passed}" data-failed="{b.failed}"><title>{_ESC(tip)}</title>')
+        parts.append(
+            f'<g class="lean-bin" data-passed="{b.passed}" data-failed="{b.failed}"><title>{_ESC(tip)}</title>'
+        )
         if b.passed:
             parts.append(
                 f'<rect class="lean-bar lean-bar-passed" x="{x + 0.5:.1f}" y="{base - h_pass:.1f}" '
@@ -132,7 +134,7 @@ def _failure_html(o: ItemOutcome) -> str:
     head = (
         f'<span style="{_MONO}; font-weight: bold">{_ESC(o.name)}</span> '
         f'<span style="color: {line}">{_ESC(o.status)}</span>'
-        + (f' · {_ESC(", ".join(o.reasons))}' if o.reasons else "")
+        + (f" · {_ESC(', '.join(o.reasons))}" if o.reasons else "")
         + f" · {_ESC(seconds_text(o.seconds))}"
         + (f' · <code style="opacity: 0.75">{_ESC(o.label)}</code>' if o.label else "")
     )
@@ -171,6 +173,4 @@ def summary_html(s: BatchSummary) -> str:
             f'<div class="lean-batch-failures" style="margin-top: 6px">'
             f'<div style="opacity: 0.7">failing items ({len(s.failures)}), click one for its messages</div>{listed}</div>'
         )
-    return (
-        f'<div class="lean-batch" data-total="{s.total}" data-passed="{s.passed}">{head}{body}{failures}</div>'
-    )
+    return f'<div class="lean-batch" data-total="{s.total}" data-passed="{s.passed}">{head}{body}{failures}</div>'

@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable
 
 from .config import ReplConfig, per_call_timeout
 from .lean_text import find_declarations, lex, read_header
@@ -47,6 +47,7 @@ from .protocol import (
 from .results import CellResult, Phase
 
 _AUTO = object()  # "choose the env for me" (distinct from None, which means a fresh env)
+
 
 def split_header(code: str) -> tuple[str, str, int]:
     """Split a cell into (header, body, header_line_count) as Lean's header parser reads
@@ -213,7 +214,7 @@ class LeanSession:
         *,
         cell_id: str | None = None,
         timeout: float | None = None,
-        env: int | None | object = _AUTO,
+        env: int | object | None = _AUTO,
         fresh: bool = False,
         all_tactics: bool = False,
         infotree: str | None = None,
@@ -319,7 +320,9 @@ class LeanSession:
                     notes=notes,
                 )
             self._report(Phase("tactic"))
-            result = self._send(TacticRequest(tactic=as_single_tactic(tactic), proof_state=state), tactic, timeout, notes)
+            result = self._send(
+                TacticRequest(tactic=as_single_tactic(tactic), proof_state=state), tactic, timeout, notes
+            )
             result.kind = "tactic"
             result.proof_state_before = state
             if result.ok and commit and result.tactic is not None:
@@ -338,7 +341,7 @@ class LeanSession:
                     self._latest_proof_state = result.tactic.proof_state
             return result
 
-    def query(self, code: str, *, env: int | None | object = _AUTO, timeout: float | None = None) -> CellResult:
+    def query(self, code: str, *, env: int | object | None = _AUTO, timeout: float | None = None) -> CellResult:
         """Run Lean text on an env without committing (completion, inspection, axioms)."""
         timeout = per_call_timeout(timeout)
         with self._lock:
@@ -351,7 +354,9 @@ class LeanSession:
             result.env_before = base  # type: ignore[assignment]
             return result
 
-    def axioms_of(self, names: Iterable[str], env: int | None | object = _AUTO, timeout: float | None = None) -> dict[str, list[str]]:
+    def axioms_of(
+        self, names: Iterable[str], env: int | object | None = _AUTO, timeout: float | None = None
+    ) -> dict[str, list[str]]:
         """The axioms each named declaration depends on, from ``#print axioms``."""
         out: dict[str, list[str]] = {}
         for name in names:
@@ -371,9 +376,16 @@ class LeanSession:
             if self.replay_pending:
                 return self._not_replayed(f"%pickle {path}", notes)
             if self._current_env is None:
-                return CellResult(code=f"%pickle {path}", failure="nothing to pickle: no cell has been committed yet", failure_kind="NothingToPickle", notes=notes)
+                return CellResult(
+                    code=f"%pickle {path}",
+                    failure="nothing to pickle: no cell has been committed yet",
+                    failure_kind="NothingToPickle",
+                    notes=notes,
+                )
             self._report(Phase("pickling"))
-            return self._send(PickleEnvRequest(env=self._current_env, pickle_to=path), f"%pickle {path}", timeout, notes)
+            return self._send(
+                PickleEnvRequest(env=self._current_env, pickle_to=path), f"%pickle {path}", timeout, notes
+            )
 
     def unpickle(self, path: str, *, cell_id: str | None = None, timeout: float | None = None) -> CellResult:
         timeout = per_call_timeout(timeout)
@@ -385,7 +397,13 @@ class LeanSession:
             result = self._send(UnpickleEnvRequest(unpickle_env_from=path), path, timeout, notes)
             result.cell_id = cell_id
             if result.ok:
-                self._commit(result, cell_id, kind="unpickle", env_before=None, rerun=cell_id in self._cells if cell_id else False)
+                self._commit(
+                    result,
+                    cell_id,
+                    kind="unpickle",
+                    env_before=None,
+                    rerun=cell_id in self._cells if cell_id else False,
+                )
             return result
 
     # ------------------------------------------------------------------ lifecycle
@@ -564,7 +582,9 @@ class LeanSession:
         names = ", ".join(f"`{_first_line(self._cells[key].code)}`" for key in stale[:named])
         more = f" and {len(stale) - named} more (%env stale lists them)" if len(stale) > named else ""
         plural = "s" if len(stale) != 1 else ""
-        return f"stale: re-run {len(stale)} later cell{plural}: {names}{more} (built on the previous version of this cell)"
+        return (
+            f"stale: re-run {len(stale)} later cell{plural}: {names}{more} (built on the previous version of this cell)"
+        )
 
     def _mark_dependents_stale(self, previous: CommittedCell) -> list[str]:
         """Cells committed after ``previous`` that were built, directly or not, on its env,
@@ -644,12 +664,19 @@ class LeanSession:
             self._generation = -1
             return self._pending_note(f"{reason}; interrupted again while replaying")
 
-    def _not_replayed(self, code: str, notes: list[str], *, kind: str = "command", cell_id: str | None = None) -> CellResult:
+    def _not_replayed(
+        self, code: str, notes: list[str], *, kind: str = "command", cell_id: str | None = None
+    ) -> CellResult:
         """The result of a request that cannot run because the chain is not replayed yet."""
-        failure, failure_kind = "interrupted while replaying the committed cells; nothing of this cell was run", "ReplInterrupted"
+        failure, failure_kind = (
+            "interrupted while replaying the committed cells; nothing of this cell was run",
+            "ReplInterrupted",
+        )
         if self._start_error is not None:
             failure, failure_kind = str(self._start_error), type(self._start_error).__name__
-        return CellResult(code=code, kind=kind, failure=failure, failure_kind=failure_kind, notes=notes, cell_id=cell_id)  # type: ignore[arg-type]
+        return CellResult(
+            code=code, kind=kind, failure=failure, failure_kind=failure_kind, notes=notes, cell_id=cell_id
+        )  # type: ignore[arg-type]
 
     def _replay_chain(self, reason: str) -> str:
         live = self._live_chain_keys()
@@ -670,7 +697,9 @@ class LeanSession:
         self._relink_all()
         self._current_env = env_map.get(self._current_env)
         replayed_tactics = self._replay_tactics(ps_map)
-        self._latest_proof_state = ps_map.get(self._latest_proof_state) if self._latest_proof_state is not None else None
+        self._latest_proof_state = (
+            ps_map.get(self._latest_proof_state) if self._latest_proof_state is not None else None
+        )
         elapsed = time.monotonic() - started
         parts = [f"{reason}; restarted and replayed {len(chain)} cell{'s' if len(chain) != 1 else ''}"]
         if replayed_tactics:

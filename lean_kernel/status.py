@@ -23,8 +23,8 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from .config import ConfigError
 from .render import DEFAULT_INTERRUPT_HINT, status_bundle

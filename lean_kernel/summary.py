@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
-__all__ = ["BatchSummary", "HistogramBin", "ItemOutcome", "MAX_BINS", "percentile", "summarize", "time_histogram"]
+__all__ = ["MAX_BINS", "BatchSummary", "HistogramBin", "ItemOutcome", "percentile", "summarize", "time_histogram"]
 
 MAX_BINS = 24
 SLOWEST = 5
@@ -121,7 +121,13 @@ class BatchSummary:
             "pass_rate": self.pass_rate,
             "by_status": dict(self.by_status),
             "by_reason": dict(self.by_reason),
-            "seconds": {"p50": self.p50, "p95": self.p95, "max": self.max, "mean": self.mean, "busy": self.busy_seconds},
+            "seconds": {
+                "p50": self.p50,
+                "p95": self.p95,
+                "max": self.max,
+                "mean": self.mean,
+                "busy": self.busy_seconds,
+            },
             "wall_seconds": self.wall_seconds,
             "throughput": self.throughput,
             "slowest": [{"item": o.name, "seconds": o.seconds, "status": o.status} for o in self.slowest],
@@ -156,7 +162,9 @@ def time_histogram(outcomes: Sequence[ItemOutcome], max_bins: int = MAX_BINS) ->
     for o in outcomes:
         k = min(bins - 1, max(0, math.ceil(o.seconds / width) - 1))
         (passed if o.passed else failed)[k] += 1
-    return [HistogramBin(k * width, (k + 1) * width if k < bins - 1 else top, passed[k], failed[k]) for k in range(bins)]
+    return [
+        HistogramBin(k * width, (k + 1) * width if k < bins - 1 else top, passed[k], failed[k]) for k in range(bins)
+    ]
 
 
 def _by_count(counter: Counter) -> dict[str, int]:

@@ -61,11 +61,12 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
-from .protocol import CommandResponse, InfoNode, Message, Pos, ReplErrorResponse, TacticResponse
 from .goals import split_goals
+from .protocol import CommandResponse, InfoNode, Message, Pos, ReplErrorResponse, TacticResponse
 from .render import goal_html
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,13 +74,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "NO_STEPS",
-    "ProofStep",
-    "StepMessage",
-    "ProofSteps",
     "GoalWidget",
+    "ProofStep",
+    "ProofSteps",
+    "StepMessage",
+    "build_widget",
     "split_goal_text",
     "static_html",
-    "build_widget",
 ]
 
 NO_STEPS = "no tactic steps"
@@ -624,8 +625,15 @@ class GoalWidget:
         self.status = w.HTML()
         self.source = w.HTML()
         self.slider = w.IntSlider(
-            value=0, min=0, max=max(n - 1, 0), step=1, description="step", readout=False,
-            continuous_update=True, disabled=n <= 1, layout=w.Layout(flex="1 1 auto"),
+            value=0,
+            min=0,
+            max=max(n - 1, 0),
+            step=1,
+            description="step",
+            readout=False,
+            continuous_update=True,
+            disabled=n <= 1,
+            layout=w.Layout(flex="1 1 auto"),
         )
         self.prev_button = w.Button(description="Previous", icon="arrow-left", disabled=True)
         self.next_button = w.Button(description="Next", icon="arrow-right", disabled=n <= 1)

@@ -103,8 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     if words_before != WORDS.read_text(encoding="utf-8"):
         changed.insert(0, str(WORDS.relative_to(REPO)))
     if BUNDLED_TABLE.read_bytes() != PYTHON_TABLE.read_bytes():
-        print(f"{PYTHON_TABLE.relative_to(REPO)} differs from the table the extension bundles: "
-              "run scripts/refresh_abbreviations.py and commit")
+        print(
+            f"{PYTHON_TABLE.relative_to(REPO)} differs from the table the extension bundles: "
+            "run scripts/refresh_abbreviations.py and commit"
+        )
         return 1
     if changed:
         print("the prebuilt JupyterLab extension is out of date; run scripts/build_labextension.py and commit:")

@@ -11,7 +11,7 @@ from pathlib import Path
 # Runs from a fresh clone, before `pip install`: the module it calls is stdlib only.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lean_kernel.testing.fetch_recordings import main  # noqa: E402
+from lean_kernel.testing.fetch_recordings import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -22,7 +22,14 @@ from pathlib import Path
 import pytest
 
 import lean_kernel
-from lean_kernel.config import ENV_PROJECT, ENV_REPL_PATH, ENV_SETTINGS_FILE, ReplConfig, read_saved_settings, settings_path
+from lean_kernel.config import (
+    ENV_PROJECT,
+    ENV_REPL_PATH,
+    ENV_SETTINGS_FILE,
+    ReplConfig,
+    read_saved_settings,
+    settings_path,
+)
 from lean_kernel.testing.standin import standin_command
 from lean_kernel.testing.transcripts import default_root, missing_recordings_help
 
@@ -52,7 +59,9 @@ def pytest_configure(config):
     if saved and _selects_real_lean(config.option.markexpr or ""):
         os.environ.update(saved)
     # Nothing the tests start may fall back on the user's saved settings.
-    os.environ[ENV_SETTINGS_FILE] = str(Path(tempfile.gettempdir()) / f"lean-kernel-tests-{os.getpid()}" / "no-settings.json")
+    os.environ[ENV_SETTINGS_FILE] = str(
+        Path(tempfile.gettempdir()) / f"lean-kernel-tests-{os.getpid()}" / "no-settings.json"
+    )
     if not RECORDINGS.is_dir() and os.environ.get(REQUIRE_RECORDINGS) == "1":
         raise pytest.UsageError(f"{REQUIRE_RECORDINGS}=1 and {recordings_missing_message()}")
 
@@ -84,7 +93,11 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if call.excinfo is not None and _is_missing_recording(call.excinfo.value):
         report.outcome = "skipped"
-        report.longrepr = (str(item.path), item.location[1] or 0, "Skipped: recordings missing (see the note at the end of the run)")
+        report.longrepr = (
+            str(item.path),
+            item.location[1] or 0,
+            "Skipped: recordings missing (see the note at the end of the run)",
+        )
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -95,7 +108,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not count:
         return
     terminalreporter.write_sep("-", "recordings missing")
-    terminalreporter.write_line(f"{count} tests that replay recorded REPL sessions were skipped: {recordings_missing_message()}")
+    terminalreporter.write_line(
+        f"{count} tests that replay recorded REPL sessions were skipped: {recordings_missing_message()}"
+    )
 
 
 def _python_path() -> str:

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Iterable, MutableMapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, MutableMapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from lean_kernel.config import ReplConfig, output_limit_from_env, per_call_timeout
 from lean_kernel.protocol import Message, Pos, Sorry
 from lean_kernel.results import CellResult
 from lean_kernel.session import ChainEntry, LeanSession, declared_names_in
-
 from lean_kernel.steps import Listener
 
 from .bundle import SetupReport, active_config, configure
@@ -214,8 +214,11 @@ class LeanResult(CellResult):
             parts.append(f"env {self.env}")
         if self.tactic is not None:
             parts.append(f"proof state {self.tactic.proof_state}: {self.proof_status or ''}".rstrip(": "))
-        counts = [(len(self.errors), "error", "errors"), (len(self.warnings), "warning", "warnings"),
-                  (len(super().sorries), "sorry", "sorries")]
+        counts = [
+            (len(self.errors), "error", "errors"),
+            (len(self.warnings), "warning", "warnings"),
+            (len(super().sorries), "sorry", "sorries"),
+        ]
         parts += [f"{n} {one if n == 1 else many}" for n, one, many in counts if n]
         if self.repl_error:
             parts.append(f"REPL: {self.repl_error.splitlines()[0]}")
@@ -288,7 +291,9 @@ class LeanChecker:
             result.axioms = self.session.axioms_of(names, env=result.env_after, timeout=timeout)
         return result
 
-    def tactic(self, state: int | LeanResult | Sorry | None, tactic: str, *, timeout: float | None = None) -> LeanResult:
+    def tactic(
+        self, state: int | LeanResult | Sorry | None, tactic: str, *, timeout: float | None = None
+    ) -> LeanResult:
         """Run a tactic (several lines run as one step) on a proof state: an id, a Sorry,
         a LeanResult (its last sorry, or the state a tactic step left), or None (the
         latest). ``result.goals`` / ``result.proof_status`` say what is left."""
@@ -320,8 +325,13 @@ class LeanChecker:
         return results.replaced(LeanResult.from_cell(r) for r in results)
 
     def verify_many(
-        self, formal_statement: str | Sequence[str] | Sequence[tuple[str, str]], candidates: Iterable[str] | None = None,
-        *, workers: int | None = None, timeout: float | None = None, **options: Any,
+        self,
+        formal_statement: str | Sequence[str] | Sequence[tuple[str, str]],
+        candidates: Iterable[str] | None = None,
+        *,
+        workers: int | None = None,
+        timeout: float | None = None,
+        **options: Any,
     ) -> Any:
         """Verify many candidates in parallel REPLs (lean_magic.pool.verify_many): against
         one statement, one statement each, or (statement, candidate) pairs. A BatchResults
@@ -464,9 +474,19 @@ def setup(
     configuration: it is closed, and the next cell starts one from this bundle.
     """
     report = configure(
-        bundle, toolchain=toolchain, project=project, repl=repl, workdir=workdir, copy=copy,
-        link_packages=link_packages, check=check, verify=verify, timeout=timeout, export=export,
-        environ=environ, progress=progress,
+        bundle,
+        toolchain=toolchain,
+        project=project,
+        repl=repl,
+        workdir=workdir,
+        copy=copy,
+        link_packages=link_packages,
+        check=check,
+        verify=verify,
+        timeout=timeout,
+        export=export,
+        environ=environ,
+        progress=progress,
     )
     if report.config is not None:
         close_shared_checker()

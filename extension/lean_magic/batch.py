@@ -43,7 +43,7 @@ from .batch_results import item_line, outcome_of
 from .pool import CheckJob, Job, LeanPool, VerifyJob, open_pool
 from .verify import VerificationResult
 
-__all__ = ["BatchItem", "BatchJob", "InputError", "main", "read_items", "read_done_ids"]
+__all__ = ["BatchItem", "BatchJob", "InputError", "main", "read_done_ids", "read_items"]
 
 EXIT_OK, EXIT_START, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -129,7 +129,9 @@ def read_items(lines: TextIO, name: str) -> list[BatchItem]:
             raise InputError(f"{name}:{n}: {', '.join(bad)} must be Lean source text (a JSON string)")
         key = _id_key(ident)
         if key in seen:
-            raise InputError(f"{name}:{n}: id {key} is also on line {seen[key]}; ids must be unique (--resume relies on them)")
+            raise InputError(
+                f"{name}:{n}: id {key} is also on line {seen[key]}; ids must be unique (--resume relies on them)"
+            )
         seen[key] = n
         items.append(BatchItem(ident, **fields))
     return items
@@ -219,17 +221,34 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="JSONL file for the results (default: stdout)")
     p.add_argument("--resume", action="store_true", help="skip the ids already in --output and append the rest")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output")
-    p.add_argument("--workers", type=int, help="REPL processes (default: up to 4 locally; with --ray, the cluster's CPUs)")
-    p.add_argument("--timeout", type=_seconds, help="seconds per item (a verification's whole budget; 0 or off: "
-                   "no limit); default: LEAN_TIMEOUT")
-    p.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
-                   help="run on Ray: 'auto' (a cluster started with `ray start`), ray://HOST:PORT, or nothing for "
-                        "ray.init()'s default (needs pip install \"lean-kernel[ray]\")")
-    p.add_argument("--max-retries", type=int, help="with --ray: times an item is retried after its worker is lost (default 2)")
+    p.add_argument(
+        "--workers", type=int, help="REPL processes (default: up to 4 locally; with --ray, the cluster's CPUs)"
+    )
+    p.add_argument(
+        "--timeout",
+        type=_seconds,
+        help="seconds per item (a verification's whole budget; 0 or off: no limit); default: LEAN_TIMEOUT",
+    )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        metavar="ADDRESS",
+        help="run on Ray: 'auto' (a cluster started with `ray start`), ray://HOST:PORT, or nothing for "
+        'ray.init()\'s default (needs pip install "lean-kernel[ray]")',
+    )
+    p.add_argument(
+        "--max-retries", type=int, help="with --ray: times an item is retried after its worker is lost (default 2)"
+    )
     p.add_argument("--recycle-after", type=int, help="replace a REPL after this many items (default 500)")
     p.add_argument("--max-rss-mb", type=float, help="replace a REPL whose memory exceeds this after an item")
     p.add_argument("--memory-limit-mb", type=int, help="hard address-space limit per REPL (RLIMIT_AS)")
-    p.add_argument("--permitted-sorries", default="", metavar="NAMES", help="verify: comma-separated declarations that may use sorry")
+    p.add_argument(
+        "--permitted-sorries",
+        default="",
+        metavar="NAMES",
+        help="verify: comma-separated declarations that may use sorry",
+    )
     p.add_argument("--allow-native-decide", action="store_true", help="verify: accept native_decide's axioms")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     return p
@@ -283,8 +302,10 @@ def main(argv: list[str] | None = None) -> int:
         say("lean-check: nothing to do")
         return EXIT_OK
 
-    verify_options = {"permitted_sorries": [s for s in args.permitted_sorries.split(",") if s.strip()],
-                      "allow_native_decide": args.allow_native_decide}
+    verify_options = {
+        "permitted_sorries": [s for s in args.permitted_sorries.split(",") if s.strip()],
+        "allow_native_decide": args.allow_native_decide,
+    }
     job = BatchJob(args.timeout, verify_options)
     backend = options.pop("backend", "local")
     address = options.pop("address", None)
@@ -332,8 +353,10 @@ def main(argv: list[str] | None = None) -> int:
     say(summary.as_text())
     if interrupted:
         left = len(todo) - len(outcomes)
-        say(f"lean-check: interrupted: {len(outcomes)} results written{where}, {left} left"
-            + (f"; run again with --resume to finish" if out_path else ""))
+        say(
+            f"lean-check: interrupted: {len(outcomes)} results written{where}, {left} left"
+            + ("; run again with --resume to finish" if out_path else "")
+        )
         return EXIT_INTERRUPTED
     return EXIT_OK
 

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from lean_kernel.results import CellResult
 from lean_kernel.summary import BatchSummary, ItemOutcome, summarize
@@ -38,7 +39,7 @@ from .verify import VerificationResult
 if TYPE_CHECKING:
     from .pool import ItemRecord
 
-__all__ = ["BatchResults", "item_line", "outcome_of", "is_passed"]
+__all__ = ["BatchResults", "is_passed", "item_line", "outcome_of"]
 
 # The verifier could not judge the candidate (not a rejection on its merits).
 FAULT_REASONS = ("repl_failure", "internal_error", "verifier_self_check_failed", "check_not_run")
@@ -106,7 +107,9 @@ def _verify_facts(r: VerificationResult) -> tuple[str, list[str], list[str], boo
     return status, list(reasons), messages, timed_out
 
 
-def outcome_of(result: Any, index: int, record: ItemRecord | None = None, id: str | None = None, text: str = "") -> ItemOutcome:
+def outcome_of(
+    result: Any, index: int, record: ItemRecord | None = None, id: str | None = None, text: str = ""
+) -> ItemOutcome:
     """One result reduced for the statistics. ``record``: where and how long it ran (the
     pool's), else the result's own timing. ``text``: the item's Lean text, for its label."""
     if isinstance(result, VerificationResult):
@@ -246,7 +249,20 @@ class BatchResults(list):
             }
             for o, r in zip(self.outcomes(), self)
         ]
-        columns = ["index", "id", "status", "passed", "reasons", "seconds", "timed_out", "restarted", "attempts", "message", "label", "result"]
+        columns = [
+            "index",
+            "id",
+            "status",
+            "passed",
+            "reasons",
+            "seconds",
+            "timed_out",
+            "restarted",
+            "attempts",
+            "message",
+            "label",
+            "result",
+        ]
         return pd.DataFrame(rows, columns=columns).set_index("index")
 
     def __reduce_ex__(self, protocol):  # keep the attributes when pickled (Ray, multiprocessing)

@@ -40,7 +40,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from lean_kernel.config import ReplConfig
 
@@ -106,7 +107,9 @@ class LeanActor:
     def start(self) -> None:
         self.pool.start()
 
-    def run(self, job: Job, run_id: int, index: int, item: Any, header: str, order: int, attempt: int) -> tuple[Any, ItemRecord] | None:
+    def run(
+        self, job: Job, run_id: int, index: int, item: Any, header: str, order: int, attempt: int
+    ) -> tuple[Any, ItemRecord] | None:
         """One item; None when its run was cancelled before the item started."""
         if run_id <= self.cancelled_run:
             return None
@@ -185,7 +188,9 @@ class RayPool(_BatchRunner):
         if not isinstance(inflight_per_actor, int) or inflight_per_actor < 1:
             raise ValueError(f"inflight_per_actor must be a whole number >= 1, not {inflight_per_actor!r}")
         pool_options: dict[str, Any] = {
-            "recycle_after": recycle_after, "max_rss_mb": max_rss_mb, "memory_limit_mb": memory_limit_mb,
+            "recycle_after": recycle_after,
+            "max_rss_mb": max_rss_mb,
+            "memory_limit_mb": memory_limit_mb,
             "session_factory": session_factory,
         }
         config = config or ReplConfig.from_env()
@@ -270,7 +275,7 @@ class RayPool(_BatchRunner):
         for s in self._slots:
             try:
                 ray.kill(s.handle, no_restart=True)
-            except Exception:  # noqa: BLE001 - already gone
+            except Exception:
                 pass
             s.state = "dead"
         if self._owns_ray:
@@ -303,7 +308,7 @@ class RayPool(_BatchRunner):
         for s in self._slots:
             try:
                 out.append(ray.get(getattr(s.handle, method).remote(), timeout=CLOSE_GRACE))
-            except Exception as exc:  # noqa: BLE001 - a lost actor reports nothing
+            except Exception as exc:
                 out.append(exc)
         return out
 

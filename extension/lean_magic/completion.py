@@ -17,7 +17,8 @@ Two ways in, by IPython version:
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from IPython.core import completer as ipy_completer
 

@@ -24,23 +24,30 @@ import os
 import re
 import uuid
 import warnings
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping
+from typing import Any
 
+from IPython.core.displaypub import DisplayPublisher
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from IPython.core.displaypub import DisplayPublisher
 from IPython.display import clear_output, display, update_display
 from traitlets import Float, default
 
-from lean_kernel.config import DEFAULT_OUTPUT_LIMIT, ConfigError, TimeoutValueError, parse_output_limit, per_call_timeout
+from lean_kernel.config import (
+    DEFAULT_OUTPUT_LIMIT,
+    ConfigError,
+    TimeoutValueError,
+    parse_output_limit,
+    per_call_timeout,
+)
 from lean_kernel.process import ReplFailure
 from lean_kernel.render import output_fits, result_text_part
 from lean_kernel.results import KeptResults, save_result
 from lean_kernel.session import ChainEntry
-from lean_kernel.steps import TextProgress
 from lean_kernel.status import RunningStatus, StatusSettings
+from lean_kernel.steps import TextProgress
 
 from . import completion
 from .api import LeanResult, close_shared_checker, setup, shared_checker
@@ -98,7 +105,11 @@ class EnvChain(list):
 
     def _hidden(self) -> str:
         left = len(self) - self.SHOWN_ROWS
-        return f"(the newest {self.SHOWN_ROWS} of {len(self):,} cells; this is a list: index or slice it for the rest)" if left > 0 else ""
+        return (
+            f"(the newest {self.SHOWN_ROWS} of {len(self):,} cells; this is a list: index or slice it for the rest)"
+            if left > 0
+            else ""
+        )
 
     def _repr_html_(self) -> str:
         if not self:
@@ -144,18 +155,34 @@ class LeanMagics(Magics):
     @magic_arguments()
     @argument("--fresh", action="store_true", help="run on a fresh env: ignore earlier cells (imports allowed)")
     @argument("--env", type=int, metavar="N", help="run on env N (see %%lean_env, or a result's .env)")
-    @argument("--timeout", metavar="S", help="seconds before the REPL is killed, restarted and replayed (0 or off: no limit)")
+    @argument(
+        "--timeout", metavar="S", help="seconds before the REPL is killed, restarted and replayed (0 or off: no limit)"
+    )
     @argument("--out", metavar="NAME", help="store the LeanResult in the Python variable NAME")
-    @argument("--raise", dest="raise_", action="store_true",
-              help="raise LeanError when Lean reports an error, so Run All stops here")
+    @argument(
+        "--raise",
+        dest="raise_",
+        action="store_true",
+        help="raise LeanError when Lean reports an error, so Run All stops here",
+    )
     @argument("-q", "--quiet", action="store_true", help="display nothing (use with --out)")
-    @argument("--widget", action="store_true", help="show the goal widget: step through the tactics (runs with allTactics)")
-    @argument("-i", "--interpolate", action="store_true",
-              help="replace {name} by the value of the Python variable name; {{name}} is a literal {name}; "
-                   "other braces ({x : Nat}) are left alone")
+    @argument(
+        "--widget", action="store_true", help="show the goal widget: step through the tactics (runs with allTactics)"
+    )
+    @argument(
+        "-i",
+        "--interpolate",
+        action="store_true",
+        help="replace {name} by the value of the Python variable name; {{name}} is a literal {name}; "
+        "other braces ({x : Nat}) are left alone",
+    )
     @argument("--axioms", action="store_true", help="also list the axioms each declaration depends on")
-    @argument("--proofstate", type=int, metavar="N",
-              help="run the cell as tactics on proof state N (from a sorry) instead of as a command")
+    @argument(
+        "--proofstate",
+        type=int,
+        metavar="N",
+        help="run the cell as tactics on proof state N (from a sorry) instead of as a command",
+    )
     @line_cell_magic
     def lean(self, line: str, cell: str | None = None) -> LeanResult | None:
         """Run Lean 4 code in the notebook's Lean REPL.
@@ -176,7 +203,9 @@ class LeanMagics(Magics):
         """
         if cell is None:
             if not line.strip():
-                raise UsageError("%lean needs Lean code on the same line, e.g. `%lean #eval 2+2`; use %%lean for a cell")
+                raise UsageError(
+                    "%lean needs Lean code on the same line, e.g. `%lean #eval 2+2`; use %%lean for a cell"
+                )
             return self._run(line.strip(), fresh=False, env=None, timeout=None, axioms=False, widget=False)
         try:
             args = parse_argstring(self.lean, line)
@@ -188,9 +217,13 @@ class LeanMagics(Magics):
         if args.fresh and args.env is not None:
             raise UsageError("--fresh and --env contradict each other: use one")
         if args.proofstate is not None and (args.fresh or args.env is not None or args.widget or args.axioms):
-            raise UsageError("--proofstate runs tactics: it cannot be combined with --fresh, --env, --widget or --axioms")
+            raise UsageError(
+                "--proofstate runs tactics: it cannot be combined with --fresh, --env, --widget or --axioms"
+            )
         if (args.env is not None and args.env < 0) or (args.proofstate is not None and args.proofstate < 0):
-            raise UsageError("--env and --proofstate take an id >= 0 (see %lean_env, or a result's .env / .proof_state)")
+            raise UsageError(
+                "--env and --proofstate take an id >= 0 (see %lean_env, or a result's .env / .proof_state)"
+            )
         if args.timeout is not None:
             try:
                 per_call_timeout(args.timeout)
@@ -203,8 +236,13 @@ class LeanMagics(Magics):
         # Nothing is displayed after the cell when it is quiet: clear the line at once.
         with self._status_line(result_follows=not args.quiet):
             result = self._run(
-                code, fresh=args.fresh, env=args.env, timeout=args.timeout, axioms=args.axioms,
-                widget=args.widget, proofstate=args.proofstate,
+                code,
+                fresh=args.fresh,
+                env=args.env,
+                timeout=args.timeout,
+                axioms=args.axioms,
+                widget=args.widget,
+                proofstate=args.proofstate,
             )
         if args.out:
             self.shell.user_ns[args.out] = result
@@ -216,8 +254,17 @@ class LeanMagics(Magics):
             display(result.widget())
         return result
 
-    def _run(self, code: str, *, fresh: bool, env: int | None, timeout: float | str | None, axioms: bool,
-             widget: bool, proofstate: int | None = None) -> LeanResult:
+    def _run(
+        self,
+        code: str,
+        *,
+        fresh: bool,
+        env: int | None,
+        timeout: float | str | None,
+        axioms: bool,
+        widget: bool,
+        proofstate: int | None = None,
+    ) -> LeanResult:
         checker = shared_checker()
         if proofstate is not None:
             result = checker.tactic(proofstate, code, timeout=timeout)
@@ -275,7 +322,9 @@ class LeanMagics(Magics):
             print(f"whole results kept (cells whose display was cut): {listing}")
             return None
         if not (words[0].isascii() and words[0].isdigit()):
-            raise UsageError(f"%lean_result wants a cell number (the N of In [N]), got {words[0]!r}; e.g. %lean_result 12")
+            raise UsageError(
+                f"%lean_result wants a cell number (the N of In [N]), got {words[0]!r}; e.g. %lean_result 12"
+            )
         number = int(words[0])
         result = _KEPT.get(number)
         if result is None:
@@ -290,7 +339,9 @@ class LeanMagics(Magics):
             part_size = (result.output_limit or DEFAULT_OUTPUT_LIMIT) // 4
             text, parts = result_text_part(result, int(target), part_size, continue_hint=MAGIC_CONTINUE_HINT)
             if not 1 <= int(target) <= parts:
-                raise UsageError(f"cell {number}'s result has {parts} part{'s' if parts != 1 else ''}; e.g. %lean_result {number} {parts}")
+                raise UsageError(
+                    f"cell {number}'s result has {parts} part{'s' if parts != 1 else ''}; e.g. %lean_result {number} {parts}"
+                )
             print(f"cell {number}, whole result: part {target} of {parts}\n\n{text}")
             return None
         path = os.path.abspath(os.path.expanduser(target))
@@ -312,7 +363,10 @@ class LeanMagics(Magics):
             except ConfigError as exc:
                 raise UsageError(str(exc)) from None
         limit = LeanResult.output_limit
-        print("output limit: " + ("off: every result is shown whole" if limit is None else f"{limit:,} characters per result"))
+        print(
+            "output limit: "
+            + ("off: every result is shown whole" if limit is None else f"{limit:,} characters per result")
+        )
 
     @line_magic
     def lean_env(self, line: str = "") -> EnvChain:
@@ -332,7 +386,11 @@ class LeanMagics(Magics):
 
     @magic_arguments()
     @argument("path", nargs="?", help="the bundle folder (default: $LEAN_BUNDLE, else a dataset under /kaggle/input)")
-    @argument("--workdir", metavar="DIR", help="a writable folder for the copies a read-only bundle needs (default: <tempdir>/lean-magic)")
+    @argument(
+        "--workdir",
+        metavar="DIR",
+        help="a writable folder for the copies a read-only bundle needs (default: <tempdir>/lean-magic)",
+    )
     @argument("--no-check", action="store_true", help="skip the positive control (#eval 2+2)")
     @line_magic
     def lean_setup(self, line: str = ""):

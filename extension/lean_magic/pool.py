@@ -39,20 +39,34 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import AbstractSet as Set, Any, Callable, Iterable, Iterator, Sequence
+from typing import AbstractSet as Set
+from typing import Any
 
 from lean_kernel.config import ReplConfig, per_call_timeout
 from lean_kernel.results import CellResult
 from lean_kernel.session import LeanSession, header_key, split_header
 
 from .batch_results import BatchResults, is_passed
-from .verify import StatementCache, VerificationResult, ToolMessage, verify
+from .verify import StatementCache, ToolMessage, VerificationResult, verify
 
 __all__ = [
-    "BACKENDS", "BatchResults", "CheckJob", "FunctionJob", "ItemRecord", "Job", "LeanPool", "VerifyJob", "WorkerLost",
-    "WorkerStats", "check_many", "default_workers", "open_pool", "verify_many",
+    "BACKENDS",
+    "BatchResults",
+    "CheckJob",
+    "FunctionJob",
+    "ItemRecord",
+    "Job",
+    "LeanPool",
+    "VerifyJob",
+    "WorkerLost",
+    "WorkerStats",
+    "check_many",
+    "default_workers",
+    "open_pool",
+    "verify_many",
 ]
 
 BACKENDS = ("local", "ray")
@@ -202,7 +216,9 @@ class VerifyJob(Job):
     def failed(self, pair: tuple[str, str], exc: BaseException) -> VerificationResult:
         if isinstance(exc, WorkerLost):
             return VerificationResult(okay=False, tool_messages=[ToolMessage("repl_failure", str(exc))])
-        return VerificationResult(okay=False, tool_messages=[ToolMessage("internal_error", f"{type(exc).__name__}: {exc}")])
+        return VerificationResult(
+            okay=False, tool_messages=[ToolMessage("internal_error", f"{type(exc).__name__}: {exc}")]
+        )
 
 
 @dataclass(frozen=True)
@@ -236,7 +252,9 @@ class _BatchRunner:
         """Run each code on its own (its imports, else a fresh env); results in input order."""
         return self.run(CheckJob(timeout), _as_texts(codes, "codes"), progress=progress)
 
-    def verify_many(self, pairs: Iterable[tuple[str, str]], *, progress: bool = True, **verify_options: Any) -> BatchResults:
+    def verify_many(
+        self, pairs: Iterable[tuple[str, str]], *, progress: bool = True, **verify_options: Any
+    ) -> BatchResults:
         """``verify`` each (formal_statement, candidate) pair; results in input order."""
         return self.run(VerifyJob(verify_options), _as_pairs(pairs), progress=progress)
 
@@ -376,7 +394,7 @@ class LeanPool(_BatchRunner):
         def boot(worker: _Worker) -> None:
             try:
                 worker.ensure_session().process.start()
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=boot, args=(w,), daemon=True) for w in self._workers]
@@ -417,7 +435,15 @@ class LeanPool(_BatchRunner):
             result = job.failed(item, exc)
         gen_after = session.process.generation
         record = ItemRecord(
-            i, worker.index, order, gen_before, gen_after, time.monotonic() - started, key, held, session.process.pid,
+            i,
+            worker.index,
+            order,
+            gen_before,
+            gen_after,
+            time.monotonic() - started,
+            key,
+            held,
+            session.process.pid,
         )
         self._after_item(worker, gen_before, gen_after)
         return result, record
@@ -441,7 +467,7 @@ class LeanPool(_BatchRunner):
                     result, record = self._run_item(worker, job, i, items[i], keys[i], order)
                     finished.put((i, result, record))
                     order += 1
-            except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            except BaseException as exc:
                 stop.set()
                 finished.put(_Raised(exc))
             finally:
@@ -533,7 +559,9 @@ class _Progress:
         if verdict is not None:
             self.judged += 1
             self.passed += verdict
-            self.bar.set_postfix_str(f"pass {self.passed}/{self.judged} {100 * self.passed / self.judged:.0f}%", refresh=False)
+            self.bar.set_postfix_str(
+                f"pass {self.passed}/{self.judged} {100 * self.passed / self.judged:.0f}%", refresh=False
+            )
         self.bar.update(1)
 
     def close(self) -> None:
@@ -651,7 +679,9 @@ def verify_many(
         else:
             stmts = _as_texts(formal_statement, "formal_statement")
             if len(stmts) != len(cands):
-                raise ValueError(f"{len(stmts)} statements for {len(cands)} candidates: pass one statement, or one per candidate")
+                raise ValueError(
+                    f"{len(stmts)} statements for {len(cands)} candidates: pass one statement, or one per candidate"
+                )
             pairs = list(zip(stmts, cands))
     pool_options = {k: options.pop(k) for k in list(options) if k in _POOL_OPTIONS + RAY_ONLY_OPTIONS}
     with open_pool(config, workers, backend=backend, address=address, **pool_options) as pool:

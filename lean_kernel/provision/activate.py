@@ -8,12 +8,22 @@ import json
 from pathlib import Path
 
 from .. import install
-from ..config import ENV_EXTRA_ENV, ENV_LAKE, ENV_MEMORY_MB, ENV_PROJECT, ENV_REPL_PATH, ENV_TIMEOUT, write_saved_settings
+from ..config import (
+    ENV_EXTRA_ENV,
+    ENV_LAKE,
+    ENV_MEMORY_MB,
+    ENV_PROJECT,
+    ENV_REPL_PATH,
+    ENV_TIMEOUT,
+    write_saved_settings,
+)
 from ..steps import StepFailed, Steps
 from .prepare import Prepared
 
 
-def settings_for(prepared: Prepared, *, timeout: str | None = None, memory_limit_mb: int | None = None) -> dict[str, str]:
+def settings_for(
+    prepared: Prepared, *, timeout: str | None = None, memory_limit_mb: int | None = None
+) -> dict[str, str]:
     """The LEAN_* variables that start this REPL. In a project, ``lake env repl`` (with
     the toolchain's own lake, so no elan is needed at run time); without one, the REPL
     itself with LEAN_SYSROOT pointing at the toolchain, where it finds Lean's library."""
@@ -46,7 +56,9 @@ def activate(
         try:
             path = write_saved_settings(settings, about=about, path=settings_file)
         except OSError as exc:
-            raise StepFailed(f"cannot write the settings file ({exc})", "set LEAN_KERNEL_CONFIG to a writable file path") from None
+            raise StepFailed(
+                f"cannot write the settings file ({exc})", "set LEAN_KERNEL_CONFIG to a writable file path"
+            ) from None
         argv = [*kernel_args]
         for key, value in settings.items():
             argv += ["--env", f"{key}={value}"]

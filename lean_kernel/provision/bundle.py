@@ -86,7 +86,11 @@ def write_manifest(steps: Steps, prepared: Prepared, out: Path, *, created_by: s
     with steps.step(f"write the manifest ({manifest.MANIFEST_NAME})") as step:
         project: dict[str, object] = {}
         if prepared.project is not None:
-            project = {"name": prepared.project.name, "mathlib": prepared.mathlib, "packages": _packages(prepared.project)}
+            project = {
+                "name": prepared.project.name,
+                "mathlib": prepared.mathlib,
+                "packages": _packages(prepared.project),
+            }
         found = manifest.describe(
             out,
             lean=prepared.version,

@@ -72,9 +72,19 @@ def prepare(steps: Steps, folder: Path, *, recordings: Path | None = None) -> De
     with steps.step(f"install the replay kernel ({KERNEL_NAME}) in {folder / 'prefix'}") as step:
         argv = standin_command([found], [SCRIPTED])
         options = [
-            "--prefix", str(folder / "prefix"), "--name", KERNEL_NAME, "--display-name", KERNEL_DISPLAY_NAME,
-            "--repl", argv[0], f"--repl-args={shlex.join(argv[1:])}", "--timeout", "60",
-            "--env", f"{ENV_NOTICE}={NOTICE}",
+            "--prefix",
+            str(folder / "prefix"),
+            "--name",
+            KERNEL_NAME,
+            "--display-name",
+            KERNEL_DISPLAY_NAME,
+            "--repl",
+            argv[0],
+            f"--repl-args={shlex.join(argv[1:])}",
+            "--timeout",
+            "60",
+            "--env",
+            f"{ENV_NOTICE}={NOTICE}",
         ]
         spec = install.install(install.parse_args(options))
         step.done(spec)

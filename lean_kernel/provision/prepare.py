@@ -30,9 +30,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from ..steps import Step, StepFailed, Steps
 from ..versions import (
@@ -98,7 +98,9 @@ def resolve_version(requested: str | None, project: Path | None) -> str:
             )
     if project is not None:
         if not project.is_dir():
-            raise StepFailed(f"project folder not found: {project}", "pass the folder that holds lean-toolchain and the lakefile")
+            raise StepFailed(
+                f"project folder not found: {project}", "pass the folder that holds lean-toolchain and the lakefile"
+            )
         pin = read_toolchain_file(project)
         if pin is None:
             raise StepFailed(
@@ -136,7 +138,9 @@ def _key(version: str) -> tuple[int, int, int, int]:
 class Preparer:
     """Runs the steps of ``prepare``; ``steps`` is shared with the caller's later steps."""
 
-    def __init__(self, steps: Steps, *, home: Path, environ: Mapping[str, str] | None = None, repl_url: str = REPL_URL) -> None:
+    def __init__(
+        self, steps: Steps, *, home: Path, environ: Mapping[str, str] | None = None, repl_url: str = REPL_URL
+    ) -> None:
         self.steps = steps
         self.home = home
         self.env = tool_env(environ)
@@ -185,17 +189,27 @@ class Preparer:
                         f"(all of them: `git -C {dest} tag`)",
                     )
             # Build outputs (.lake) are ignored by the REPL's .gitignore: a checkout keeps them.
-            self._git(step, ["-C", str(dest), "-c", "advice.detachedHead=false", "checkout", "--quiet", tag],
-                      action=f"check out the REPL's tag {tag}")
+            self._git(
+                step,
+                ["-C", str(dest), "-c", "advice.detachedHead=false", "checkout", "--quiet", tag],
+                action=f"check out the REPL's tag {tag}",
+            )
             pinned = read_toolchain_file(dest)
             if pinned != version:
                 raise StepFailed(
                     f"the REPL's tag {tag} pins Lean {pinned} in its lean-toolchain, not {version}",
                     f"the clone in {dest} is not as expected: delete it and run setup again",
                 )
-            commit = self._git(step, ["-C", str(dest), "rev-parse", "HEAD"], action="read the REPL's commit",
-                               show_output=False).strip().splitlines()[-1]
-            step.done(f"{dest} at {tag} ({commit[:12]})" if fresh else f"{dest} at {tag} ({commit[:12]}; already cloned)")
+            commit = (
+                self._git(
+                    step, ["-C", str(dest), "rev-parse", "HEAD"], action="read the REPL's commit", show_output=False
+                )
+                .strip()
+                .splitlines()[-1]
+            )
+            step.done(
+                f"{dest} at {tag} ({commit[:12]})" if fresh else f"{dest} at {tag} ({commit[:12]}; already cloned)"
+            )
         return dest, commit
 
     def toolchain(self, version: str) -> Path:
@@ -215,7 +229,10 @@ class Preparer:
                         "check the version against https://github.com/leanprover/lean4/releases",
                         output=exc.output,
                     ) from None
-                raise exc.failure(f"install {name} with elan", "see elan's message above; `elan toolchain list` shows what is installed") from None
+                raise exc.failure(
+                    f"install {name} with elan",
+                    "see elan's message above; `elan toolchain list` shows what is installed",
+                ) from None
             if not (folder / "bin" / "lean").is_file():
                 raise StepFailed(
                     f"elan installed {name} but {folder}/bin/lean is not there",
@@ -284,14 +301,17 @@ class Preparer:
                 try:
                     run(step, [lake, "exe", "cache", "get"], cwd=project, env=self.env)
                 except ToolFailed as exc:
-                    raise exc.failure("download Mathlib's prebuilt files (lake exe cache get)",
-                                      _MATHLIB_FIX.format(project=project)) from None
+                    raise exc.failure(
+                        "download Mathlib's prebuilt files (lake exe cache get)", _MATHLIB_FIX.format(project=project)
+                    ) from None
                 Stamps(project).mark("cache", release_tag(version))
             # Always: lake knows whether the project's own files changed, and says so fast.
             try:
                 run(step, [lake, "build"], cwd=project, env=self.env)
             except ToolFailed as exc:
-                raise exc.failure("build your project", f"fix the errors lake shows above in {project}, then run setup again") from None
+                raise exc.failure(
+                    "build your project", f"fix the errors lake shows above in {project}, then run setup again"
+                ) from None
             step.done(str(project))
         return project
 
@@ -398,19 +418,19 @@ def _requires_mathlib(project: Path) -> bool:
 
 
 # The REPL's own test/Mathlib project, at each tag, is this project with its test library.
-_MATHLIB_TOML = '''name = "lean_kernel_mathlib"
+_MATHLIB_TOML = """name = "lean_kernel_mathlib"
 
 [[require]]
 name = "mathlib"
 git = "{url}"
 rev = "{tag}"
-'''
-_MATHLIB_LEAN = '''import Lake
+"""
+_MATHLIB_LEAN = """import Lake
 open Lake DSL
 
 package «lean_kernel_mathlib» where
   require mathlib from git "{url}" @ "{tag}"
-'''
+"""
 _MATHLIB_FIX = (
     "read lake's message above; Mathlib's cache needs a network and a few GB of disk; run setup again to retry "
     "(finished steps are skipped), or delete {project}/.lake to start the project over"

@@ -14,8 +14,8 @@ import shlex
 import signal
 import subprocess
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from ..steps import Step, StepFailed
 
@@ -74,7 +74,9 @@ def require_tool(name: str, env: Mapping[str, str]) -> str:
             "lean-kernel setup again; it finds elan in $ELAN_HOME/bin (default ~/.elan/bin) even before a new shell",
         )
     if name == "git":
-        raise StepFailed("git is not installed", "install git (e.g. `apt-get install git`), then run lean-kernel setup again")
+        raise StepFailed(
+            "git is not installed", "install git (e.g. `apt-get install git`), then run lean-kernel setup again"
+        )
     raise StepFailed(
         f"{name} was not found on PATH",
         f"{name} comes with the Lean toolchain that elan installs: check that $ELAN_HOME/bin (default ~/.elan/bin) "
@@ -82,7 +84,9 @@ def require_tool(name: str, env: Mapping[str, str]) -> str:
     )
 
 
-def run(step: Step, argv: list[str], *, cwd: Path | None = None, env: Mapping[str, str], show_output: bool = True) -> str:
+def run(
+    step: Step, argv: list[str], *, cwd: Path | None = None, env: Mapping[str, str], show_output: bool = True
+) -> str:
     """Run one tool, streaming its output into the step (unless ``show_output`` is False:
     for queries whose answer we read ourselves). Returns its output's tail; raises
     ToolFailed (exit status and tail) when it does not exit 0."""
@@ -91,7 +95,12 @@ def run(step: Step, argv: list[str], *, cwd: Path | None = None, env: Mapping[st
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     try:
         proc = subprocess.Popen(
-            argv, cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            argv,
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     except OSError as exc:
@@ -137,7 +146,9 @@ class ToolFailed(Exception):
         self.command = command
         self.code = code
         self.output = output
-        super().__init__(f"`{command}` " + (f"exited with status {code}" if code is not None else f"could not start: {output}"))
+        super().__init__(
+            f"`{command}` " + (f"exited with status {code}" if code is not None else f"could not start: {output}")
+        )
 
     @property
     def offline(self) -> bool:
@@ -147,8 +158,9 @@ class ToolFailed(Exception):
         """A StepFailed for this failure while trying to ``action`` ("clone the REPL"). No
         network wins over the caller's fix: it has a fix of its own."""
         if self.offline:
-            return StepFailed(f"no network: could not {action}: {self}" + _last_lines(self.output, 2), OFFLINE_FIX,
-                              output=self.output)
+            return StepFailed(
+                f"no network: could not {action}: {self}" + _last_lines(self.output, 2), OFFLINE_FIX, output=self.output
+            )
         return StepFailed(f"could not {action}: {self}" + _last_lines(self.output), fix, output=self.output)
 
 

@@ -25,8 +25,8 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
 
 REPO_URL = "https://github.com/leanprover-community/repl"
 REPO_NAME = "leanprover-community/repl"
@@ -64,8 +64,12 @@ def default_dest() -> Path:
 
 def _git(args: list[str], *, what: str) -> bytes:
     try:
-        done = subprocess.run(["git", *args], capture_output=True, stdin=subprocess.DEVNULL,
-                              env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+        done = subprocess.run(
+            ["git", *args],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        )
     except FileNotFoundError:
         raise FetchError("git is not installed; install git and run this again") from None
     if done.returncode != 0:
@@ -78,7 +82,7 @@ def _wanted(path: str) -> str | None:
     """The path inside a version folder for a file of the REPL's test tree, or None."""
     for prefix in ("test/Mathlib/test/", "test/"):
         if path.startswith(prefix):
-            rest = path[len(prefix):]
+            rest = path[len(prefix) :]
             if rest and "/" not in rest:
                 return rest if prefix == "test/" else f"Mathlib/test/{rest}"
     return None
@@ -100,7 +104,9 @@ def fetch(
         if source.is_file():
             if source.read_text() == source_line(version, commit):
                 continue
-            raise FetchError(f"{folder} holds other recordings ({source.read_text().strip()}); move it away to fetch {version}")
+            raise FetchError(
+                f"{folder} holds other recordings ({source.read_text().strip()}); move it away to fetch {version}"
+            )
         if folder.exists() and any(folder.iterdir()):
             raise FetchError(f"{folder} exists without a SOURCE file; move it away to fetch {version}")
         todo[version] = commit
@@ -114,7 +120,9 @@ def fetch(
         try:
             _git(["clone", "--bare", "--quiet", repo_url, str(bare)], what=f"clone {repo_url}")
         except FetchError as exc:
-            raise FetchError(f"{exc}\nfix: this needs network access to {repo_url} (or pass --repo with a local clone)") from None
+            raise FetchError(
+                f"{exc}\nfix: this needs network access to {repo_url} (or pass --repo with a local clone)"
+            ) from None
         for version, commit in todo.items():
             _write_version(bare, dest, version, commit)
             log(f"{version}: written from commit {commit[:12]}")
@@ -129,7 +137,9 @@ def _write_version(bare: Path, dest: Path, version: str, commit: str) -> None:
         _git([*gd, "cat-file", "-e", f"{commit}^{{commit}}"], what=f"find commit {commit}")
     except FetchError:
         raise FetchError(f"the pinned commit {commit} for {version} is not in the repository") from None
-    toolchain = _git([*gd, "show", f"{commit}:lean-toolchain"], what=f"read lean-toolchain at {commit}").decode().strip()
+    toolchain = (
+        _git([*gd, "show", f"{commit}:lean-toolchain"], what=f"read lean-toolchain at {commit}").decode().strip()
+    )
     if not toolchain.endswith(":" + version):
         raise FetchError(f"commit {commit} pins {toolchain}, not {version}: the pin for {version} is wrong")
     tar = _git([*gd, "archive", "--format=tar", commit, "test"], what=f"read test/ at {commit}")
@@ -162,10 +172,20 @@ def main(argv: list[str] | None = None) -> int:
         prog="fetch_recordings.py",
         description="Fetch the recorded Lean REPL sessions the tests replay (from leanprover-community/repl).",
     )
-    p.add_argument("dest", nargs="?", type=Path, help="where to put them (default: $LEAN_TRANSCRIPTS, else ../shared/repl-transcripts)")
+    p.add_argument(
+        "dest",
+        nargs="?",
+        type=Path,
+        help="where to put them (default: $LEAN_TRANSCRIPTS, else ../shared/repl-transcripts)",
+    )
     p.add_argument("--repo", default=REPO_URL, help="the REPL's repository (a URL or a local clone)")
-    p.add_argument("--pin", action="append", default=[], metavar="VERSION=COMMIT",
-                   help="fetch these versions instead of the pinned ones (repeatable)")
+    p.add_argument(
+        "--pin",
+        action="append",
+        default=[],
+        metavar="VERSION=COMMIT",
+        help="fetch these versions instead of the pinned ones (repeatable)",
+    )
     args = p.parse_args(argv)
     dest = args.dest or default_dest()
     pins = dict(PINS)

@@ -167,9 +167,16 @@ def _cut_transcript(t_index: int, transcript: Transcript, entries_out: list[_Ent
             kind = "env" if shape == "pickle_env" else "proofState"
             last_pickle[request["pickleTo"]] = (transcript.key, request[kind])
         e = _Entry(
-            t=t_index, i=i, request=request, shape=shape, id_fields=id_fields, req_ids=req_ids,
-            valid=all(r < counters[f] for f, r in req_ids.items()), response=response,
-            counters=dict(counters), provenance=provenance,
+            t=t_index,
+            i=i,
+            request=request,
+            shape=shape,
+            id_fields=id_fields,
+            req_ids=req_ids,
+            valid=all(r < counters[f] for f, r in req_ids.items()),
+            response=response,
+            counters=dict(counters),
+            provenance=provenance,
         )
         pieces: list[str] = []
         slots: list[Slot] = []
@@ -385,10 +392,20 @@ def _parse_args(argv: list[str]):
         f"Options may also come from ${ENV_ARGS} (shell-split, appended).",
         allow_abbrev=False,
     )
-    p.add_argument("--recordings", action="append", default=[], metavar="PATH",
-                   help="a version folder (recursively) or one .in file; repeatable")
-    p.add_argument("--scripted", action="append", default=[], metavar="DIR",
-                   help="our own transcripts (tests/fixtures/scripted); repeatable")
+    p.add_argument(
+        "--recordings",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a version folder (recursively) or one .in file; repeatable",
+    )
+    p.add_argument(
+        "--scripted",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="our own transcripts (tests/fixtures/scripted); repeatable",
+    )
     at = p.add_argument_group("faults at the N-th request of this process (1-based; repeatable)")
     for flag, what in (
         ("--exit-at", "exit with --exit-code without answering"),
@@ -403,8 +420,13 @@ def _parse_args(argv: list[str]):
     at.add_argument("--huge-mb", type=float, default=20.0, metavar="MB")
     at.add_argument("--stderr-mb", type=float, default=1.0, metavar="MB")
     on = p.add_argument_group("faults on requests whose JSON text contains TEXT (repeatable)")
-    on.add_argument("--crash-on", action="append", default=[], metavar="TEXT",
-                    help="print an uncaught exception and exit with --exit-code")
+    on.add_argument(
+        "--crash-on",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="print an uncaught exception and exit with --exit-code",
+    )
     on.add_argument("--hang-on", action="append", default=[], metavar="TEXT")
     on.add_argument("--kill-on", action="append", default=[], metavar="TEXT")
     on.add_argument("--garbage-on", action="append", default=[], metavar="TEXT", help="as --garbage-at")
@@ -412,9 +434,12 @@ def _parse_args(argv: list[str]):
     on.add_argument("--stderr-flood-on", action="append", default=[], metavar="TEXT", help="as --stderr-flood-at")
     on.add_argument("--delay-on", action="append", default=[], metavar="TEXT=SECONDS")
     p.add_argument("--delay", type=float, default=0.0, metavar="SECONDS", help="sleep before every reply")
-    p.add_argument("--log", metavar="PATH",
-                   help="append every request received, as one compact JSON line, to PATH (for tests); "
-                        "{pid} in PATH becomes the process id, one log per process")
+    p.add_argument(
+        "--log",
+        metavar="PATH",
+        help="append every request received, as one compact JSON line, to PATH (for tests); "
+        "{pid} in PATH becomes the process id, one log per process",
+    )
     args = p.parse_args(argv)
     delays = []
     for spec in args.delay_on:
@@ -448,7 +473,9 @@ def load(recordings, scripted=()) -> Replayer:
             versions.add(t.version)
     primary = transcripts[0].version if transcripts else None
     for folder in scripted:
-        for t in iter_scripted(folder, versions={v for v in versions if v} if versions else None, default_version=primary):
+        for t in iter_scripted(
+            folder, versions={v for v in versions if v} if versions else None, default_version=primary
+        ):
             add(t)
     return Replayer(transcripts)
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 IN_SUFFIX = ".in"
 OUT_SUFFIX = ".expected.out"
@@ -156,7 +156,7 @@ class Transcript:
     each request as written in the ``.in`` file, for clients that want to send it verbatim.
     """
 
-    __slots__ = ("name", "version", "path", "exchanges", "raw_requests", "scripted")
+    __slots__ = ("exchanges", "name", "path", "raw_requests", "scripted", "version")
 
     def __init__(self, name, version, path, exchanges, raw_requests, scripted=False):
         self.name: str = name
@@ -221,9 +221,7 @@ def load_transcript(
     if out_path.exists():
         responses: list[str | None] = list(split_responses(out_path.read_bytes().decode("utf-8")))
         if len(responses) != len(requests):
-            raise ValueError(
-                f"{out_path} has {len(responses)} responses for {len(requests)} requests in {path.name}"
-            )
+            raise ValueError(f"{out_path} has {len(responses)} responses for {len(requests)} requests in {path.name}")
     else:
         responses = [None] * len(requests)
     exchanges = []

@@ -14,7 +14,7 @@ def local_ray():
     """``ray``, initialised once for the session: 2 CPUs, a 100 MB object store, no
     dashboard. After the last test: shut down, and no Ray process may remain."""
     try:
-        import ray  # noqa: F401
+        import ray
     except ImportError:
         pytest.fail('the ray tests need Ray: pip install -e ".[ray]" (as .ci/run does)', pytrace=False)
     before = processes()

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "verify"))
-from verify_transcripts import CASES, STATEMENTS  # noqa: E402
+from verify_transcripts import CASES, STATEMENTS
 
 CHECKS = ["def f := 37", "theorem thm1 : 1 = 1 := sorry", "def f : Nat := sorry"]
 CRASH = "def batch_command_crash_here := 1"
@@ -31,8 +31,14 @@ def write_items(path: Path, items: list[dict]) -> None:
 
 
 def run(args: list[str], env: dict, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lean_magic.batch", *args], env=env, capture_output=True, text=True,
-                          timeout=240, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "lean_magic.batch", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        **kwargs,
+    )
 
 
 def complete_lines(path: Path) -> list[dict]:
@@ -60,8 +66,13 @@ def test_resume_after_an_interrupted_run(env, tmp_path):
     source, out = tmp_path / "items.jsonl", tmp_path / "results.jsonl"
     write_items(source, items)
     e = env("--delay", "0.15", "--crash-on", "batch_command_crash_here")
-    proc = subprocess.Popen([sys.executable, "-m", "lean_magic.batch", str(source), "-o", str(out), "--workers", "2",
-                             "--timeout", "20"], env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lean_magic.batch", str(source), "-o", str(out), "--workers", "2", "--timeout", "20"],
+        env=e,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while len(complete_lines(out)) < 15:  # valid JSONL at every look

@@ -14,14 +14,14 @@ import pickle
 import re
 
 import pytest
+from lean_magic.batch_results import BatchResults, item_line, outcome_of
+from lean_magic.pool import ItemRecord, LeanPool, check_many
+from lean_magic.verify import ToolMessage, VerificationResult
 
 from lean_kernel.protocol import CommandResponse, Message, Pos, ReplErrorResponse, Sorry
 from lean_kernel.render_batch import histogram_svg, summary_html, summary_text
 from lean_kernel.results import CellResult
 from lean_kernel.summary import ItemOutcome, percentile, summarize, time_histogram
-from lean_magic.batch_results import BatchResults, item_line, outcome_of
-from lean_magic.pool import ItemRecord, LeanPool, check_many
-from lean_magic.verify import ToolMessage, VerificationResult
 
 
 def ok(code: str, seconds: float, sorry: bool = False) -> CellResult:
@@ -103,21 +103,37 @@ def test_percentile_and_histogram_edges():
     zero = [ItemOutcome(i, "ok", True, 0.0) for i in range(3)]
     assert [(b.passed, b.failed) for b in time_histogram(zero)] == [(3, 0)]
     # A time on a bin's upper edge counts in that bin; the slowest is in the last.
-    edge = [ItemOutcome(0, "ok", True, 1.0), ItemOutcome(1, "ok", True, 2.0), ItemOutcome(2, "ok", True, 3.0),
-            ItemOutcome(3, "ok", True, 4.0)]
+    edge = [
+        ItemOutcome(0, "ok", True, 1.0),
+        ItemOutcome(1, "ok", True, 2.0),
+        ItemOutcome(2, "ok", True, 3.0),
+        ItemOutcome(3, "ok", True, 4.0),
+    ]
     assert [b.count for b in time_histogram(edge, max_bins=2)] == [2, 2]
 
 
 def test_verification_statuses_and_reasons():
-    results = BatchResults([
-        VerificationResult(okay=True, timings={"total": 1.0}),
-        VerificationResult(okay=False, tool_messages=[ToolMessage("sorry", "uses sorry", "foo"), ToolMessage("sorryAx", "x", "foo")],
-                           timings={"total": 2.0}),
-        VerificationResult(okay=False, tool_messages=[ToolMessage("timeout", "the verification ran out of time")],
-                           timings={"total": 30.0}),
-        VerificationResult(okay=False, tool_messages=[ToolMessage("repl_failure", "ReplExited: crashed")], timings={"total": 0.5}),
-        VerificationResult(okay=False, tool_messages=[ToolMessage("compile_error", "unknown tactic")], timings={"total": 1.5}),
-    ])
+    results = BatchResults(
+        [
+            VerificationResult(okay=True, timings={"total": 1.0}),
+            VerificationResult(
+                okay=False,
+                tool_messages=[ToolMessage("sorry", "uses sorry", "foo"), ToolMessage("sorryAx", "x", "foo")],
+                timings={"total": 2.0},
+            ),
+            VerificationResult(
+                okay=False,
+                tool_messages=[ToolMessage("timeout", "the verification ran out of time")],
+                timings={"total": 30.0},
+            ),
+            VerificationResult(
+                okay=False, tool_messages=[ToolMessage("repl_failure", "ReplExited: crashed")], timings={"total": 0.5}
+            ),
+            VerificationResult(
+                okay=False, tool_messages=[ToolMessage("compile_error", "unknown tactic")], timings={"total": 1.5}
+            ),
+        ]
+    )
     outcomes = results.outcomes()
     assert [o.status for o in outcomes] == ["verified", "rejected", "timeout", "fault", "rejected"]
     assert [o.passed for o in outcomes] == [True, False, False, False, False]
@@ -167,7 +183,12 @@ def test_text_and_html_views():
 
     html = summary_html(s)
     assert html.count('<details class="lean-batch-item"') == 4
-    assert re.findall(r'data-index="(\d+)" data-status="(\w+)"', html) == [("2", "error"), ("4", "timeout"), ("5", "fault"), ("6", "error")]
+    assert re.findall(r'data-index="(\d+)" data-status="(\w+)"', html) == [
+        ("2", "error"),
+        ("4", "timeout"),
+        ("5", "fault"),
+        ("6", "error"),
+    ]
     assert "Unknown identifier `x` &lt;here&gt; &amp; there" in html  # escaped, never raw
     assert "<here>" not in html
     assert html.count("<svg") == 1 and "<script" not in html
@@ -203,8 +224,19 @@ def test_to_jsonl_and_item_line(tmp_path):
 def test_to_pandas_rows():
     pytest.importorskip("pandas")
     frame = hand_collection().to_pandas()
-    assert list(frame.columns) == ["id", "status", "passed", "reasons", "seconds", "timed_out", "restarted", "attempts",
-                                   "message", "label", "result"]
+    assert list(frame.columns) == [
+        "id",
+        "status",
+        "passed",
+        "reasons",
+        "seconds",
+        "timed_out",
+        "restarted",
+        "attempts",
+        "message",
+        "label",
+        "result",
+    ]
     assert frame.loc[4, "status"] == "timeout" and frame.loc[4, "message"] == "ReplTimeout: no answer within 10 s"
     assert frame.loc[7, "label"] == "theorem h : True := sorry"  # the import line is skipped
     assert frame.passed.sum() == 4

@@ -18,7 +18,9 @@ BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_cluster.py"
 def test_bench_cluster_smoke():
     done = subprocess.run(
         [sys.executable, str(BENCH), "--delay", "0.02", "--items", "20", "--workers", "1,2", "--repeats", "1"],
-        capture_output=True, text=True, timeout=560,
+        capture_output=True,
+        text=True,
+        timeout=560,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.splitlines()

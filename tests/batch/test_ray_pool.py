@@ -23,12 +23,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-
 from lean_magic.batch_results import BatchResults
 from lean_magic.pool import LeanPool, verify_many
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "verify"))
-from verify_transcripts import CASES, STATEMENTS  # noqa: E402
+from verify_transcripts import CASES, STATEMENTS
 
 pytestmark = [pytest.mark.ray, pytest.mark.timeout(300)]
 
@@ -251,7 +250,10 @@ def test_lean_check_on_the_running_ray_cluster(local_ray, standin_env, tmp_path)
     env = {**os.environ, **standin_env()}
     done = subprocess.run(
         [sys.executable, "-m", "lean_magic.batch", str(source), "-o", str(out), "--ray", address, "--workers", "2"],
-        env=env, capture_output=True, text=True, timeout=240,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = [json.loads(line) for line in out.read_text().splitlines()]

@@ -153,8 +153,13 @@ class LabServer:
     def start(self) -> None:
         self.write_lab_config()
         argv = [
-            sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={self.port}",
-            f"--ServerApp.root_dir={self.root_dir}", *self.lab_options(),
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            f"--port={self.port}",
+            f"--ServerApp.root_dir={self.root_dir}",
+            *self.lab_options(),
         ]
         if os.geteuid() == 0:
             argv.append("--allow-root")  # CI containers run as root
@@ -164,8 +169,13 @@ class LabServer:
         log = open(self.log_path, "wb")
         try:
             self.proc = subprocess.Popen(
-                argv, env=self.env(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=cwd, start_new_session=True,
+                argv,
+                env=self.env(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=cwd,
+                start_new_session=True,
             )
         finally:
             log.close()
@@ -229,11 +239,17 @@ def install_lean_kernelspec(server: LabServer) -> Path:
     env = server.extra_env
     prefix = server.jupyter_path.parent.parent
     argv = [
-        sys.executable, str(REPO / "install_kernel.py"), "--prefix", str(prefix),
-        "--repl", env["LEAN_REPL_PATH"],
+        sys.executable,
+        str(REPO / "install_kernel.py"),
+        "--prefix",
+        str(prefix),
+        "--repl",
+        env["LEAN_REPL_PATH"],
         f"--repl-args={env['LEAN_REPL_ARGS']}",  # `=`: the value starts with "-m"
-        "--timeout", env["LEAN_TIMEOUT"],
-        "--env", f"PYTHONPATH={env['PYTHONPATH']}",
+        "--timeout",
+        env["LEAN_TIMEOUT"],
+        "--env",
+        f"PYTHONPATH={env['PYTHONPATH']}",
     ]
     done = subprocess.run(argv, env=server.env(), capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
@@ -255,8 +271,13 @@ def lean_kernel_wheel(tmp_path_factory) -> Path:
     an earlier build left in build/lib (old extension chunks included)."""
     out = tmp_path_factory.mktemp("wheel")
     source = tmp_path_factory.mktemp("source") / "lean-kernel"
-    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
-        ".git", "build", "dist", "*.egg-info", "node_modules", "__pycache__", "artifacts", ".pytest_cache"))
+    shutil.copytree(
+        REPO,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", "build", "dist", "*.egg-info", "node_modules", "__pycache__", "artifacts", ".pytest_cache"
+        ),
+    )
     argv = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     wheels = list(out.glob("lean_kernel-*.whl"))
@@ -271,8 +292,19 @@ def install_wheel(server: LabServer, wheel: Path) -> Path:
     install has no shared data, so the dev venv has no extension of its own.)"""
     prefix = server.jupyter_path.parent.parent
     # --ignore-installed: without it pip would uninstall the running environment's own copy.
-    argv = [sys.executable, "-m", "pip", "install", "--no-deps", "--ignore-installed", "--no-warn-script-location",
-            "--quiet", "--prefix", str(prefix), str(wheel)]
+    argv = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "--ignore-installed",
+        "--no-warn-script-location",
+        "--quiet",
+        "--prefix",
+        str(prefix),
+        str(wheel),
+    ]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise RuntimeError(f"pip install {wheel.name} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")

@@ -17,7 +17,7 @@ import pytest
 from .test_jupyterlab import error_output, expect, html_output, readme_shot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "verify"))
-from verify_transcripts import CASES, STATEMENTS  # noqa: E402
+from verify_transcripts import CASES, STATEMENTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -60,9 +60,7 @@ def test_verify_many_summary_with_histogram(lab):
     box = histogram.bounding_box()
     assert box and box["width"] >= 300 and box["height"] >= 100
     assert histogram.locator("rect.lean-bar").count() >= 1
-    counts = histogram.locator("g.lean-bin").evaluate_all(
-        "gs => gs.map(g => [+g.dataset.passed, +g.dataset.failed])"
-    )
+    counts = histogram.locator("g.lean-bin").evaluate_all("gs => gs.map(g => [+g.dataset.passed, +g.dataset.failed])")
     assert sum(p for p, _ in counts) == 40 and sum(f for _, f in counts) == 10
     assert len(counts) == 8  # ceil(sqrt(50)) bins
 

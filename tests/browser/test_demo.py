@@ -32,8 +32,17 @@ class DemoServer(LabServer):
 
     def start(self) -> None:
         self.write_lab_config()
-        demo = [sys.executable, "-m", "lean_kernel", "demo", "--dir", str(self.base / "demo"),
-                "--no-browser", "--port", str(self.port)]
+        demo = [
+            sys.executable,
+            "-m",
+            "lean_kernel",
+            "demo",
+            "--dir",
+            str(self.base / "demo"),
+            "--no-browser",
+            "--port",
+            str(self.port),
+        ]
         self.launch([*demo, "--", *self.lab_options()], cwd=self.base)
 
 

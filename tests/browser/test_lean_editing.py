@@ -60,7 +60,12 @@ def readme_shot_with(lab, name: str, first: int, popup) -> None:
     lab.page.add_style_tag(content=".jp-Collapser, .jp-cell-toolbar { visibility: hidden !important; }")
     top = lab.cell(first).bounding_box()
     bottom = popup.bounding_box()
-    clip = {"x": top["x"], "y": top["y"], "width": top["width"], "height": bottom["y"] + bottom["height"] + 8 - top["y"]}
+    clip = {
+        "x": top["x"],
+        "y": top["y"],
+        "width": top["width"],
+        "height": bottom["y"] + bottom["height"] + 8 - top["y"],
+    }
     path = lab.screenshot(name, clip=clip)
     if os.environ.get("LEAN_UPDATE_SCREENSHOTS"):
         shutil.copyfile(path, SCREENSHOTS / f"{name}.png")
@@ -86,7 +91,7 @@ def check_lean_highlighting(lab, index: int) -> None:
 LEAN_SAMPLE = (
     "/- a nested /- comment -/ still: theorem -/\n"
     "@[simp] theorem two_eq : 2 = 2 := by simp -- a theorem\n"
-    "def greeting := \"two\"\n"
+    'def greeting := "two"\n'
     "#check 37"
 )
 

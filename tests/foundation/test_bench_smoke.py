@@ -17,7 +17,9 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_process.py"
 def test_bench_process_prints_its_tables():
     run = subprocess.run(
         [sys.executable, str(SCRIPT), "--requests", "50", "--sizes", "1", "--repeats", "1"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr
     out = run.stdout
@@ -35,12 +37,16 @@ PROTOCOL_SCRIPT = SCRIPT.with_name("bench_protocol.py")
 def test_bench_protocol_prints_typed_parse_against_json_loads_for_1_10_100_mib():
     run = subprocess.run(
         [sys.executable, str(PROTOCOL_SCRIPT), "--sizes", "1,10,100", "--repeats", "1", "--shapes", "messages"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert "typed parse vs json.loads" in out
-    rows = re.findall(r"^messages\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\w+)$", out, re.M)
+    rows = re.findall(
+        r"^messages\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\w+)$", out, re.M
+    )
     assert [int(r[0]) for r in rows] == [1, 10, 100], out
     # About 6,000 messages a MiB, as in a real answer; every answer re-serialises exactly.
     assert all(5000 * int(r[0]) < int(r[1]) < 8000 * int(r[0]) for r in rows), out

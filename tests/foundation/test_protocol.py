@@ -46,11 +46,7 @@ ROOT = default_root()
 
 
 def recorded_exchanges() -> list[tuple[str, dict, str | None]]:
-    return [
-        (t.key, request, response)
-        for t in iter_transcripts(ROOT)
-        for request, response in t.exchanges
-    ]
+    return [(t.key, request, response) for t in iter_transcripts(ROOT) for request, response in t.exchanges]
 
 
 def read_everything(resp) -> int:
@@ -110,7 +106,9 @@ def test_unknown_keys_and_explicit_nulls_come_back_as_sent():
         "env": 4,
         "future": {"a": [1, 2]},
         "messages": [{"severity": "info", "pos": {"line": 1, "column": 0}, "endPos": None, "data": "x", "new": True}],
-        "sorries": [{"goal": "⊢ True", "proofState": 0, "pos": {"line": 1, "column": 2}, "endPos": {"line": 1, "column": 7}}],
+        "sorries": [
+            {"goal": "⊢ True", "proofState": 0, "pos": {"line": 1, "column": 2}, "endPos": {"line": 1, "column": 7}}
+        ],
     }
     resp = parse_response(json.loads(json.dumps(obj)))
     assert isinstance(resp, CommandResponse)
@@ -138,25 +136,40 @@ def test_absent_keys_read_as_empty_values():
 @pytest.mark.parametrize(
     "built, written",
     [
-        (Message("error", "boom", Pos(1, 4), Pos(1, 8)),
-         {"severity": "error", "pos": {"line": 1, "column": 4}, "endPos": {"line": 1, "column": 8}, "data": "boom"}),
+        (
+            Message("error", "boom", Pos(1, 4), Pos(1, 8)),
+            {"severity": "error", "pos": {"line": 1, "column": 4}, "endPos": {"line": 1, "column": 8}, "data": "boom"},
+        ),
         # The REPL writes endPos even when null, and leaves pos out.
         (Message("info", "x"), {"severity": "info", "endPos": None, "data": "x"}),
         (Sorry("⊢ False", 2), {"goal": "⊢ False", "proofState": 2}),
-        (TacticEntry("simp", "⊢ p", 0, Pos(2, 2), Pos(2, 6)),
-         {"tactic": "simp", "goals": "⊢ p", "proofState": 0,
-          "pos": {"line": 2, "column": 2}, "endPos": {"line": 2, "column": 6}}),
+        (
+            TacticEntry("simp", "⊢ p", 0, Pos(2, 2), Pos(2, 6)),
+            {
+                "tactic": "simp",
+                "goals": "⊢ p",
+                "proofState": 0,
+                "pos": {"line": 2, "column": 2},
+                "endPos": {"line": 2, "column": 6},
+            },
+        ),
         (CommandResponse(env=0), {"env": 0}),
         (CommandResponse(env=None), {}),
-        (CommandResponse(env=1, infotree=[InfoNode("TacticInfo", None, [])]),
-         {"env": 1, "infotree": [{"kind": "TacticInfo", "node": None, "children": []}]}),
+        (
+            CommandResponse(env=1, infotree=[InfoNode("TacticInfo", None, [])]),
+            {"env": 1, "infotree": [{"kind": "TacticInfo", "node": None, "children": []}]},
+        ),
         (TacticResponse(proof_state=1), {"proofState": 1, "goals": []}),
-        (TacticResponse(proof_state=2, goals=["⊢ p"], proof_status="Incomplete: open goals remain"),
-         {"proofState": 2, "goals": ["⊢ p"], "proofStatus": "Incomplete: open goals remain"}),
+        (
+            TacticResponse(proof_state=2, goals=["⊢ p"], proof_status="Incomplete: open goals remain"),
+            {"proofState": 2, "goals": ["⊢ p"], "proofStatus": "Incomplete: open goals remain"},
+        ),
         (ReplErrorResponse("Unknown environment."), {"message": "Unknown environment."}),
         # False flags are never sent: the REPL acts on them only when true.
-        (CommandRequest("def f := 1", env=0, all_tactics=False, root_goals=True),
-         {"cmd": "def f := 1", "env": 0, "rootGoals": True}),
+        (
+            CommandRequest("def f := 1", env=0, all_tactics=False, root_goals=True),
+            {"cmd": "def f := 1", "env": 0, "rootGoals": True},
+        ),
         (CommandRequest("x", extra={"gc": True}), {"cmd": "x", "gc": True}),
         (FileRequest("a.lean", infotree="full"), {"path": "a.lean", "infotree": "full"}),
         (TacticRequest("rfl", 3), {"tactic": "rfl", "proofState": 3}),
@@ -187,7 +200,9 @@ def test_views_are_read_only_values_that_pickle_and_copy():
     assert copy.deepcopy(resp) == resp and copy.copy(resp.messages[0]) == resp.messages[0]
     assert resp.messages[0] == Message("error", "e", Pos(1, 0)) and resp != CommandResponse(env=1)
     # Equal means the same JSON: a missing endPos is not a null one.
-    assert parse_response({"env": 0, "messages": [{"severity": "info", "data": "x"}]}).messages[0] != Message("info", "x")
+    assert parse_response({"env": 0, "messages": [{"severity": "info", "data": "x"}]}).messages[0] != Message(
+        "info", "x"
+    )
     assert repr(resp.messages[0]) == "Message(severity='error', data='e', pos=Pos(line=1, column=0), end_pos=None)"
     with pytest.raises(TypeError, match="missing required argument 'data'"):
         Message("error")  # type: ignore[call-arg]
@@ -196,8 +211,14 @@ def test_views_are_read_only_values_that_pickle_and_copy():
 
 
 def test_views_are_dataclasses_that_replace_builds_anew():
-    resp = parse_response({"env": 1, "messages": [{"severity": "info", "data": "x"}],
-                           "infotree": [{"kind": "k", "node": None, "children": []}], "future": 1})
+    resp = parse_response(
+        {
+            "env": 1,
+            "messages": [{"severity": "info", "data": "x"}],
+            "infotree": [{"kind": "k", "node": None, "children": []}],
+            "future": 1,
+        }
+    )
     assert dataclasses.is_dataclass(resp)
     assert [f.name for f in dataclasses.fields(resp)] == ["env", "messages", "sorries", "tactics", "infotree", "extra"]
     # The verifier drops a megabyte infotree this way once it has read it.
@@ -238,8 +259,13 @@ def test_view_of_reads_the_same_json_through_a_subclass():
         ({"proofState": 0, "goals": "⊢ p"}, "TacticResponse.goals"),
         ({"proofState": 0, "goals": [], "proofStatus": 1}, "TacticResponse.proof_status"),
         # Three levels down an infotree: still caught at parse time.
-        ({"env": 0, "infotree": [{"kind": "a", "node": None, "children": [{"kind": "b", "children": [{"kind": 5}]}]}]},
-         "InfoNode.kind"),
+        (
+            {
+                "env": 0,
+                "infotree": [{"kind": "a", "node": None, "children": [{"kind": "b", "children": [{"kind": 5}]}]}],
+            },
+            "InfoNode.kind",
+        ),
         ({"message": 3}, "ReplErrorResponse.message"),
     ],
 )
@@ -338,13 +364,41 @@ def test_shift_lines_moves_every_position_but_tactic_mode_ones():
             {"severity": "error", "pos": {"line": 1, "column": 2}, "endPos": {"line": 2, "column": 0}, "data": "a"},
             {"severity": "info", "pos": {"line": 0, "column": 0}, "endPos": None, "data": "tactic mode"},
         ],
-        "sorries": [{"goal": "g", "proofState": 0, "pos": {"line": 3, "column": 1}, "endPos": {"line": 3, "column": 6}}],
-        "tactics": [{"tactic": "t", "goals": "g", "proofState": 1,
-                     "pos": {"line": 1, "column": 0}, "endPos": {"line": 1, "column": 1}}],
-        "infotree": [{"kind": "TacticInfo", "node": {"stx": {"range": {"start": {"line": 1, "column": 0},
-                      "finish": {"line": 1, "column": 3}, "synthetic": False}}},
-                      "children": [{"kind": "TacticInfo", "node": {"stx": {"range": {"start": {"line": 2, "column": 0},
-                                    "finish": {"line": 2, "column": 1}}}}, "children": []}]}],
+        "sorries": [
+            {"goal": "g", "proofState": 0, "pos": {"line": 3, "column": 1}, "endPos": {"line": 3, "column": 6}}
+        ],
+        "tactics": [
+            {
+                "tactic": "t",
+                "goals": "g",
+                "proofState": 1,
+                "pos": {"line": 1, "column": 0},
+                "endPos": {"line": 1, "column": 1},
+            }
+        ],
+        "infotree": [
+            {
+                "kind": "TacticInfo",
+                "node": {
+                    "stx": {
+                        "range": {
+                            "start": {"line": 1, "column": 0},
+                            "finish": {"line": 1, "column": 3},
+                            "synthetic": False,
+                        }
+                    }
+                },
+                "children": [
+                    {
+                        "kind": "TacticInfo",
+                        "node": {
+                            "stx": {"range": {"start": {"line": 2, "column": 0}, "finish": {"line": 2, "column": 1}}}
+                        },
+                        "children": [],
+                    }
+                ],
+            }
+        ],
     }
     before = json.loads(json.dumps(obj))
     resp = parse_response(obj)

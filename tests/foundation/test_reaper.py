@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from processes import group_members
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,8 +43,9 @@ def owner(standin_env, tmp_path):
         env = {**os.environ, **standin_env("--log", str(log), "--hang-on", "HANG", timeout=600)}
         env["PYTHONPATH"] = os.pathsep.join([str(REPO), str(REPO / "extension"), env.get("PYTHONPATH", "")])
         program = PRELUDE + textwrap.dedent(body)
-        done = subprocess.run([sys.executable, "-c", program, str(log)], env=env, capture_output=True,
-                              text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", program, str(log)], env=env, capture_output=True, text=True, timeout=120
+        )
         if expect_signal is None:
             assert done.returncode == 0, done.stderr
         else:
@@ -92,7 +92,7 @@ PRELUDE = textwrap.dedent('''
 
 
 def test_python_exiting_while_pool_and_checker_repls_are_busy_kills_them(owner):
-    report, pgids = owner('''
+    report, pgids = owner("""
         from lean_magic import LeanChecker
         from lean_magic.pool import LeanPool
 
@@ -104,14 +104,15 @@ def test_python_exiting_while_pool_and_checker_repls_are_busy_kills_them(owner):
         hung(4)
         REPORT["pgids"] = [s.process.pid for s in pool.sessions()] + [checker.session.process.pid]
         sys.exit(0)
-    ''')
+    """)
     assert len(pgids) == 4 and all(pgids)
     assert report["running_at_exit"] == []  # dead before Python finished exiting
     assert wait_until_gone(pgids, grace=1.0) == []  # and no respawned or escaped member
 
 
 def test_python_killed_by_sigkill_during_a_hung_request_takes_its_repl_along(owner):
-    report, pgids = owner('''
+    report, pgids = owner(
+        """
         from lean_kernel.config import ReplConfig
         from lean_kernel.session import LeanSession
 
@@ -121,6 +122,8 @@ def test_python_killed_by_sigkill_during_a_hung_request_takes_its_repl_along(own
         REPORT["pgids"] = [session.process.pid]
         print(json.dumps(REPORT), flush=True)
         os.kill(os.getpid(), 9)  # no atexit, no finally: only the watchdog can act
-    ''', expect_signal=signal.SIGKILL)
+    """,
+        expect_signal=signal.SIGKILL,
+    )
     assert len(pgids) == 1
     assert wait_until_gone(pgids) == [], "the REPL outlived its SIGKILLed owner"

@@ -43,8 +43,13 @@ class Pipe:
 
     def __init__(self, argv, *, cwd=None, env=None):
         self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=cwd, env=env or child_env(), start_new_session=True,
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=env or child_env(),
+            start_new_session=True,
         )
         self.lines: queue.Queue = queue.Queue()
         self.stderr = bytearray()
@@ -318,14 +323,14 @@ def test_comment_requests_get_no_answer(spawn):
         '{"cmd": "def f := 37"\n\n',  # not JSON
         '{"cmd": "x", "env": -1}\n\n',  # no request shape fits
         '{"cmd": "x", "env": "0"}\n\n',
-        '[1, 2]\n\n',
+        "[1, 2]\n\n",
         '{"cmd": "def f := 37"}\n\n\n',  # a second blank line is an empty request
     ],
 )
 def test_malformed_request_kills_the_process_like_the_repl(version_dir, text):
     proc = run_file(standin_command(version_dir), text.encode())
     assert proc.returncode == 1
-    assert proc.stderr.decode().startswith("uncaught exception: {\"message\": \"Could not parse")
+    assert proc.stderr.decode().startswith('uncaught exception: {"message": "Could not parse')
     assert proc.stdout in (b"", b'{"env": 0}\n\n')
 
 
@@ -468,8 +473,9 @@ def test_standin_config_starts_a_working_standin(standin_config, version_dir):
     argv = cfg.command()
     assert argv[argv.index("--recordings") + 1].endswith("v4.8.0")
     assert argv[-2:] == ["--delay", "0.01"]
-    proc = subprocess.run(argv, input=b'{"cmd": "def f := 37"}\n\n', capture_output=True,
-                          timeout=WAIT, env=cfg.process_env())
+    proc = subprocess.run(
+        argv, input=b'{"cmd": "def f := 37"}\n\n', capture_output=True, timeout=WAIT, env=cfg.process_env()
+    )
     assert proc.stdout == b'{"env": 0}\n\n'
 
 
@@ -509,8 +515,9 @@ def test_scripted_transcripts_load_per_version_and_recordings_win(version_dir, t
         assert p.request({"cmd": "def f := 37"}) == '{"env": 0}'  # the recording, not clash
         assert p.request({"cmd": "def scripted_only := 1"}) == '{"env": 1}'
         assert json.loads(p.request({"cmd": "#eval 1", "env": 1})) == {
-            "messages": [{"severity": "info", "pos": {"line": 1, "column": 0},
-                          "endPos": {"line": 1, "column": 5}, "data": "1"}],
+            "messages": [
+                {"severity": "info", "pos": {"line": 1, "column": 0}, "endPos": {"line": 1, "column": 5}, "data": "1"}
+            ],
             "env": 2,
         }
         assert "no recording" in p.request({"cmd": "def only_old := 1"})  # other version's folder

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 import sys
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 REPO = Path(__file__).resolve().parents[2]
 CONSTRAINTS = REPO / "ci" / "kaggle-constraints.txt"

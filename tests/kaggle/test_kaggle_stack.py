@@ -18,7 +18,6 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-
 from kaggle_stack import (
     CONSTRAINTS,
     OUR_NAME,
@@ -84,7 +83,9 @@ def job_wheel() -> Path:
     """The wheel ci/kaggle_stack.sh built and installed; fails outside that job's venv."""
     path = os.environ.get(WHEEL_VARIABLE)
     if not path:
-        pytest.fail(f"{WHEEL_VARIABLE} is not set: these tests run in the venv of `bash ci/kaggle_stack.sh`", pytrace=False)
+        pytest.fail(
+            f"{WHEEL_VARIABLE} is not set: these tests run in the venv of `bash ci/kaggle_stack.sh`", pytrace=False
+        )
     return Path(path)
 
 
@@ -104,14 +105,17 @@ def test_the_venv_is_kaggle_s_stack(job_wheel):
 @pytest.mark.kaggle
 def test_every_declared_floor_is_the_version_tested_here(job_wheel):
     installed = _installed()
-    untested = [f"{r.text} (here: {installed.get(r.key)})" for r in declared_requirements() if installed.get(r.key) != r.floor]
+    untested = [
+        f"{r.text} (here: {installed.get(r.key)})" for r in declared_requirements() if installed.get(r.key) != r.floor
+    ]
     assert not untested, "floors this job does not test:\n" + "\n".join(untested)
 
 
 @pytest.mark.kaggle
 def test_the_code_under_test_is_the_installed_wheel(job_wheel, standin_env):
-    import lean_kernel
     import lean_magic
+
+    import lean_kernel
 
     site = Path(sysconfig.get_paths()["purelib"]).resolve()
     for module in (lean_kernel, lean_magic):

@@ -29,7 +29,9 @@ def test_table_is_the_pinned_unicode_input_package_with_its_license():
     assert (table["to"], table["N"], table["forall"], table["alpha"]) == ("→", "ℕ", "∀", "α")
     assert table["<>"] == "⟨$CURSOR⟩"
     # The JupyterLab extension bundles the package at this version: both sides use one table.
-    pinned = json.loads((REPO / "labextension" / "package.json").read_text())["dependencies"]["@leanprover/unicode-input"]
+    pinned = json.loads((REPO / "labextension" / "package.json").read_text())["dependencies"][
+        "@leanprover/unicode-input"
+    ]
     notice = (DATA / "abbreviations.NOTICE").read_text()
     assert f"@leanprover/unicode-input {pinned}\n" in notice
     assert f"{len(table)} entries" in notice

@@ -16,9 +16,9 @@ import time
 
 import pytest
 from jupyter_client.session import json_default
+from processes import processes_with, rss_mb
 
 from lean_kernel.testing.chains import chain_cell, write_chain_transcript
-from processes import processes_with, rss_mb
 
 from .conftest import KernelHarness, read_log
 
@@ -117,8 +117,9 @@ def abused(base_kernelspec, standin_env, tmp_path_factory):
     `def ck := k` cells."""
     log = tmp_path_factory.mktemp("standin") / "requests.jsonl"
     folder = write_chain_transcript(tmp_path_factory.mktemp("chain"), 200)
-    env = standin_env("--log", str(log), "--hang-on", "HANG", "--delay-on", "f_def=1", "--huge-on", "HUGE",
-                      "--huge-mb", "20")
+    env = standin_env(
+        "--log", str(log), "--hang-on", "HANG", "--delay-on", "f_def=1", "--huge-on", "HUGE", "--huge-mb", "20"
+    )
     env["LEAN_REPL_ARGS"] += f" --scripted {folder}"
     k = KernelHarness(base_kernelspec, env)
     assert k.run(PRINT_CONS).status == "ok"  # the start-up check, done
@@ -160,7 +161,9 @@ def _wait_for(log, predicate, start: int, timeout: float = 30) -> None:
 def test_a_second_interrupt_during_the_replay_keeps_the_committed_cells(abused):
     kernel, log = abused
     kernel.run("%reset")
-    for i, code in enumerate(["def f := 37", "@[simp] theorem f_def : f = 37 := by rfl", "set_option trace.Meta.Tactic.simp true"]):
+    for i, code in enumerate(
+        ["def f := 37", "@[simp] theorem f_def : f = 37 := by rfl", "set_option trace.Meta.Tactic.simp true"]
+    ):
         assert kernel.run(code, f"chain-{i}", timeout=30).status == "ok"
     start = len(read_log(log))
     msg = kernel.send("theorem HANG : True := trivial")

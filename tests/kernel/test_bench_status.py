@@ -14,8 +14,9 @@ BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_status.py"
 
 @pytest.mark.benchmark
 def test_bench_status_smoke():
-    done = subprocess.run([sys.executable, str(BENCH), "--cells", "20", "--warmup", "3"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--cells", "20", "--warmup", "3"], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     for row in ("clock alone", "session cell, status on", "kernel cell, status after 1 s", "on - off (medians)"):
         assert row in done.stdout

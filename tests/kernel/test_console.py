@@ -29,8 +29,12 @@ class Console:
         except ImportError:
             pytest.fail("jupyter_console is not installed: pip install -e '.[test]'", pytrace=False)
         self.child = pexpect.spawn(
-            sys.executable, ["-m", "jupyter_console", "--kernel", "lean4"],
-            env=env, encoding="utf-8", dimensions=(40, 120), timeout=TIMEOUT,
+            sys.executable,
+            ["-m", "jupyter_console", "--kernel", "lean4"],
+            env=env,
+            encoding="utf-8",
+            dimensions=(40, 120),
+            timeout=TIMEOUT,
         )
         self.unread = ""
         self.transcript = ""
@@ -44,7 +48,9 @@ class Console:
                 self.unread = ""
                 return match
             if time.monotonic() > deadline:
-                raise AssertionError(f"{pattern!r} not seen; the console printed:\n{ANSI.sub('', self.transcript)[-3000:]}")
+                raise AssertionError(
+                    f"{pattern!r} not seen; the console printed:\n{ANSI.sub('', self.transcript)[-3000:]}"
+                )
             if not self.child.isalive():
                 raise AssertionError(f"jupyter console exited; it printed:\n{ANSI.sub('', self.transcript)[-3000:]}")
             try:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from lean_kernel.kernel import _constants_query
 
-from .conftest import KernelHarness, read_log
+from .conftest import read_log
 
 
 def complete(kernel, code, cursor=None):

@@ -13,11 +13,11 @@ import json
 import sys
 
 import pytest
+from hostile import LEAN_TEXT, PYTHON_ERRORS, magic_line
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jupyter_client.session import json_default
 
-from hostile import LEAN_TEXT, PYTHON_ERRORS, magic_line
 from lean_kernel.kernel import MAGICS
 from lean_kernel.render import RESULT_MIME_TYPE
 
@@ -48,7 +48,9 @@ def fuzzed(base_kernelspec, standin_env):
     state = {"cells": 0, "good": answer(k), "errors": {}}
     yield k, state
     with capsys_disabled():
-        print(f"\nkernel fuzz: {state['cells']} hostile cells; replies by error name: {dict(sorted(state['errors'].items()))}")
+        print(
+            f"\nkernel fuzz: {state['cells']} hostile cells; replies by error name: {dict(sorted(state['errors'].items()))}"
+        )
     k.close()
 
 
@@ -78,9 +80,18 @@ def check_good(kernel, state) -> None:
 
 
 @pytest.mark.timeout(1800)
-@settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=False,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture,
-                                 HealthCheck.large_base_example])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=False,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.large_base_example,
+    ],
+)
 @given(cell=CELLS)
 def test_hostile_cells_end_in_a_result_or_a_named_error(fuzzed, cell):
     kernel, state = fuzzed

@@ -33,9 +33,23 @@ def test_install_writes_kernelspec_with_repl_settings(tmp_path):
     project = tmp_path / "proj"
     project.mkdir()
     done = run(
-        "install_kernel.py", "--prefix", str(tmp_path / "p"), "--repl", str(repl), "--project", str(project),
-        "--timeout", "30", "--memory-limit-mb", "16384", "--env", "LEAN_PATH=/opt/lib", "--env", "X=a=b",
-        "--repl-args", "--flag value",
+        "install_kernel.py",
+        "--prefix",
+        str(tmp_path / "p"),
+        "--repl",
+        str(repl),
+        "--project",
+        str(project),
+        "--timeout",
+        "30",
+        "--memory-limit-mb",
+        "16384",
+        "--env",
+        "LEAN_PATH=/opt/lib",
+        "--env",
+        "X=a=b",
+        "--repl-args",
+        "--flag value",
     )
     assert done.returncode == 0, done.stderr
     spec_dir = tmp_path / "p" / "share" / "jupyter" / "kernels" / "lean4"
@@ -62,7 +76,9 @@ def test_install_writes_kernelspec_with_repl_settings(tmp_path):
 def test_kernelspec_list_shows_it_and_module_form_works(tmp_path):
     done = run("-m", "lean_kernel.install", "--prefix", str(tmp_path), "--repl", sys.executable)
     assert done.returncode == 0, done.stderr
-    listed = run("-m", "jupyter", "kernelspec", "list", "--json", env={"JUPYTER_PATH": str(tmp_path / "share" / "jupyter")})
+    listed = run(
+        "-m", "jupyter", "kernelspec", "list", "--json", env={"JUPYTER_PATH": str(tmp_path / "share" / "jupyter")}
+    )
     assert listed.returncode == 0, listed.stderr
     specs = json.loads(listed.stdout)["kernelspecs"]
     assert specs["lean4"]["resource_dir"] == str(tmp_path / "share" / "jupyter" / "kernels" / "lean4")
@@ -74,7 +90,11 @@ def test_user_install_and_relative_paths_become_absolute(tmp_path):
     (tmp_path / "proj").mkdir()
     done = subprocess.run(
         [sys.executable, str(REPO / "install_kernel.py"), "--user", "--project", "proj", "--name", "lean4-test"],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path, env={**os.environ, "JUPYTER_DATA_DIR": str(data)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "JUPYTER_DATA_DIR": str(data)},
     )
     assert done.returncode == 0, done.stderr
     spec = json.loads((data / "kernels" / "lean4-test" / "kernel.json").read_text())
@@ -90,7 +110,11 @@ def test_user_install_and_relative_paths_become_absolute(tmp_path):
     ],
 )
 def test_bad_options_fail_with_a_clear_message(tmp_path, args, message):
-    done = run("install_kernel.py", "--prefix", str(tmp_path), *args) if "--user" not in args else run("install_kernel.py", *args)
+    done = (
+        run("install_kernel.py", "--prefix", str(tmp_path), *args)
+        if "--user" not in args
+        else run("install_kernel.py", *args)
+    )
     assert done.returncode != 0
     assert message in done.stderr
     assert not (tmp_path / "share").exists()

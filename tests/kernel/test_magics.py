@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import stat
 
-import pytest
-
 from .conftest import KernelHarness, read_log
 
 
 def test_help_lists_every_magic(kernel):
     text = kernel.run("%help").text
-    for name in ("%env", "%reset", "%restart", "%timeout", "%pickle", "%unpickle", "%project", "%proofstate", "%widget"):
+    for name in (
+        "%env",
+        "%reset",
+        "%restart",
+        "%timeout",
+        "%pickle",
+        "%unpickle",
+        "%project",
+        "%proofstate",
+        "%widget",
+    ):
         assert name in text
 
 

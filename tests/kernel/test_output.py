@@ -9,10 +9,6 @@ Each test starts with ``%reset`` so its recorded commands run on a fresh env, as
 
 from __future__ import annotations
 
-import pytest
-
-from .conftest import KernelHarness
-
 
 def test_info_output_of_print_and_check(fresh):
     printed = fresh.run("#print List.cons")  # options.in

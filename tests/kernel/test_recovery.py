@@ -29,8 +29,14 @@ def log_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def kernel(base_kernelspec, standin_env, log_path):
     env = standin_env(
-        "--log", str(log_path), "--hang-on", "hangs_forever", "--delay-on", "takes_long=30",
-        "--crash-on", "crashes_lean",
+        "--log",
+        str(log_path),
+        "--hang-on",
+        "hangs_forever",
+        "--delay-on",
+        "takes_long=30",
+        "--crash-on",
+        "crashes_lean",
     )
     k = KernelHarness(base_kernelspec, env)
     yield k

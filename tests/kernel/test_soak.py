@@ -29,9 +29,9 @@ import sys
 import time
 
 import pytest
+from processes import processes_with, rss_mb
 
 from lean_kernel.testing.chains import chain_cell, write_chain_transcript
-from processes import processes_with, rss_mb
 
 from .conftest import KernelHarness
 
@@ -138,9 +138,27 @@ def soak_kernel(base_kernelspec, standin_env, tmp_path_factory):
     folder = write_chain_transcript(tmp_path_factory.mktemp("chain"), SEGMENT)
     log = tmp_path_factory.mktemp("standin") / "requests.jsonl"
     env = standin_env(
-        "--log", str(log), "--crash-on", "CRASH_", "--kill-on", "KILL_", "--hang-on", "HANG_",
-        "--garbage-on", "GARBAGE_", "--huge-on", "HUGE_", "--huge-mb", "20", "--stderr-flood-on", "FLOOD_",
-        "--stderr-mb", "2", "--delay-on", f'"{chain_cell(SLOW_CELL)}"=0.15', timeout=30,
+        "--log",
+        str(log),
+        "--crash-on",
+        "CRASH_",
+        "--kill-on",
+        "KILL_",
+        "--hang-on",
+        "HANG_",
+        "--garbage-on",
+        "GARBAGE_",
+        "--huge-on",
+        "HUGE_",
+        "--huge-mb",
+        "20",
+        "--stderr-flood-on",
+        "FLOOD_",
+        "--stderr-mb",
+        "2",
+        "--delay-on",
+        f'"{chain_cell(SLOW_CELL)}"=0.15',
+        timeout=30,
     )
     env["LEAN_REPL_ARGS"] += f" --scripted {folder}"
     k = KernelHarness(base_kernelspec, env)

@@ -41,8 +41,10 @@ def status_id(content: dict) -> str | None:
 def status_messages(messages: list[dict]) -> list[dict]:
     """The messages that are about a status line: its display, its updates, the clearing."""
     return [
-        m for m in messages
-        if m["msg_type"] == "clear_output" or (m["msg_type"] in ("display_data", "update_display_data") and status_id(m["content"]))
+        m
+        for m in messages
+        if m["msg_type"] == "clear_output"
+        or (m["msg_type"] in ("display_data", "update_display_data") and status_id(m["content"]))
     ]
 
 
@@ -71,9 +73,13 @@ def assert_status_then_result(messages: list[dict], result_text: str, words: str
     return texts
 
 
-def test_over_nbclient_the_slow_cell_shows_a_live_line_and_keeps_only_its_result(status_env, tmp_path, recording_client):
+def test_over_nbclient_the_slow_cell_shows_a_live_line_and_keeps_only_its_result(
+    status_env, tmp_path, recording_client
+):
     jupyter_path = install_kernelspec(tmp_path / "prefix", status_env)
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "lean4", "display_name": "Lean 4", "language": "lean4"}})
+    nb = nbformat.v4.new_notebook(
+        metadata={"kernelspec": {"name": "lean4", "display_name": "Lean 4", "language": "lean4"}}
+    )
     nb.cells = [nbformat.v4.new_code_cell(src) for src in ("def f := 37", SLOW, "%reset\ndef f := 2")]
     old = os.environ.get("JUPYTER_PATH")
     os.environ["JUPYTER_PATH"] = jupyter_path

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-from .conftest import KernelHarness, read_log
+from .conftest import read_log
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 TWO_STEPS = "def f : Nat := by have t := 37; exact t"
@@ -85,7 +83,9 @@ def test_comm_open_for_an_unknown_target_is_closed(kernel):
     # A frontend opens a comm to a target nobody registered: the kernel must close it on
     # the wire, or the frontend keeps a comm that is dead. On ipykernel < 6.18 only
     # ipykernel's own comm manager does that (the `comm` package's sends nothing there).
-    msg = kernel.kc.session.msg("comm_open", {"comm_id": "frontend-comm-1", "target_name": "no.such.target", "data": {}})
+    msg = kernel.kc.session.msg(
+        "comm_open", {"comm_id": "frontend-comm-1", "target_name": "no.such.target", "data": {}}
+    )
     kernel.kc.shell_channel.send(msg)
     answers = kernel.iopub_until_idle(msg["header"]["msg_id"], deadline=time.monotonic() + 20)
     assert [(m["msg_type"], m["content"]["comm_id"]) for m in answers] == [("comm_close", "frontend-comm-1")]

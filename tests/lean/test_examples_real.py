@@ -32,8 +32,12 @@ def jupyter_path(tmp_path_factory) -> str:
     for key, value in os.environ.items():
         if key.startswith("LEAN_") and key not in ("LEAN_TRANSCRIPTS", "LEAN_TEST_MATHLIB", "LEAN_KERNEL_CONFIG"):
             env_args += ["--env", f"{key}={value}"]
-    done = subprocess.run([sys.executable, str(REPO / "install_kernel.py"), "--prefix", str(prefix), *env_args],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "install_kernel.py"), "--prefix", str(prefix), *env_args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return str(prefix / "share" / "jupyter")
 
@@ -59,7 +63,9 @@ def test_first_steps(jupyter_path):
     assert "Completed" in text(cells["%proofstate\nexact hp"]) or "no goals" in text(cells["%proofstate\nexact hp"])
 
 
-@pytest.mark.skipif(os.environ.get("LEAN_TEST_MATHLIB") != "1", reason="set LEAN_TEST_MATHLIB=1 (and a Mathlib project)")
+@pytest.mark.skipif(
+    os.environ.get("LEAN_TEST_MATHLIB") != "1", reason="set LEAN_TEST_MATHLIB=1 (and a Mathlib project)"
+)
 def test_mathlib(jupyter_path):
     cells = execute("lean4_mathlib.ipynb", jupyter_path)
     assert "Nat.Prime" in text(cells["#check Nat.Prime"])

@@ -14,7 +14,6 @@ import pytest
 from lean_kernel.process import ReplExited
 from lean_kernel.protocol import CommandRequest, CommandResponse, TacticRequest, TacticResponse
 
-
 pytestmark = pytest.mark.lean
 
 # Generous: the first command of a process loads the prelude (and lake may start first).
@@ -70,7 +69,9 @@ def test_sorry_then_tactic_step_completes_the_proof(lean_repl):
 
 
 def test_unfinished_tactic_step_keeps_the_goal(lean_repl):
-    cmd = lean_repl.request(CommandRequest("theorem leanKernelAnd (p q : Prop) (hp : p) (hq : q) : p ∧ q := by sorry"), timeout=SLOW)
+    cmd = lean_repl.request(
+        CommandRequest("theorem leanKernelAnd (p q : Prop) (hp : p) (hq : q) : p ∧ q := by sorry"), timeout=SLOW
+    )
     assert isinstance(cmd, CommandResponse) and len(cmd.sorries) == 1
     step = lean_repl.request(TacticRequest("constructor", cmd.sorries[0].proof_state), timeout=SLOW)
     assert isinstance(step, TacticResponse)
@@ -85,13 +86,17 @@ def test_import_lean_then_use_it(lean_repl):
     header = lean_repl.request(CommandRequest("import Lean"), timeout=SLOW)
     assert isinstance(header, CommandResponse)
     assert errors(header) == [], "import Lean must succeed in any REPL setup"
-    use = lean_repl.request(CommandRequest('open Lean in\n#eval (Name.mkSimple "leanKernel").toString', env=header.env), timeout=SLOW)
+    use = lean_repl.request(
+        CommandRequest('open Lean in\n#eval (Name.mkSimple "leanKernel").toString', env=header.env), timeout=SLOW
+    )
     assert isinstance(use, CommandResponse)
     assert errors(use) == []
     assert any("leanKernel" in text for text in infos(use))
 
 
-@pytest.mark.skipif(os.environ.get("LEAN_TEST_MATHLIB") != "1", reason="set LEAN_TEST_MATHLIB=1 (and LEAN_PROJECT to a Mathlib project)")
+@pytest.mark.skipif(
+    os.environ.get("LEAN_TEST_MATHLIB") != "1", reason="set LEAN_TEST_MATHLIB=1 (and LEAN_PROJECT to a Mathlib project)"
+)
 def test_import_mathlib_and_norm_num(lean_repl):
     header = lean_repl.request(CommandRequest("import Mathlib"), timeout=1800)
     assert isinstance(header, CommandResponse)

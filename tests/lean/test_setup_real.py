@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from lean_magic import LeanChecker
 
 from lean_kernel.cli import CHECK_CELL, CHECK_CELL_MATHLIB
-from lean_magic import LeanChecker
 
 pytestmark = pytest.mark.lean
 
@@ -22,7 +22,9 @@ def test_check_cell(lean_config):
         assert r.ok and not r.messages, r.problem_summary()
 
 
-@pytest.mark.skipif(os.environ.get("LEAN_TEST_MATHLIB") != "1", reason="set LEAN_TEST_MATHLIB=1 (and a Mathlib project)")
+@pytest.mark.skipif(
+    os.environ.get("LEAN_TEST_MATHLIB") != "1", reason="set LEAN_TEST_MATHLIB=1 (and a Mathlib project)"
+)
 def test_mathlib_check_cell(lean_config):
     with LeanChecker(lean_config) as lean:
         r = lean.run(CHECK_CELL_MATHLIB, timeout=1200)

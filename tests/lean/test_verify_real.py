@@ -20,10 +20,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "verify"))
 
-from lean_kernel.session import LeanSession  # noqa: E402
-from lean_magic.pool import LeanPool  # noqa: E402
-from lean_magic.verify import verify  # noqa: E402
-from verify_transcripts import CASES, STATEMENTS, UNSCRIPTED_CANDIDATES  # noqa: E402
+from lean_magic.pool import LeanPool
+from lean_magic.verify import verify
+from verify_transcripts import CASES, STATEMENTS, UNSCRIPTED_CANDIDATES
+
+from lean_kernel.session import LeanSession
 
 pytestmark = pytest.mark.lean
 
@@ -80,7 +81,9 @@ def test_pool_verifies_all_cases_in_order():
         assert set(result.reasons) == set(case.expect), (case.name, result.summary())
 
 
-@pytest.mark.skipif(os.environ.get("LEAN_TEST_MATHLIB") != "1", reason="set LEAN_TEST_MATHLIB=1 to run the Mathlib case")
+@pytest.mark.skipif(
+    os.environ.get("LEAN_TEST_MATHLIB") != "1", reason="set LEAN_TEST_MATHLIB=1 to run the Mathlib case"
+)
 def test_mathlib_statement(real_session):
     statement = "import Mathlib\nopen Real\n\ntheorem amgm2 (a b : ℝ) : 2 * a * b ≤ a ^ 2 + b ^ 2 := by\n  sorry"
     honest = "import Mathlib\nopen Real\n\ntheorem amgm2 (x y : ℝ) : 2 * x * y ≤ x ^ 2 + y ^ 2 := by\n  nlinarith [sq_nonneg (x - y)]"
@@ -111,10 +114,13 @@ def test_first_verification_runs_the_self_check_and_fills_the_receipt(real_sessi
     assert all(state in ("passed", "not_applicable") for state in receipt["checks"].values()), receipt
 
 
-@pytest.mark.parametrize("candidate", [
-    "theorem two_add_two : 2 + 2 = 4 := by\n  native_decide",
-    "theorem two_add_two : 2 + 2 = 4 := by\n  decide +native",
-])
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        "theorem two_add_two : 2 + 2 = 4 := by\n  native_decide",
+        "theorem two_add_two : 2 + 2 = 4 := by\n  decide +native",
+    ],
+)
 def test_native_evaluation_either_encoding(real_session, candidate):
     # Before v4.29: Lean.ofReduceBool; from v4.29: two_add_two._native.native_decide.ax_1_1.
     statement = STATEMENTS["two_add_two"].text
@@ -145,8 +151,9 @@ def test_import_line_comment_and_same_line_command(real_session):
 def test_a_misbehaving_control_fails_every_verdict(monkeypatch):
     # Real Lean behaves; a control that expects the wrong thing stands in for a Lean that
     # does not. A fresh process, so the outcome of the module's session does not apply.
-    from lean_kernel.config import ReplConfig
     from lean_magic.verify import lean_checks
+
+    from lean_kernel.config import ReplConfig
 
     wrong = lean_checks.Control("honest proof, expected rejected", lean_checks.CONTROLS[0].candidate, "sorry")
     monkeypatch.setattr(lean_checks, "CONTROLS", (wrong,) + lean_checks.CONTROLS[1:])
@@ -184,7 +191,9 @@ def test_multi_line_tactics_on_real_lean():
         assert seq.ok and seq.tactic is not None and seq.tactic.goals == [], seq
 
 
-@pytest.mark.skipif(os.environ.get("LEAN_TEST_MATHLIB") != "1", reason="set LEAN_TEST_MATHLIB=1 to run the Mathlib case")
+@pytest.mark.skipif(
+    os.environ.get("LEAN_TEST_MATHLIB") != "1", reason="set LEAN_TEST_MATHLIB=1 to run the Mathlib case"
+)
 def test_mathlib_lemma_macro_and_commented_import(real_session):
     statement = "import Mathlib\ntheorem amgm2 (a b : ℝ) : 2 * a * b ≤ a ^ 2 + b ^ 2 := by\n  sorry"
     candidate = "import Mathlib -- reals\nlemma aux (x y : ℝ) : 0 ≤ (x - y) ^ 2 := sq_nonneg _\ntheorem amgm2 (a b : ℝ) : 2 * a * b ≤ a ^ 2 + b ^ 2 := by\n  nlinarith [aux a b]"

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from lean_magic import close_shared_checker
 from lean_magic.bundle import reset_active
 from magic_bundle import make_bundle, make_read_only, make_writable
@@ -17,8 +16,18 @@ from magic_bundle import make_bundle, make_read_only, make_writable
 REPO = Path(__file__).resolve().parents[2]
 
 # Everything setup() may export; monkeypatch restores them after each test.
-EXPORTED = ("PATH", "LEAN_SYSROOT", "LEAN_PATH", "LEAN_REPL_PATH", "LEAN_REPL_ARGS", "LEAN_REPL_ENV",
-            "LEAN_PROJECT", "LEAN_TIMEOUT", "LEAN_BUNDLE", "PYTHONPATH")
+EXPORTED = (
+    "PATH",
+    "LEAN_SYSROOT",
+    "LEAN_PATH",
+    "LEAN_REPL_PATH",
+    "LEAN_REPL_ARGS",
+    "LEAN_REPL_ENV",
+    "LEAN_PROJECT",
+    "LEAN_TIMEOUT",
+    "LEAN_BUNDLE",
+    "PYTHONPATH",
+)
 
 
 @pytest.fixture

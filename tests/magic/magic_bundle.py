@@ -59,10 +59,7 @@ def make_bundle(
     if with_repl:
         argv = " ".join(f"'{a}'" for a in standin_argv)
         script = (
-            "#!/bin/sh\n"
-            f'{{ env; echo "CWD=$(pwd)"; }} > "{env_log}"\n'
-            f'export PYTHONPATH="{REPO}"\n'
-            f'exec {argv} "$@"\n'
+            f'#!/bin/sh\n{{ env; echo "CWD=$(pwd)"; }} > "{env_log}"\nexport PYTHONPATH="{REPO}"\nexec {argv} "$@"\n'
         )
         _write(repl_src / ".lake" / "build" / "bin" / "repl", script, executable=True)
     if not executable:

@@ -13,22 +13,40 @@ import os
 import sys
 
 import pytest
+from hostile import ARG, LEAN_TEXT, TEXT, magic_line
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from IPython.core.error import UsageError
-
-from hostile import ARG, LEAN_TEXT, TEXT, magic_line
 from lean_magic import LeanError, LeanResult, shared_checker
 
 pytestmark = pytest.mark.soak
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10000"))
 BATCH = 250
-OPTIONS = ["--fresh", "--env", "--timeout", "--out", "--raise", "-q", "--quiet", "--widget", "-i", "--interpolate",
-           "--axioms", "--proofstate", "--bogus", "-", "--"]
-OPTION_LINE = st.lists(
-    st.builds(lambda o, a: f"{o} {a}".strip(), st.sampled_from(OPTIONS), st.just("") | ARG), max_size=4
-).map(" ".join) | TEXT | st.sampled_from(['"unterminated', "'", "--out 'x", '--timeout "3', "\\", "--env 1e400"])
+OPTIONS = [
+    "--fresh",
+    "--env",
+    "--timeout",
+    "--out",
+    "--raise",
+    "-q",
+    "--quiet",
+    "--widget",
+    "-i",
+    "--interpolate",
+    "--axioms",
+    "--proofstate",
+    "--bogus",
+    "-",
+    "--",
+]
+OPTION_LINE = (
+    st.lists(st.builds(lambda o, a: f"{o} {a}".strip(), st.sampled_from(OPTIONS), st.just("") | ARG), max_size=4).map(
+        " ".join
+    )
+    | TEXT
+    | st.sampled_from(['"unterminated', "'", "--out 'x", '--timeout "3', "\\", "--env 1e400"])
+)
 LINE_MAGICS = st.builds(lambda m: m[1:].partition(" "), magic_line(["lean_env", "lean_result", "lean_output", "lean"]))
 
 
@@ -58,9 +76,17 @@ def sendable(result: LeanResult) -> None:
 
 
 @pytest.mark.timeout(1800)
-@settings(max_examples=EXAMPLES, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture,
-                                 HealthCheck.large_base_example])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.large_base_example,
+    ],
+)
 @given(data=st.data())
 def test_hostile_lean_cells_end_in_a_result_or_a_named_error(fuzz_ip, data):
     ip, state = fuzz_ip

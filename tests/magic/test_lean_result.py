@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import pickle
 
+from lean_magic import LeanMessage, LeanResult, LeanSorry
+
 from lean_kernel.protocol import Message, parse_response
 from lean_kernel.results import CellResult
-from lean_magic import LeanMessage, LeanResult, LeanSorry
 
 ANSWER = {
     "env": 3,
     "messages": [
         {"severity": "error", "pos": {"line": 1, "column": 15}, "endPos": {"line": 1, "column": 17}, "data": "bad"},
-        {"severity": "warning", "pos": {"line": 2, "column": 8}, "endPos": {"line": 2, "column": 9},
-         "data": "declaration uses 'sorry'"},
+        {
+            "severity": "warning",
+            "pos": {"line": 2, "column": 8},
+            "endPos": {"line": 2, "column": 9},
+            "data": "declaration uses 'sorry'",
+        },
     ],
-    "sorries": [{"proofState": 0, "pos": {"line": 2, "column": 20}, "goal": "⊢ Nat", "endPos": {"line": 2, "column": 25}}],
+    "sorries": [
+        {"proofState": 0, "pos": {"line": 2, "column": 20}, "goal": "⊢ Nat", "endPos": {"line": 2, "column": 25}}
+    ],
 }
 
 

@@ -13,9 +13,9 @@ import os
 
 import pytest
 from IPython.core.error import UsageError
+from lean_magic import LeanChecker, close_shared_checker, shared_checker
 
 from lean_kernel.testing.chains import chain_cell, write_chain_transcript
-from lean_magic import LeanChecker, close_shared_checker, shared_checker
 
 
 def assert_f_is_still_defined(ip) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from lean_magic import LeanChecker, LeanError, LeanMessage, LeanResult, LeanSorry
 
 from lean_kernel.config import ReplConfig
 from lean_kernel.render import RESULT_MIME_TYPE
-from lean_magic import LeanChecker, LeanError, LeanMessage, LeanResult, LeanSorry
 
 
 @pytest.fixture

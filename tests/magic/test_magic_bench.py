@@ -15,7 +15,11 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_magic_setup
 @pytest.mark.benchmark
 def test_setup_copy_benchmark_runs():
     out = subprocess.run(
-        [sys.executable, str(SCRIPT), "--files", "300", "--olean-kb", "4"], capture_output=True, text=True, timeout=300, check=True
+        [sys.executable, str(SCRIPT), "--files", "300", "--olean-kb", "4"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     ).stdout
     lines = out.splitlines()
     assert lines[0].startswith("fake project: 300 sources")

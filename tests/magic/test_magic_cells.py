@@ -4,10 +4,9 @@ user's notebook would be. Recordings: v4.33.0-rc2 unless a test says otherwise."
 
 from __future__ import annotations
 
+import lean_magic
 import pytest
 from IPython.core.error import UsageError
-
-import lean_magic
 from lean_magic import LeanError, LeanResult, shared_checker
 from lean_magic.magic import EnvChain, interpolate
 
@@ -79,15 +78,29 @@ def test_interpolation_is_opt_in(ip):
 def test_interpolate_rules():
     ns = {"n": 3, "name": "foo", "α": "T"}
     assert interpolate("theorem {name} : {n} = {n} := rfl", ns) == "theorem foo : 3 = 3 := rfl"
-    assert interpolate("{missing} {{n}} {n : Nat} { s with n := 1 } {α}", ns) == "{missing} {n} {n : Nat} { s with n := 1 } T"
+    assert (
+        interpolate("{missing} {{n}} {n : Nat} { s with n := 1 } {α}", ns)
+        == "{missing} {n} {n : Nat} { s with n := 1 } T"
+    )
 
 
 @pytest.mark.parametrize("asked", ["%lean?", "%%lean?"])
 def test_help_text(ip, capsys, asked):
     ip.run_cell(asked)
     shown = capsys.readouterr().out
-    for option in ("--fresh", "--env N", "--timeout S", "--out NAME", "--raise", "--quiet", "--widget",
-                   "--interpolate", "{{name}}", "--proofstate N", "%lean_setup"):
+    for option in (
+        "--fresh",
+        "--env N",
+        "--timeout S",
+        "--out NAME",
+        "--raise",
+        "--quiet",
+        "--widget",
+        "--interpolate",
+        "{{name}}",
+        "--proofstate N",
+        "%lean_setup",
+    ):
         assert option in shown, option
 
 
@@ -155,8 +168,13 @@ def test_timeout_restarts_and_the_next_cell_works(ip, use_standin):
 
 
 def test_usage_errors_leave_the_magic_usable(ip):
-    for line, cell in [("--fresh --env 0", "def f := 37"), ("", "   \n"), ("--out 1x", "def f := 37"),
-                       ("--proofstate 0 --fresh", "simp"), ("--env nope", "def f := 37")]:
+    for line, cell in [
+        ("--fresh --env 0", "def f := 37"),
+        ("", "   \n"),
+        ("--out 1x", "def f := 37"),
+        ("--proofstate 0 --fresh", "simp"),
+        ("--env nope", "def f := 37"),
+    ]:
         with pytest.raises(UsageError):
             ip.run_cell_magic("lean", line, cell)
     with pytest.raises(UsageError, match="needs Lean code"):

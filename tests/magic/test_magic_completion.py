@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from IPython.core.completer import provisionalcompleter
 from jupyter_client.manager import start_new_kernel
+from lean_magic import completion
 
 from lean_kernel import abbreviations
-from lean_magic import completion
 
 
 def complete(ip, text: str, offset: int | None = None) -> list[tuple[int, int, str, str]]:
@@ -67,7 +67,9 @@ def test_unload_removes_the_completer(ip):
     ip.extension_manager.unload_extension("lean_magic")
     try:
         assert "ℕ" not in [f[2] for f in complete(ip, "%%lean\n\\N")]
-        assert not any(getattr(m, "matcher_identifier", None) == completion.MATCHER_ID for m in ip.Completer.custom_matchers)
+        assert not any(
+            getattr(m, "matcher_identifier", None) == completion.MATCHER_ID for m in ip.Completer.custom_matchers
+        )
     finally:
         ip.extension_manager.load_extension("lean_magic")
     assert complete(ip, "%%lean\n\\N")[0][2] == "ℕ"

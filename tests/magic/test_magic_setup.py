@@ -7,23 +7,22 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
 from IPython.core.error import UsageError
-
 from lean_magic import LeanChecker, SetupError, setup, shared_checker
 from lean_magic.bundle import (
     COPY_MARKER,
     active_config,
+    discover,
     doctor,
     inspect_bundle,
     is_writable,
     prepare_project,
 )
+
 from lean_kernel.versions import normalize_version
-from lean_magic.bundle import discover
 
 
 def _env_log(path: Path) -> dict[str, str]:

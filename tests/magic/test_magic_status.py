@@ -26,7 +26,9 @@ class RecordingPublisher(DisplayPublisher):
 
     def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
         kind = "update" if update else "display"
-        self.events.append((kind, data.get("text/plain"), (transient or {}).get("display_id"), threading.current_thread().name))
+        self.events.append(
+            (kind, data.get("text/plain"), (transient or {}).get("display_id"), threading.current_thread().name)
+        )
 
     def clear_output(self, wait=False):
         self.events.append(("clear", wait, None, threading.current_thread().name))
@@ -97,7 +99,9 @@ def test_in_a_python_kernel_the_result_replaces_the_line(use_standin, clean_env,
     clean_env.setenv(ENV_STATUS_AFTER, "0.5")
     clean_env.setenv(ENV_STATUS_HINT_AFTER, "2")
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in ("%load_ext lean_magic", "%%lean\ndef f := 37", f"%%lean\n{SLOW}")]
+    nb.cells = [
+        nbformat.v4.new_code_cell(s) for s in ("%load_ext lean_magic", "%%lean\ndef f := 37", f"%%lean\n{SLOW}")
+    ]
     client = recording_client(nb, kernel_name="python3", timeout=60, resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
 
@@ -116,4 +120,6 @@ def test_in_a_python_kernel_the_result_replaces_the_line(use_standin, clean_env,
     (output,) = nb.cells[2].outputs
     assert output.output_type == "execute_result" and "rfl : f = f" in output.data["text/html"]
     # The fast cell: no status message at all.
-    assert not [m for m in client.messages[1] if m["msg_type"] in ("display_data", "update_display_data", "clear_output")]
+    assert not [
+        m for m in client.messages[1] if m["msg_type"] in ("display_data", "update_display_data", "clear_output")
+    ]

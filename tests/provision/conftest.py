@@ -76,8 +76,14 @@ def fake_tools(tmp_path, monkeypatch, transcripts_root) -> FakeTools:
     for tool in ("git", "elan", "lake"):
         _wrapper(tool, bin_dir)
     tools = FakeTools(
-        root=root, bin=bin_dir, log_path=root / "calls.jsonl", home=root / "home", elan_home=root / "elan",
-        prefix=root / "prefix", settings=root / "config" / "lean-kernel.json", monkeypatch=monkeypatch,
+        root=root,
+        bin=bin_dir,
+        log_path=root / "calls.jsonl",
+        home=root / "home",
+        elan_home=root / "elan",
+        prefix=root / "prefix",
+        settings=root / "config" / "lean-kernel.json",
+        monkeypatch=monkeypatch,
     )
     # Only the fakes: a real git/elan/lake on this machine must not be reached.
     monkeypatch.setenv("PATH", os.pathsep.join([str(bin_dir), "/usr/bin", "/bin"]))

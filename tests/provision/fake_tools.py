@@ -70,7 +70,10 @@ def git(args: list[str]) -> None:
     if cmd == "clone":
         url, dest = rest[-2], Path(rest[-1])
         if fails("git-offline"):
-            die(f"Cloning into '{dest.name}'...\nfatal: unable to access '{url}/': Could not resolve host: github.com", 128)
+            die(
+                f"Cloning into '{dest.name}'...\nfatal: unable to access '{url}/': Could not resolve host: github.com",
+                128,
+            )
         print(f"Cloning into '{dest}'...", flush=True)
         (dest / ".git").mkdir(parents=True)
         checkout(dest, tags()[-1])
@@ -105,17 +108,21 @@ def elan(args: list[str]) -> None:
         die(f"fake elan: unknown command {args}")
     name = args[2]
     if fails("elan-offline"):
-        die(f"error: could not download file from 'https://github.com/leanprover/lean4/releases/expanded_assets/{name}'\n"
-            "info: caused by: [6] Couldn't resolve host name (Could not resolve host: github.com)")
+        die(
+            f"error: could not download file from 'https://github.com/leanprover/lean4/releases/expanded_assets/{name}'\n"
+            "info: caused by: [6] Couldn't resolve host name (Could not resolve host: github.com)"
+        )
     if fails("elan-nonexistent"):
         die(f"error: could not download nonexistent lean version `{name}`")
     version = name.split(":")[1]
     home = Path(os.environ.get("ELAN_HOME") or Path.home() / ".elan")
     folder = home / "toolchains" / name.replace("/", "--").replace(":", "---")
-    print(f"info: downloading component 'lean'\ninfo: installing component 'lean'", flush=True)
-    write(folder / "bin" / "lean",
-          f'#!/bin/sh\necho "Lean (version {version.lstrip("v")}, x86_64-unknown-linux-gnu, commit 0123abc, Release)"\n',
-          executable=True)
+    print("info: downloading component 'lean'\ninfo: installing component 'lean'", flush=True)
+    write(
+        folder / "bin" / "lean",
+        f'#!/bin/sh\necho "Lean (version {version.lstrip("v")}, x86_64-unknown-linux-gnu, commit 0123abc, Release)"\n',
+        executable=True,
+    )
     # The toolchain's own lake: the same wrapper (the name it is called by picks the tool).
     write(folder / "bin" / "lake", program().read_text(), executable=True)
     write(folder / "lib" / "lean" / "Init.olean", "fake olean")
@@ -130,14 +137,27 @@ def lake(args: list[str]) -> None:
         os.execvp(args[1], args[1:])
     if args == ["build"] or args[:1] == ["build"]:
         if fails("lake-build"):
-            die("✖ [2/9] Building REPL.Main\nerror: ./REPL/Main.lean:1:0: unknown module prefix 'Lean'\nerror: build failed")
+            die(
+                "✖ [2/9] Building REPL.Main\nerror: ./REPL/Main.lean:1:0: unknown module prefix 'Lean'\nerror: build failed"
+            )
         if (here / "REPL" / "Main.lean").is_file():
             tag = (here / "lean-toolchain").read_text().strip().split(":")[1]
             root = Path(os.environ["FAKE_RECORDINGS"])
             recordings = root / tag if (root / tag).is_dir() else root / DEFAULT_RECORDED
             faults = ["--crash-on", "lean_kernel_setup_check"] if fails("crash-on-check") else []
-            argv = " ".join(f"'{a}'" for a in [sys.executable, "-m", "lean_kernel.testing.standin",
-                                                "--recordings", str(recordings), "--scripted", str(SCRIPTED), *faults])
+            argv = " ".join(
+                f"'{a}'"
+                for a in [
+                    sys.executable,
+                    "-m",
+                    "lean_kernel.testing.standin",
+                    "--recordings",
+                    str(recordings),
+                    "--scripted",
+                    str(SCRIPTED),
+                    *faults,
+                ]
+            )
             if fails("repl-broken"):  # what a REPL built against another Lean prints before dying
                 script = "#!/bin/sh\necho 'uncaught exception: incompatible header in Init.Prelude' >&2\nexit 1\n"
             else:
@@ -149,21 +169,32 @@ def lake(args: list[str]) -> None:
             print("Build completed successfully.", flush=True)
     elif args == ["update"]:
         if fails("lake-offline"):
-            die("info: mathlib: cloning https://github.com/leanprover-community/mathlib4\n"
+            die(
+                "info: mathlib: cloning https://github.com/leanprover-community/mathlib4\n"
                 "error: fatal: unable to access 'https://github.com/leanprover-community/mathlib4/': "
-                "Could not resolve host: github.com")
+                "Could not resolve host: github.com"
+            )
         rev = "v4.8.0"
         for line in (here / "lakefile.toml").read_text().splitlines() if (here / "lakefile.toml").is_file() else []:
             if line.startswith("rev = "):
                 rev = line.split('"')[1]
         write(here / ".lake" / "packages" / "mathlib" / "Mathlib.lean", "-- Mathlib\n")
-        write(here / "lake-manifest.json", json.dumps({"version": "1.1.0", "packages": [
-            {"name": "mathlib", "rev": hashlib.sha1(rev.encode()).hexdigest(), "inputRev": rev}]}))
+        write(
+            here / "lake-manifest.json",
+            json.dumps(
+                {
+                    "version": "1.1.0",
+                    "packages": [{"name": "mathlib", "rev": hashlib.sha1(rev.encode()).hexdigest(), "inputRev": rev}],
+                }
+            ),
+        )
         print("info: mathlib: cloning https://github.com/leanprover-community/mathlib4", flush=True)
     elif args == ["exe", "cache", "get"]:
         if fails("cache-offline"):
             die("curl: (6) Could not resolve host: lakecache.blob.core.windows.net")
-        write(here / ".lake" / "packages" / "mathlib" / ".lake" / "build" / "lib" / "lean" / "Mathlib.olean", "fake olean")
+        write(
+            here / ".lake" / "packages" / "mathlib" / ".lake" / "build" / "lib" / "lean" / "Mathlib.olean", "fake olean"
+        )
         for i in range(3):
             print(f"Downloaded: {i + 1} file(s) [attempted {i + 1}/3 = {100 * (i + 1) // 3}%]", flush=True)
     else:

@@ -13,8 +13,13 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_bundle_mani
 
 @pytest.mark.benchmark
 def test_manifest_benchmark_runs():
-    out = subprocess.run([sys.executable, str(SCRIPT), "--files", "200", "800", "--binary-mb", "3"],
-                         capture_output=True, text=True, timeout=300, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), "--files", "200", "800", "--binary-mb", "3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
     lines = out.splitlines()
     assert lines[0].split()[:4] == ["files", "count", "s", "hash"]
     rows = [line.split() for line in lines[1:]]

@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from pathlib import Path
 
 import pytest
+from lean_magic.bundle import configure
+from magic_bundle import make_read_only, make_writable  # tests/magic, put on sys.path by conftest
 
 from lean_kernel import cli
 from lean_kernel.provision import manifest
-from lean_magic.bundle import configure
-from magic_bundle import make_read_only, make_writable  # tests/magic, put on sys.path by conftest
 
 TAG = "v4.33.0-rc2"
 
@@ -39,7 +38,9 @@ def test_bundle_layout_manifest_and_archive(built, fake_tools):
     toolchain = fake_tools.elan_home / "toolchains" / "leanprover--lean4---v4.33.0-rc2"
     assert (out / "toolchain" / "bin" / "lean").read_bytes() == (toolchain / "bin" / "lean").read_bytes()
     assert (out / "project" / "lakefile.toml").is_file()
-    assert (out / "project" / ".lake" / "packages" / "mathlib" / ".lake" / "build" / "lib" / "lean" / "Mathlib.olean").is_file()
+    assert (
+        out / "project" / ".lake" / "packages" / "mathlib" / ".lake" / "build" / "lib" / "lean" / "Mathlib.olean"
+    ).is_file()
     assert (out / "repl" / "lean-toolchain").read_text() == f"leanprover/lean4:{TAG}\n"
     assert os.access(out / "repl" / ".lake" / "build" / "bin" / "repl", os.X_OK)
     assert not [p for p in out.rglob("*") if p.is_symlink()], "an upload drops symlinks: the bundle has none"
@@ -47,7 +48,9 @@ def test_bundle_layout_manifest_and_archive(built, fake_tools):
     found = manifest.read(out)
     assert found.lean == "4.33.0-rc2" and found.repl["tag"] == TAG and found.project["mathlib"] is True
     assert found.files == {part: manifest.count_files(out / part) for part in ("toolchain", "project", "repl")}
-    assert found.sha256["repl/.lake/build/bin/repl"] == manifest.sha256_file(out / "repl" / ".lake" / "build" / "bin" / "repl")
+    assert found.sha256["repl/.lake/build/bin/repl"] == manifest.sha256_file(
+        out / "repl" / ".lake" / "build" / "bin" / "repl"
+    )
     assert set(found.sha256) == set(manifest.BINARIES)
     assert "mathlib" in found.project["packages"]
 

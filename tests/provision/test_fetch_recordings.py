@@ -19,9 +19,17 @@ SCRIPT = REPO / "scripts" / "fetch_recordings.py"
 
 
 def git(repo: Path, *args: str) -> str:
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
-           "HOME": str(repo.parent), "PATH": "/usr/bin:/bin"}
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout.strip()
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+        "HOME": str(repo.parent),
+        "PATH": "/usr/bin:/bin",
+    }
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env
+    ).stdout.strip()
 
 
 @pytest.fixture
@@ -37,7 +45,7 @@ def fake_repl_repo(tmp_path) -> tuple[Path, dict[str, str]]:
             "test/def_eval.in": '{"cmd": "def f := 37"}\n',
             "test/def_eval.expected.out": answer + "\n\n",
             "test/file.lean": "def f : Nat := 37\n",
-            "test/Mathlib/lakefile.toml": "name = \"x\"\n",  # not a recording
+            "test/Mathlib/lakefile.toml": 'name = "x"\n',  # not a recording
             "test/Mathlib/test/exact.in": '{"cmd": "import Mathlib"}\n',
             "test/Mathlib/test/exact.expected.out": '{"env": 0}\n\n',
             "REPL/Main.lean": "-- not a recording\n",
@@ -65,8 +73,12 @@ def test_script_fetches_each_pinned_version(fake_repl_repo, tmp_path):
     for version, commit in pins.items():
         folder = dest / version
         assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) == [
-            "Mathlib/test/exact.expected.out", "Mathlib/test/exact.in", "SOURCE",
-            "def_eval.expected.out", "def_eval.in", "file.lean",
+            "Mathlib/test/exact.expected.out",
+            "Mathlib/test/exact.in",
+            "SOURCE",
+            "def_eval.expected.out",
+            "def_eval.in",
+            "file.lean",
         ]
         assert (folder / "SOURCE").read_text() == f"{version} from leanprover-community/repl commit {commit}\n"
     assert (dest / "v4.19.0" / "def_eval.expected.out").read_text() == '{"env": 1}\n\n'  # that commit's bytes

@@ -42,11 +42,19 @@ def import_graph(*, import_time_only: bool = False) -> dict[str, set[str]]:
     for name, path in files.items():
         here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
         tree = ast.parse(path.read_text())
-        nodes = _top_level(tree) if import_time_only else (n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)))
+        nodes = (
+            _top_level(tree)
+            if import_time_only
+            else (n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)))
+        )
         deps = set()
         for node in nodes:
             if isinstance(node, ast.ImportFrom):
-                base = ".".join(here[: len(here) - node.level + 1] + [node.module or ""]).strip(".") if node.level else node.module
+                base = (
+                    ".".join(here[: len(here) - node.level + 1] + [node.module or ""]).strip(".")
+                    if node.level
+                    else node.module
+                )
                 # `from . import completion` imports the submodule; `from .api import x` the module
                 targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in files else base for a in node.names]
             else:
@@ -63,7 +71,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         state[node] = "open"
         for dep in sorted(graph[node]):
             if state.get(dep) == "open":
-                found.append(path[path.index(dep):] + [dep])
+                found.append(path[path.index(dep) :] + [dep])
             elif dep not in state:
                 visit(dep, path + [dep])
         state[node] = "done"
@@ -91,4 +99,6 @@ def test_setup_layers_call_down():
             assert not deps & {"lean_kernel.kernel", "lean_kernel.session"}, (module, deps)
     # the api <-> setup cycle stays broken: the bundle knows nothing of the checker
     assert "lean_magic.bundle" in graph["lean_magic.api"]
-    assert not any(d.startswith("lean_magic.api") for m, ds in graph.items() if m.startswith("lean_magic.bundle") for d in ds)
+    assert not any(
+        d.startswith("lean_magic.api") for m, ds in graph.items() if m.startswith("lean_magic.bundle") for d in ds
+    )

@@ -16,11 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from kernel.conftest import KernelHarness  # tests/ is on sys.path (rootdir conftest)
 
 from lean_kernel import cli
 from lean_kernel.config import ReplConfig, read_saved_settings
-
-from kernel.conftest import KernelHarness  # tests/ is on sys.path (rootdir conftest)
 
 REPO = Path(__file__).resolve().parents[2]
 TAG = "v4.33.0-rc2"
@@ -43,7 +42,10 @@ def test_setup_runs_the_tools_and_makes_a_kernelspec_the_kernel_uses(fake_tools)
     # As a user runs it: the console script's module in a fresh process.
     done = subprocess.run(
         [sys.executable, "-m", "lean_kernel", *setup_args(fake_tools, "--lean", TAG)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
@@ -60,10 +62,17 @@ def test_setup_runs_the_tools_and_makes_a_kernelspec_the_kernel_uses(fake_tools)
     ]
     assert fake_tools.calls("lake")[0]["cwd"] == str(repl_dir)
     # Each step says what it runs and how it ended.
-    for line in ("[1/8] find git and elan", f"$ git clone https://github.com/leanprover-community/repl {repl_dir}.partial",
-                 "$ elan toolchain install leanprover/lean4:v4.33.0-rc2", f"$ lake build   (in {repl_dir})",
-                 "[7/8] positive control: `#eval 2+2` must print 4", "ok: `#eval 2+2` printed 4",
-                 "[8/8] a %%lean cell in IPython", "ok: Lean accepted the cell", f"Lean {TAG} is ready"):
+    for line in (
+        "[1/8] find git and elan",
+        f"$ git clone https://github.com/leanprover-community/repl {repl_dir}.partial",
+        "$ elan toolchain install leanprover/lean4:v4.33.0-rc2",
+        f"$ lake build   (in {repl_dir})",
+        "[7/8] positive control: `#eval 2+2` must print 4",
+        "ok: `#eval 2+2` printed 4",
+        "[8/8] a %%lean cell in IPython",
+        "ok: Lean accepted the cell",
+        f"Lean {TAG} is ready",
+    ):
         assert line in out, out
     # The settings and the kernelspec name the same REPL; without a project, LEAN_SYSROOT.
     saved = read_saved_settings(fake_tools.settings)
@@ -94,7 +103,9 @@ def test_rerun_skips_finished_steps(fake_tools, capsys):
     assert [c.split()[0:3] for c in fake_tools.commands()] == [["git", "-C", str(fake_tools.home / TAG / "repl")]] * 3
     assert "already cloned" in out
     assert "skipped: already installed in" in out
-    assert "skipped: " + str(fake_tools.home / TAG / "repl" / ".lake" / "build" / "bin" / "repl") + " is built from" in out
+    assert (
+        "skipped: " + str(fake_tools.home / TAG / "repl" / ".lake" / "build" / "bin" / "repl") + " is built from" in out
+    )
 
 
 def test_mathlib_project_is_made_cached_and_used(fake_tools, capsys):
@@ -104,9 +115,12 @@ def test_mathlib_project_is_made_cached_and_used(fake_tools, capsys):
     repl = str(fake_tools.home / TAG / "repl" / ".lake" / "build" / "bin" / "repl")
     lake_calls = [(c["argv"], c["cwd"]) for c in fake_tools.calls("lake")]
     assert lake_calls[1:] == [
-        (["update"], str(project)), (["exe", "cache", "get"], str(project)), (["build"], str(project)),
+        (["update"], str(project)),
+        (["exe", "cache", "get"], str(project)),
+        (["build"], str(project)),
         # the positive control and the %%lean check start the REPL as `lake env repl` there
-        (["env", repl], str(project)), (["env", repl], str(project)),
+        (["env", repl], str(project)),
+        (["env", repl], str(project)),
     ]
     # Mathlib at the same tag, as the REPL's own test/Mathlib project requires it.
     assert 'rev = "v4.33.0-rc2"' in (project / "lakefile.toml").read_text()
@@ -139,8 +153,12 @@ def test_own_project_decides_the_version(fake_tools, capsys, tmp_path):
     assert "elan toolchain install leanprover/lean4:v4.19.0" in fake_tools.commands()
     lake = [(c["argv"][0], c["cwd"]) for c in fake_tools.calls("lake")]
     # build the REPL, build the project, then the two checks' `lake env repl` in the project
-    assert lake == [("build", str(fake_tools.home / "v4.19.0" / "repl")), ("build", str(project)),
-                    ("env", str(project)), ("env", str(project))]
+    assert lake == [
+        ("build", str(fake_tools.home / "v4.19.0" / "repl")),
+        ("build", str(project)),
+        ("env", str(project)),
+        ("env", str(project)),
+    ]
     assert read_saved_settings(fake_tools.settings)["LEAN_PROJECT"] == str(project)
     assert "Lean v4.19.0 is ready" in out
 
@@ -154,7 +172,11 @@ def test_real_lean_suite_uses_the_saved_settings(fake_tools, capsys):
     env["LEAN_KERNEL_CONFIG"] = str(fake_tools.settings)
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-m", "lean", "-p", "no:cacheprovider", "tests/lean/test_setup_real.py"],
-        capture_output=True, text=True, timeout=120, cwd=REPO, env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env=env,
     )
     assert "1 passed, 1 skipped" in done.stdout, done.stdout + done.stderr
 
@@ -174,22 +196,54 @@ def test_settings_are_what_python_notebooks_fall_back_on(fake_tools, capsys, mon
 @pytest.mark.parametrize(
     ("args", "fails", "problem", "fix"),
     [
-        (["--lean", TAG], "git-offline", "no network: could not clone the REPL",
-         "run `lean-kernel setup` on a machine with internet access; for a machine without it, build a bundle"),
-        (["--lean", TAG], "elan-offline", "no network: could not install leanprover/lean4:v4.33.0-rc2 with elan",
-         "`lean-kernel bundle OUT`"),
-        (["--lean", TAG], "elan-nonexistent", "Lean v4.33.0-rc2 does not exist",
-         "check the version against https://github.com/leanprover/lean4/releases"),
-        (["--lean", TAG], "lake-build", "could not build the REPL: `lake build` exited with status 1",
-         "read lake's errors above; the build uses Lean v4.33.0-rc2"),
-        (["--lean", TAG], "wrong-pin", "the REPL's tag v4.33.0-rc2 pins Lean 4.8.0 in its lean-toolchain",
-         "delete it and run setup again"),
-        (["--lean", TAG, "--mathlib"], "lake-offline", "no network: could not fetch Mathlib (lake update)",
-         "run `lean-kernel setup` on a machine with internet access"),
-        (["--lean", TAG, "--mathlib"], "cache-offline", "no network: could not download Mathlib's prebuilt files",
-         "run `lean-kernel setup` on a machine with internet access"),
-        (["--lean", TAG], "repl-broken", "positive control: toolchain mismatch",
-         "rebuild the REPL with the toolchain in"),
+        (
+            ["--lean", TAG],
+            "git-offline",
+            "no network: could not clone the REPL",
+            "run `lean-kernel setup` on a machine with internet access; for a machine without it, build a bundle",
+        ),
+        (
+            ["--lean", TAG],
+            "elan-offline",
+            "no network: could not install leanprover/lean4:v4.33.0-rc2 with elan",
+            "`lean-kernel bundle OUT`",
+        ),
+        (
+            ["--lean", TAG],
+            "elan-nonexistent",
+            "Lean v4.33.0-rc2 does not exist",
+            "check the version against https://github.com/leanprover/lean4/releases",
+        ),
+        (
+            ["--lean", TAG],
+            "lake-build",
+            "could not build the REPL: `lake build` exited with status 1",
+            "read lake's errors above; the build uses Lean v4.33.0-rc2",
+        ),
+        (
+            ["--lean", TAG],
+            "wrong-pin",
+            "the REPL's tag v4.33.0-rc2 pins Lean 4.8.0 in its lean-toolchain",
+            "delete it and run setup again",
+        ),
+        (
+            ["--lean", TAG, "--mathlib"],
+            "lake-offline",
+            "no network: could not fetch Mathlib (lake update)",
+            "run `lean-kernel setup` on a machine with internet access",
+        ),
+        (
+            ["--lean", TAG, "--mathlib"],
+            "cache-offline",
+            "no network: could not download Mathlib's prebuilt files",
+            "run `lean-kernel setup` on a machine with internet access",
+        ),
+        (
+            ["--lean", TAG],
+            "repl-broken",
+            "positive control: toolchain mismatch",
+            "rebuild the REPL with the toolchain in",
+        ),
     ],
 )
 def test_tool_failures_name_the_fix(fake_tools, capsys, args, fails, problem, fix):
@@ -204,12 +258,18 @@ def test_tool_failures_name_the_fix(fake_tools, capsys, args, fails, problem, fi
 @pytest.mark.parametrize(
     ("args", "problem", "fix"),
     [
-        (["--lean", "v4.20.0"], "the REPL has no tag v4.20.0: it was not released for Lean v4.20.0",
-         "choose a version the REPL is tagged for, e.g. v4.19.0, v4.22.0-rc4"),
+        (
+            ["--lean", "v4.20.0"],
+            "the REPL has no tag v4.20.0: it was not released for Lean v4.20.0",
+            "choose a version the REPL is tagged for, e.g. v4.19.0, v4.22.0-rc4",
+        ),
         (["--lean", "latest"], "'latest' is not a Lean version", "give a release tag such as v4.32.0"),
         (["--lean", "v4.3.0"], "Lean v4.3.0 is older than v4.8.0", "use Lean v4.8.0 or newer"),
-        (["--lean", "leanprover/lean4:nightly-2024-05-01"], "Lean nightly-2024-05-01 is not a release",
-         "use a release or release candidate"),
+        (
+            ["--lean", "leanprover/lean4:nightly-2024-05-01"],
+            "Lean nightly-2024-05-01 is not a release",
+            "use a release or release candidate",
+        ),
     ],
 )
 def test_unknown_versions_name_the_fix(fake_tools, capsys, args, problem, fix):
@@ -259,10 +319,18 @@ def test_unwritable_settings_and_kernelspec_name_the_fix(fake_tools, capsys, tmp
     blocker.write_text("")
     fake_tools.monkeypatch.setenv("LEAN_KERNEL_CONFIG", str(blocker / "config.json"))
     code, out = run_cli(capsys, *setup_args(fake_tools, "--lean", TAG))
-    assert code == 1 and "cannot write the settings file" in out and "set LEAN_KERNEL_CONFIG to a writable file path" in out
+    assert (
+        code == 1
+        and "cannot write the settings file" in out
+        and "set LEAN_KERNEL_CONFIG to a writable file path" in out
+    )
     fake_tools.monkeypatch.setenv("LEAN_KERNEL_CONFIG", str(fake_tools.settings))
     code, out = run_cli(capsys, "setup", *fake_tools.args(), "--prefix", str(blocker / "prefix"), "--lean", TAG)
-    assert code == 1 and "cannot install the kernelspec" in out and "choose where with --user, --sys-prefix or --prefix P" in out
+    assert (
+        code == 1
+        and "cannot install the kernelspec" in out
+        and "choose where with --user, --sys-prefix or --prefix P" in out
+    )
 
 
 def test_failing_lean_cell_names_the_doctor(fake_tools):
@@ -271,7 +339,10 @@ def test_failing_lean_cell_names_the_doctor(fake_tools):
     fake_tools.fail("crash-on-check")
     done = subprocess.run(
         [sys.executable, "-m", "lean_kernel", *setup_args(fake_tools, "--lean", TAG)],
-        capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert done.returncode == 1
     assert "ok: `#eval 2+2` printed 4" in done.stdout

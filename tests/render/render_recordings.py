@@ -9,14 +9,14 @@ each response is parsed with protocol.parse_response_text and the request's ``cm
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from lean_kernel.protocol import CommandRequest, TacticRequest, parse_request, parse_response_text
 from lean_kernel.results import CellResult
 from lean_kernel.testing.transcripts import default_root, iter_transcripts, load_transcript
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_pairs(version: str, name: str) -> tuple[tuple[dict, str], ...]:
     """(request object, response text) pairs of one recording, e.g. ("v4.8.0", "proof_step")
     or ("v4.33.0-rc2/Mathlib/test", "exact")."""

@@ -6,11 +6,12 @@ import re
 
 from hypothesis import given
 from hypothesis import strategies as st
-from .render_recordings import all_recorded, cell
 
 from lean_kernel.goals import Goal, Hypothesis, parse_goals
 from lean_kernel.protocol import CommandResponse, TacticResponse
 from lean_kernel.render import goal_html, goals_text
+
+from .render_recordings import all_recorded, cell
 
 V = "v4.33.0-rc2"
 
@@ -116,8 +117,10 @@ def test_goals_text_is_lean_layout():
 
 
 _ident = st.from_regex(r"[a-zA-Zα-ωₐ-ₜ][a-zA-Z0-9_'₀-₉✝]{0,6}", fullmatch=True)
-_expr = st.text(st.sampled_from("abcxyz012 +*<>&→∀∃ℝℕ()=¬|"), min_size=1, max_size=20).map(str.strip).filter(
-    lambda s: s and " : " not in s and not s.endswith(" :")
+_expr = (
+    st.text(st.sampled_from("abcxyz012 +*<>&→∀∃ℝℕ()=¬|"), min_size=1, max_size=20)
+    .map(str.strip)
+    .filter(lambda s: s and " : " not in s and not s.endswith(" :"))
 )
 
 

@@ -91,8 +91,13 @@ def test_markup_heavy_output_falls_back_to_plain_text_within_the_limit():
 def test_a_long_source_line_shows_a_window_around_the_span():
     code = "#check " + "a" * 3_000_000 + " oops"
     at = len(code) - 4
-    r = CellResult(code=code, response=CommandResponse(env=None, messages=[
-        Message("error", f"unknown identifier {i}", Pos(1, at), Pos(1, at + 4)) for i in range(20)]))
+    r = CellResult(
+        code=code,
+        response=CommandResponse(
+            env=None,
+            messages=[Message("error", f"unknown identifier {i}", Pos(1, at), Pos(1, at + 4)) for i in range(20)],
+        ),
+    )
     rendered = render_cell(r, errors_apart=True)
     tb = "\n".join(rendered.error[2])
     assert "…" in tb and "oops" in tb
@@ -100,7 +105,9 @@ def test_a_long_source_line_shows_a_window_around_the_span():
 
 
 def test_tactic_goals_and_refusals_are_cut_too():
-    tac = CellResult(code="simp", kind="tactic", response=TacticResponse(proof_state=1, goals=["⊢ " + "y" * 2_000_000] * 3))
+    tac = CellResult(
+        code="simp", kind="tactic", response=TacticResponse(proof_state=1, goals=["⊢ " + "y" * 2_000_000] * 3)
+    )
     assert sent_size(render_bundle(tac)) <= LIMIT
     refused = CellResult(code="x", response=ReplErrorResponse("Lean error:\n" + "z" * 2_000_000))
     rendered = render_cell(refused, errors_apart=True)
@@ -118,8 +125,18 @@ def test_the_whole_text_comes_in_parts():
     assert sum(len(result_text_part(r, p, 250_000)[0]) for p in range(1, parts + 1)) == len(first) * 10 + len(last)
 
 
-@pytest.mark.parametrize("text, chars", [("1MB", 1_000_000), ("200k", 200_000), ("2 MB", 2_000_000),
-                                          ("1.5m", 1_500_000), ("50000", 50_000), ("off", None), ("0", None)])
+@pytest.mark.parametrize(
+    "text, chars",
+    [
+        ("1MB", 1_000_000),
+        ("200k", 200_000),
+        ("2 MB", 2_000_000),
+        ("1.5m", 1_500_000),
+        ("50000", 50_000),
+        ("off", None),
+        ("0", None),
+    ],
+)
 def test_output_limit_sizes(text, chars):
     assert parse_output_limit(text) == chars
 

@@ -8,11 +8,12 @@ import json
 import re
 
 import pytest
-from .render_recordings import all_recorded, cell
 
 from lean_kernel.protocol import CommandResponse, Message, Pos
 from lean_kernel.render import RESULT_MIME_TYPE, error_summary, is_silent, render_bundle, render_html, render_text
 from lean_kernel.results import CellResult
+
+from .render_recordings import all_recorded, cell
 
 V = "v4.33.0-rc2"
 MATHLIB = f"{V}/Mathlib/test"
@@ -42,7 +43,7 @@ def boxes(page: str, cls: str) -> list[str]:
         open_tag, wanted, start = stack.pop()
         assert open_tag == tag, f"unbalanced </{tag}>"
         if wanted:
-            found.append(page[start:m.start()])
+            found.append(page[start : m.start()])
     assert not stack
     return found
 
@@ -181,7 +182,7 @@ def test_multi_line_span_marks_every_line_and_goals_render_as_goals():
     r = cell(MATHLIB, "H20231115_3", 1)
     msg = r.errors[0]
     (err,) = boxes(render_html(r), "lean-message lean-error")
-    assert "\n".join(marks(err)) == r.code[msg.pos.offset_in(r.code):msg.end_pos.offset_in(r.code)]
+    assert "\n".join(marks(err)) == r.code[msg.pos.offset_in(r.code) : msg.end_pos.offset_in(r.code)]
     assert err.count('class="lean-goal-target"') == 2 and "case succ" in err
     text = render_text(r)
     assert "2 |   induction' x with x hx\n  |   ~~~~~~~~~~~~~~~~~~~~~~" in text
@@ -297,10 +298,13 @@ def test_print_output_is_plain_output_and_escaped():
 def test_several_outputs_are_labelled_with_their_position():
     one = render_html(cell(V, "dup_msg", 1))
     assert 'class="lean-pos"' not in one  # a single output needs no label
-    resp = CommandResponse(env=3, messages=[
-        Message("info", "f : Nat", Pos(1, 0), Pos(1, 6)),
-        Message("info", "g : Nat", Pos(2, 0), Pos(2, 6)),
-    ])
+    resp = CommandResponse(
+        env=3,
+        messages=[
+            Message("info", "f : Nat", Pos(1, 0), Pos(1, 6)),
+            Message("info", "g : Nat", Pos(2, 0), Pos(2, 6)),
+        ],
+    )
     page = render_html(CellResult(code="#check f\n#check g", response=resp))
     assert page.count('class="lean-output"') == 2 and ">2:0</span>" in page
 
@@ -455,7 +459,9 @@ def test_huge_raw_response_is_left_out_of_the_notebook_json():
     from lean_kernel.protocol import CommandResponse, Message
     from lean_kernel.render import MAX_RAW_RESPONSE_CHARS
 
-    big = CellResult(code="#print x", response=CommandResponse(env=0, messages=[Message("info", "x" * (MAX_RAW_RESPONSE_CHARS + 1))]))
+    big = CellResult(
+        code="#print x", response=CommandResponse(env=0, messages=[Message("info", "x" * (MAX_RAW_RESPONSE_CHARS + 1))])
+    )
     data = render_bundle(big)[RESULT_MIME_TYPE]
     assert data["response"] is None and "left out" in data["response_omitted"]
     assert data["messages"][0]["data"].startswith("xxx")  # the typed fields stay

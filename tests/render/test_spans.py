@@ -49,11 +49,11 @@ def test_marked_text_is_the_slice(case):
     code, pos, end = case
     r = _result(code, pos, end)
     page = render_html(r)
-    expected = code[pos.offset_in(code):end.offset_in(code)]
+    expected = code[pos.offset_in(code) : end.offset_in(code)]
     if end.line - pos.line + 1 <= MAX_SPAN_LINES:
         assert "\n".join(_marks(page)) == expected
     else:
-        assert "⋮" in page and _marks(page)[0] == code.split("\n")[pos.line - 1][pos.column:]
+        assert "⋮" in page and _marks(page)[0] == code.split("\n")[pos.line - 1][pos.column :]
     assert error_summary(r) is not None
 
 
@@ -73,7 +73,7 @@ def test_missing_end_marks_a_token_starting_at_pos(case):
     page = render_html(_result(code, pos, None))
     (mark,) = _marks(page)
     line = code.split("\n")[pos.line - 1]
-    assert line[pos.column:].startswith(mark)
+    assert line[pos.column :].startswith(mark)
     assert (mark == "") == (pos.column == len(line))
 
 
@@ -109,8 +109,12 @@ def test_long_span_is_elided_in_the_middle():
 
 
 def test_tactic_message_at_line_zero_has_no_source():
-    resp = TacticResponse(proof_state=2, goals=[], proof_status="Incomplete: contains sorry",
-                          messages=[Message("error", "unsolved goals\n⊢ False", Pos(0, 0), Pos(0, 0))])
+    resp = TacticResponse(
+        proof_state=2,
+        goals=[],
+        proof_status="Incomplete: contains sorry",
+        messages=[Message("error", "unsolved goals\n⊢ False", Pos(0, 0), Pos(0, 0))],
+    )
     r = CellResult(code="simp", kind="tactic", response=resp, proof_state_before=1)
     assert "lean-source" not in render_html(r)
     assert error_summary(r, color=False)[2][0] == "error: unsolved goals"

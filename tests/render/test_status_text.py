@@ -44,7 +44,9 @@ def test_a_later_phase_also_gives_the_cells_time():
 def test_interrupt_hint_when_asked():
     bundle = status_bundle(Phase("elaborating"), 11.0, cell_seconds=11.0, interrupt_hint=DEFAULT_INTERRUPT_HINT)
     assert bundle["text/plain"] == "elaborating · 11 s · ■ / Ctrl-C to interrupt"
-    assert '<span class="lean-status-hint" style="opacity: 0.8"> · ■ / Ctrl-C to interrupt</span>' in bundle["text/html"]
+    assert (
+        '<span class="lean-status-hint" style="opacity: 0.8"> · ■ / Ctrl-C to interrupt</span>' in bundle["text/html"]
+    )
 
 
 def test_html_is_escaped():

@@ -7,15 +7,30 @@ import json
 
 import pytest
 
-from lean_kernel.session import LeanSession, as_single_tactic, declared_names_in, imported_modules, split_cell, split_header
+from lean_kernel.session import (
+    LeanSession,
+    as_single_tactic,
+    declared_names_in,
+    imported_modules,
+    split_cell,
+    split_header,
+)
 
 
 @pytest.mark.parametrize(
     "cell, header, modules",
     [
         ("import Mathlib -- reals\ntheorem t : True := trivial", "import Mathlib", ["Mathlib"]),
-        ("import Mathlib /- block -/\nimport Lean.Elab -- more\n\ndef x := 1", "import Mathlib\nimport Lean.Elab", ["Mathlib", "Lean.Elab"]),
-        ("public import Lean\nmeta import all Foo\n#check 1", "public import Lean\nmeta import all Foo", ["Lean", "Foo"]),
+        (
+            "import Mathlib /- block -/\nimport Lean.Elab -- more\n\ndef x := 1",
+            "import Mathlib\nimport Lean.Elab",
+            ["Mathlib", "Lean.Elab"],
+        ),
+        (
+            "public import Lean\nmeta import all Foo\n#check 1",
+            "public import Lean\nmeta import all Foo",
+            ["Lean", "Foo"],
+        ),
         ("def x := 1\nimport A", "", []),
     ],
 )
@@ -36,7 +51,11 @@ def test_command_on_the_import_line_stays_in_the_body_at_its_position():
 def test_trailing_comment_on_the_last_import_is_not_a_command():
     header, body, lines = split_header("import Mathlib -- reals\n\ntheorem t : True := trivial")
     assert (header, lines) == ("import Mathlib", 1)
-    assert split_cell("import Mathlib -- reals\n\ntheorem t : True := trivial") == ("import Mathlib", "theorem t : True := trivial", 2)
+    assert split_cell("import Mathlib -- reals\n\ntheorem t : True := trivial") == (
+        "import Mathlib",
+        "theorem t : True := trivial",
+        2,
+    )
 
 
 def test_declared_names_use_the_lexer():
@@ -49,7 +68,10 @@ def test_declared_names_use_the_lexer():
     [
         # One tactic over several lines, as the recordings send it (Mathlib/test/induction.in,
         # app_type_mismatch2.in): as written.
-        ("induction x with\n| zero => sorry\n| succ x => sorry", "induction x with\n| zero => sorry\n| succ x => sorry"),
+        (
+            "induction x with\n| zero => sorry\n| succ x => sorry",
+            "induction x with\n| zero => sorry\n| succ x => sorry",
+        ),
         ("have: true := by\n    apply ?succ\n    trivial", "have: true := by\n    apply ?succ\n    trivial"),
         ("  calc p x = 6 := h\n     _ = 7 := h'", "  calc p x = 6 := h\n     _ = 7 := h'"),
         ("constructor\n<;> simp", "constructor\n<;> simp"),
@@ -72,7 +94,9 @@ def test_recorded_multi_line_tactic_is_answered(standin_config, tmp_path):
         assert session.run_cell("import Mathlib").ok
         cell = session.run_cell("theorem foo (x : Nat) : x = x := by sorry")
         assert cell.ok, cell.failure
-        step = session.run_tactic("induction x with\n| zero => sorry\n| succ x => sorry", proof_state=cell.sorries[0].proof_state)
+        step = session.run_tactic(
+            "induction x with\n| zero => sorry\n| succ x => sorry", proof_state=cell.sorries[0].proof_state
+        )
         assert step.ok and step.repl_error is None, step.repl_error
     sent = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
     assert sent[-1]["tactic"] == "induction x with\n| zero => sorry\n| succ x => sorry"

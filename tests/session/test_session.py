@@ -216,7 +216,9 @@ def test_header_cache_is_dropped_when_a_new_process_starts_with_nothing_committe
     log = tmp_path / "requests.log"
     config, install, remove = _wrapped(standin_config("--log", str(log), "--kill-on", "KILL_HERE"), tmp_path)
     with LeanSession(config) as session:
-        assert session.run_cell("import Lean\ndef f := 42", commit=False).ok  # recording: pickle_environment_with_imports
+        assert session.run_cell(
+            "import Lean\ndef f := 42", commit=False
+        ).ok  # recording: pickle_environment_with_imports
         remove()
         killed = session.run_cell("def KILL_HERE := 1", commit=False)
         assert killed.failure_kind == "ReplKilled" and session.process.pid is None
@@ -248,7 +250,9 @@ def test_interrupt_between_replay_requests_leaves_a_usable_session(logged_sessio
     # chain is kept for the next cell.
     boom = session.run_cell("theorem CRASH_HERE : True := trivial", cell_id="boom")
     assert boom.failure_kind == "ReplExited"
-    assert any("interrupted again while replaying" in n and "3 committed cells are kept" in n for n in boom.notes), boom.notes
+    assert any("interrupted again while replaying" in n and "3 committed cells are kept" in n for n in boom.notes), (
+        boom.notes
+    )
     assert session.replay_pending
     del session._replay_request
     after = session.run_cell("example : f = 37 := by simp", cell_id="d")

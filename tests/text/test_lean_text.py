@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "verify"))
 
-from verify_infotree import command_node, macro_expansion  # noqa: E402
+from lean_magic.verify import check_commands, scan_candidate
+from verify_infotree import command_node, macro_expansion
 
-from lean_kernel.lean_text import (  # noqa: E402
+from lean_kernel.lean_text import (
     find_declarations,
     is_id_first,
     is_id_rest,
@@ -29,20 +30,45 @@ from lean_kernel.lean_text import (  # noqa: E402
     position_of,
     read_header,
 )
-from lean_kernel.protocol import InfoNode  # noqa: E402
-from lean_magic.verify import check_commands, scan_candidate  # noqa: E402
+from lean_kernel.protocol import InfoNode
 
 # The hidden command of each input, how the scan names it, and how Lean's infotree shows
 # it (elaborator, syntax kind, argKinds: src/Lean/Elab/BuiltinCommand.lean,
 # Declaration.lean, ElabRules/Syntax elaborators for `elab`).
 HIDDEN = {
-    "run_cmd": ("metaprogramming", ("Lean.Elab.Command.elabRunCmd", "Lean.Parser.Command.runCmd", ["run_cmd", "Lean.Parser.Term.doSeq"]), "disallowed_command"),
-    "#eval": ("metaprogramming", ("Lean.Elab.Command.elabEval", "Lean.Parser.Command.eval", ["#eval", "term"]), "disallowed_command"),
-    "elab": ("metaprogramming", ("Lean.Elab.Command.elabElab", "Lean.Parser.Command.elab", ["null"] * 9), "disallowed_command"),
-    "axiom": ("new_axiom", ("Lean.Elab.Command.elabDeclaration", "Lean.Parser.Command.declaration",
-                            ["Lean.Parser.Command.declModifiers", "Lean.Parser.Command.axiom"]), "new_axiom"),
-    "set_option": ("unsafe_option", ("Lean.Elab.Command.elabSetOption", "Lean.Parser.Command.set_option",
-                                     ["set_option", "ident", "null", "Lean.Parser.Command.optionValue"]), "unsafe_option"),
+    "run_cmd": (
+        "metaprogramming",
+        ("Lean.Elab.Command.elabRunCmd", "Lean.Parser.Command.runCmd", ["run_cmd", "Lean.Parser.Term.doSeq"]),
+        "disallowed_command",
+    ),
+    "#eval": (
+        "metaprogramming",
+        ("Lean.Elab.Command.elabEval", "Lean.Parser.Command.eval", ["#eval", "term"]),
+        "disallowed_command",
+    ),
+    "elab": (
+        "metaprogramming",
+        ("Lean.Elab.Command.elabElab", "Lean.Parser.Command.elab", ["null"] * 9),
+        "disallowed_command",
+    ),
+    "axiom": (
+        "new_axiom",
+        (
+            "Lean.Elab.Command.elabDeclaration",
+            "Lean.Parser.Command.declaration",
+            ["Lean.Parser.Command.declModifiers", "Lean.Parser.Command.axiom"],
+        ),
+        "new_axiom",
+    ),
+    "set_option": (
+        "unsafe_option",
+        (
+            "Lean.Elab.Command.elabSetOption",
+            "Lean.Parser.Command.set_option",
+            ["set_option", "ident", "null", "Lean.Parser.Command.optionValue"],
+        ),
+        "unsafe_option",
+    ),
 }
 BANNED = {
     "run_cmd": "run_cmd pure ()",
@@ -59,7 +85,11 @@ ADVERSARIAL: list[tuple[str, str, str]] = [
     ("issue: comment in s!", "run_cmd", 'def s := s!"{0 -- }"\n}"\n{cmd}\n-- "'),
     ("issue: string in s!", "run_cmd", 'def s := s!"{"\\""}"\n{cmd}\n-- "'),
     ("issue: char in m!", "run_cmd", 'def s := m!"{\'"\'}"\n{cmd}\n-- "'),
-    ("issue: all four at once", "axiom", 'def s := s!"{\'"\'}"\nrun_cmd pure ()\nelab "x" : term => pure default\nset_option debug.skipKernelTC true\n{cmd}\n-- "'),
+    (
+        "issue: all four at once",
+        "axiom",
+        'def s := s!"{\'"\'}"\nrun_cmd pure ()\nelab "x" : term => pure default\nset_option debug.skipKernelTC true\n{cmd}\n-- "',
+    ),
     # Interpolation.
     ("f! with a char", "#eval", 'def s := f!"{\'"\'}"\n{cmd}\n-- "'),
     ("s! with a space before the string", "#eval", 'def s := s! "{\'"\'}"\n{cmd}\n-- "'),
@@ -90,9 +120,9 @@ ADVERSARIAL: list[tuple[str, str, str]] = [
     ("hex escape char", "#eval", "def s := '\\x22'\n{cmd}\n-- \""),
     ("unicode escape char", "#eval", "def s := '\\u0022'\n{cmd}\n-- \""),
     ("prime in a name, then a string", "axiom", "theorem h' : x' = x' := rfl\ndef s := h'\"\"\n{cmd}"),
-    ("image notation '' then a string", "axiom", "def s := f '' \"a\"\n{cmd}\n-- \""),
+    ("image notation '' then a string", "axiom", 'def s := f \'\' "a"\n{cmd}\n-- "'),
     # Comments.
-    ("nested block comments", "run_cmd", "/- /- -/ \" -/\n{cmd}\n-- \""),
+    ("nested block comments", "run_cmd", '/- /- -/ " -/\n{cmd}\n-- "'),
     ("quote inside a block comment", "run_cmd", '/- " -/\n{cmd}\n-- "'),
     ("doc comment with a nested comment", "run_cmd", '/-- doc /- " -/ still -/\n{cmd}\n-- "'),
     ("module doc with a quote", "run_cmd", '/-! " -/\n{cmd}\n-- "'),
@@ -144,9 +174,23 @@ def test_macro_expansions_are_checked_command_by_command():
     # `set_option … in theorem …`: the `in` macro is transparent, its expansion is checked.
     text = "set_option debug.skipKernelTC true in\ntheorem foo : True := trivial"
     opt = command_node(text, 0, 34, "Lean.Elab.Command.elabSetOption", "Lean.Parser.Command.set_option", ["set_option"])
-    decl = command_node(text, 38, len(text), "Lean.Elab.Command.elabDeclaration", "Lean.Parser.Command.declaration",
-                        ["Lean.Parser.Command.declModifiers", "Lean.Parser.Command.theorem"])
-    macro = command_node(text, 0, len(text), "Lean.Elab.Command.expandInCmd", "Lean.Parser.Command.in", [], [macro_expansion([opt, decl])])
+    decl = command_node(
+        text,
+        38,
+        len(text),
+        "Lean.Elab.Command.elabDeclaration",
+        "Lean.Parser.Command.declaration",
+        ["Lean.Parser.Command.declModifiers", "Lean.Parser.Command.theorem"],
+    )
+    macro = command_node(
+        text,
+        0,
+        len(text),
+        "Lean.Elab.Command.expandInCmd",
+        "Lean.Parser.Command.in",
+        [],
+        [macro_expansion([opt, decl])],
+    )
     check = check_commands([InfoNode.from_json(macro)])
     assert [m.reason for m in check.findings] == ["unsafe_option"] and check.commands == 3
     # An unknown macro is not transparent: it is rejected, whatever it made.
@@ -157,8 +201,14 @@ def test_macro_expansions_are_checked_command_by_command():
 def test_a_command_a_macro_made_is_scanned_in_lean_printing():
     # Mathlib's `lemma` expands to a theorem; Lean's printing of the expansion is scanned.
     text = "lemma foo : True := trivial"
-    inner = command_node(text, 0, len(text), "Lean.Elab.Command.elabDeclaration", "Lean.Parser.Command.declaration",
-                         ["Lean.Parser.Command.declModifiers", "Lean.Parser.Command.theorem"])
+    inner = command_node(
+        text,
+        0,
+        len(text),
+        "Lean.Elab.Command.elabDeclaration",
+        "Lean.Parser.Command.declaration",
+        ["Lean.Parser.Command.declModifiers", "Lean.Parser.Command.theorem"],
+    )
     inner["node"]["stx"]["pp"] = "@[implemented_by evil] theorem foo : True := trivial"
     lemma = command_node(text, 0, len(text), "expandLemma", "lemma", [], [macro_expansion([inner])])
     reasons = [m.reason for m in check_commands([InfoNode.from_json(lemma)]).findings]
@@ -174,11 +224,29 @@ def test_allowlist_fails_closed_without_command_nodes():
 
 def test_options_set_inside_tactics_are_checked():
     text = "theorem foo : True := by\n  set_option debug.skipKernelTC true in trivial"
-    decl = command_node(text, 0, len(text), "Lean.Elab.Command.elabDeclaration", "Lean.Parser.Command.declaration",
-                        ["Lean.Parser.Command.declModifiers", "Lean.Parser.Command.theorem"])
-    tac = {"node": {"stx": {"range": None, "pp": "set_option debug.skipKernelTC true in trivial",
-                            "kind": "Lean.Parser.Tactic.set_option", "argKinds": []}, "name": "Lean.Parser.Tactic.set_option",
-                    "goalsBefore": [], "goalsAfter": []}, "kind": "TacticInfo", "children": []}
+    decl = command_node(
+        text,
+        0,
+        len(text),
+        "Lean.Elab.Command.elabDeclaration",
+        "Lean.Parser.Command.declaration",
+        ["Lean.Parser.Command.declModifiers", "Lean.Parser.Command.theorem"],
+    )
+    tac = {
+        "node": {
+            "stx": {
+                "range": None,
+                "pp": "set_option debug.skipKernelTC true in trivial",
+                "kind": "Lean.Parser.Tactic.set_option",
+                "argKinds": [],
+            },
+            "name": "Lean.Parser.Tactic.set_option",
+            "goalsBefore": [],
+            "goalsAfter": [],
+        },
+        "kind": "TacticInfo",
+        "children": [],
+    }
     decl["children"] = [tac]
     assert [m.reason for m in check_commands([InfoNode.from_json(decl)]).findings] == ["unsafe_option"]
 
@@ -187,13 +255,13 @@ def test_options_set_inside_tactics_are_checked():
 
 
 def test_blanking_keeps_offsets_lines_and_quotes():
-    src = 'theorem t : True := by -- axiom here\n  /- a /- nested axiom -/ still -/ trivial\n#check "axiom" \'a\''
+    src = "theorem t : True := by -- axiom here\n  /- a /- nested axiom -/ still -/ trivial\n#check \"axiom\" 'a'"
     out = lex(src)
     assert len(out.code) == len(src) and out.code.count("\n") == src.count("\n")
     assert "axiom" not in out.code
     assert out.code.index("trivial") == src.index("trivial")
     assert [s.value for s in out.strings] == ["axiom"]
-    assert out.code.endswith('"     " \' \'')
+    assert out.code.endswith("\"     \" ' '")
 
 
 def test_open_constructs_are_reported():
@@ -206,9 +274,23 @@ def test_open_constructs_are_reported():
 
 @pytest.mark.parametrize(
     "ch, first, rest",
-    [("a", True, True), ("_", True, True), ("1", False, True), ("'", False, True), ("!", False, True),
-     ("α", True, True), ("λ", False, False), ("Π", False, False), ("Σ", False, False), ("ℕ", True, True),
-     ("₁", False, True), ("é", True, True), ("а", False, False), ("-", False, False), ("\u00a0", False, False)],
+    [
+        ("a", True, True),
+        ("_", True, True),
+        ("1", False, True),
+        ("'", False, True),
+        ("!", False, True),
+        ("α", True, True),
+        ("λ", False, False),
+        ("Π", False, False),
+        ("Σ", False, False),
+        ("ℕ", True, True),
+        ("₁", False, True),
+        ("é", True, True),
+        ("а", False, False),
+        ("-", False, False),
+        ("\u00a0", False, False),
+    ],
 )
 def test_identifier_characters_are_leans(ch, first, rest):
     # Init/Meta/Defs.lean: ASCII letters, isLetterLike (Greek but λ Π Σ, ℕ..., Latin-1 in
@@ -249,7 +331,7 @@ def test_declarations_with_guillemets_and_namespaces():
 
 # --------------------------------------------------------------------------- properties
 
-_LEAN_ALPHABET = st.sampled_from(list("ab'\"{}-/#r«»\\\n !s0") + ["--", "/-", "-/", 's!"', "r#\"", "\"#", "'\"'"])
+_LEAN_ALPHABET = st.sampled_from(list("ab'\"{}-/#r«»\\\n !s0") + ["--", "/-", "-/", 's!"', 'r#"', '"#', "'\"'"])
 
 
 @settings(max_examples=300, deadline=None)

@@ -25,8 +25,18 @@ _WHOLE_TOKENS = ("block_comment", "string", "char", "raw", "raw_string")
 def token_by_token():
     """The lexer with its fast paths off: each comment, string, char and raw string read
     by the handler of its first characters, no runs, comment edges one at a time."""
-    saved = {name: getattr(lean_text, name) for name in
-             ("_TOP_CODE", "_NESTED_CODE", "_PLAIN_CODE", "_OPEN_RUNS", "_STRING_RUNS", "_close_run_pattern", "_NESTED_EDGES")}
+    saved = {
+        name: getattr(lean_text, name)
+        for name in (
+            "_TOP_CODE",
+            "_NESTED_CODE",
+            "_PLAIN_CODE",
+            "_OPEN_RUNS",
+            "_STRING_RUNS",
+            "_close_run_pattern",
+            "_NESTED_EDGES",
+        )
+    }
     tokens = {k: v for k, v in lean_text._TOKENS.items() if k not in _WHOLE_TOKENS}
     nested = {k: v for k, v in lean_text._NESTED_TOKENS.items() if k not in _WHOLE_TOKENS}
     try:
@@ -49,11 +59,57 @@ def _fields(lexed: Lexed) -> tuple:
 
 # Pieces of the benchmark's hostile shapes and of the issue's bypasses, and what breaks a
 # run: escapes, line breaks, braces, quotes, comments, `]` and interpolating words.
-_PIECES = st.sampled_from([
-    's!"{', '}"', '!"{', '"{', '"a"', ' "a" ', '""', "s!\"a{", "}b\"", "{", "}", "{{", "}}", "!", " ", "\n", "x", "2",
-    "-- c\n", "/-", "-/", "/--", "/-!", "'a'", "''", "'\"'", "'\\n'", "h'", "r#\"a\"#", 'r"a"', 'r##"a"#"##', "r#\"", "«b»", "«",
-    "\\", '"\\{"', "throwError ", "(throwError ", "trace[x] ", "]", "dbg_trace ", "f! ", "ℕ", "α", "₁", "é", "\u00a0",
-])
+_PIECES = st.sampled_from(
+    [
+        's!"{',
+        '}"',
+        '!"{',
+        '"{',
+        '"a"',
+        ' "a" ',
+        '""',
+        's!"a{',
+        '}b"',
+        "{",
+        "}",
+        "{{",
+        "}}",
+        "!",
+        " ",
+        "\n",
+        "x",
+        "2",
+        "-- c\n",
+        "/-",
+        "-/",
+        "/--",
+        "/-!",
+        "'a'",
+        "''",
+        "'\"'",
+        "'\\n'",
+        "h'",
+        'r#"a"#',
+        'r"a"',
+        'r##"a"#"##',
+        'r#"',
+        "«b»",
+        "«",
+        "\\",
+        '"\\{"',
+        "throwError ",
+        "(throwError ",
+        "trace[x] ",
+        "]",
+        "dbg_trace ",
+        "f! ",
+        "ℕ",
+        "α",
+        "₁",
+        "é",
+        "\u00a0",
+    ]
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -74,7 +130,9 @@ def test_fast_paths_read_as_token_by_token(text):
 def test_deep_nesting_is_read_in_runs_as_one_at_a_time(depth):
     # Exercises the bounded close runs: depths at every power of two, some interpolations
     # holding `{}` brackets (depth above 0) among those that close.
-    text = "".join('s!"{' if k % 7 else 's!"{ ({' for k in range(depth)) + "".join('}"' if k % 7 else '}) }"' for k in reversed(range(depth)))
+    text = "".join('s!"{' if k % 7 else 's!"{ ({' for k in range(depth)) + "".join(
+        '}"' if k % 7 else '}) }"' for k in reversed(range(depth))
+    )
     text += "\nrun_cmd pure ()"
     fast = [_fields(lex(text, interpolation=r)) for r in ("context", "all", "none")]
     with token_by_token():
@@ -90,7 +148,10 @@ def test_interpolating_words_hold_an_r():
     assert all("r" in word for word in lean_text._INTERPOLATING_WORDS)
 
 
-_WORDISH = st.sampled_from(list("ab.#1_'!? \n()[]:=«»") + ["axiom", "x.axiom", "axiom.1", "#eval", "#eval!", "h.1", "α", "₁", "é", "«a b»", ".."])
+_WORDISH = st.sampled_from(
+    list("ab.#1_'!? \n()[]:=«»")
+    + ["axiom", "x.axiom", "axiom.1", "#eval", "#eval!", "h.1", "α", "₁", "é", "«a b»", ".."]
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -16,7 +16,9 @@ BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_pool.py"
 def test_bench_pool_smoke():
     done = subprocess.run(
         [sys.executable, str(BENCH), "--delay", "0.02", "--items", "20", "--workers", "1,2", "--repeats", "1"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()

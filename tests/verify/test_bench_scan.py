@@ -17,7 +17,9 @@ BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_scan.py"
 def test_bench_scan_smoke():
     done = subprocess.run(
         [sys.executable, str(BENCH), "--sizes", "0.01,0.02", "--repeats", "1", "--commands", "2,4", "--rounds", "3"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout

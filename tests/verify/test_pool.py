@@ -14,11 +14,11 @@ import itertools
 from pathlib import Path
 
 import pytest
+from lean_magic.pool import LeanPool, check_many, choose, verify_many
+from verify_transcripts import CASES, STATEMENTS
 
 from lean_kernel.protocol import parse_response_text
 from lean_kernel.testing.transcripts import iter_transcripts
-from lean_magic.pool import LeanPool, check_many, choose, verify_many
-from verify_transcripts import CASES, STATEMENTS
 
 RECORDED = [
     "def f := 37",
@@ -55,7 +55,9 @@ def same_answer(result, recorded) -> bool:
 def test_200_items_4_workers_with_a_crash_and_a_hang(standin_config, recorded_answers):
     # Recorded answers for every item but two; the stand-in delays each reply by 10 ms,
     # crashes on CRASH and hangs on HANG (no recording answers either text).
-    config = standin_config("--delay", "0.01", "--crash-on", "verify_pool_crash_here", "--hang-on", "verify_pool_hang_here")
+    config = standin_config(
+        "--delay", "0.01", "--crash-on", "verify_pool_crash_here", "--hang-on", "verify_pool_hang_here"
+    )
     codes = list(itertools.islice(itertools.cycle(RECORDED), 200))
     codes[37] = CRASH
     codes[83] = HANG
@@ -180,7 +182,10 @@ def test_verify_many_in_order_with_shared_statement_cache(standin_config):
 
 def test_verify_many_one_statement_many_candidates(standin_config):
     # Scripted: verify_ok_rfl, verify_sorry and verify_kind_mismatch (one statement).
-    cands = [next(c.candidate for c in CASES if c.name == n) for n in ("verify_ok_rfl", "verify_sorry", "verify_kind_mismatch")]
+    cands = [
+        next(c.candidate for c in CASES if c.name == n)
+        for n in ("verify_ok_rfl", "verify_sorry", "verify_kind_mismatch")
+    ]
     results = verify_many(STATEMENTS["add_zero"].text, cands, workers=2, config=standin_config(), progress=False)
     assert [r.reasons for r in results] == [[], ["sorry", "sorryAx"], ["kind_mismatch"]]
 

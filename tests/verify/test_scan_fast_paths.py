@@ -11,17 +11,20 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lean_magic.verify import scan
 
 from lean_kernel.lean_text import WORD, readings
-from lean_magic.verify import scan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from scan_shapes import SHAPES  # noqa: E402
+from scan_shapes import SHAPES
 
 # Words every rule is about, their dotted parts, «» quotes around parts, and other text.
 _WORD_PIECES = st.sampled_from(
-    sorted(scan._PLAIN_HITS | {"debug", "pp", "warn", "sorry", "skipKernelTC", "__stmt", "__verify", "Lean", "_root_", "x", "h"})
+    sorted(
+        scan._PLAIN_HITS
+        | {"debug", "pp", "warn", "sorry", "skipKernelTC", "__stmt", "__verify", "Lean", "_root_", "x", "h"}
+    )
     + [".", "«", "»", "#", " ", "(", "1", "_", "'", "a.b"]
 )
 
@@ -34,11 +37,30 @@ def test_needles_find_every_word_a_rule_is_about(text):
         assert scan._NEEDLES.search(scan._chunks(text)), (text, hits)
 
 
-_CANDIDATE_PIECES = st.sampled_from([
-    "axiom a : False\n", "run_cmd pure ()\n", 's!"{x}"', 's!"{', '}"', '"a{"', '"{"', "notation \"PLift.up\" x => x\n",
-    "set_option debug.skipKernelTC true\n", "theorem t0 : True := trivial\n", "theorem A.t0 : True := trivial\n",
-    '"t0"', "export B (t0)\n", "x__stmt ", "@[implemented_by f] ", "-- c\n", "\n", " ", "{", "}",
-])
+_CANDIDATE_PIECES = st.sampled_from(
+    [
+        "axiom a : False\n",
+        "run_cmd pure ()\n",
+        's!"{x}"',
+        's!"{',
+        '}"',
+        '"a{"',
+        '"{"',
+        'notation "PLift.up" x => x\n',
+        "set_option debug.skipKernelTC true\n",
+        "theorem t0 : True := trivial\n",
+        "theorem A.t0 : True := trivial\n",
+        '"t0"',
+        "export B (t0)\n",
+        "x__stmt ",
+        "@[implemented_by f] ",
+        "-- c\n",
+        "\n",
+        " ",
+        "{",
+        "}",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -59,7 +81,9 @@ def test_scan_time_grows_linearly_on_the_benchmarks_shapes():
     # benchmarks/bench_scan.py times (best of 3, CPU time: less noisy on a shared
     # machine). The bound (10x, with 30 ms of slack) fails a quadratic scan (16x).
     for name, make in SHAPES.items():
-        small, large = (_cpu_time(lambda text=make(size): scan.scan_candidate(text, ["t0"], [])) for size in (100_000, 400_000))
+        small, large = (
+            _cpu_time(lambda text=make(size): scan.scan_candidate(text, ["t0"], [])) for size in (100_000, 400_000)
+        )
         assert large < 10 * small + 0.03, (name, small, large)
 
 

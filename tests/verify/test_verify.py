@@ -28,10 +28,10 @@ import hashlib
 import json
 
 import pytest
-
-from lean_kernel.protocol import Message
 from lean_magic.verify import DEFAULT_ALLOWED_AXIOMS, REASONS, VerificationResult, verify
 from verify_transcripts import CASES, SCRIPTED, STATEMENTS, UNSCRIPTED_CANDIDATES, transcript_for
+
+from lean_kernel.protocol import Message
 
 CASE = {c.name: c for c in CASES}
 
@@ -61,8 +61,13 @@ def test_accepts_honest_proof(standin_session):
     # The receipt: every check ran and passed (values: no definition to compare).
     receipt = data["receipt"]
     assert receipt["checks"] == {
-        "scan": "passed", "command_allowlist": "passed", "types": "passed", "values": "not_applicable",
-        "sorries": "passed", "axioms": "passed", "self_check": "passed",
+        "scan": "passed",
+        "command_allowlist": "passed",
+        "types": "passed",
+        "values": "not_applicable",
+        "sorries": "passed",
+        "axioms": "passed",
+        "self_check": "passed",
     }
     assert receipt["lean_version"] == "4.33.0-rc2"  # asked from Lean (scripted: verify_self_check)
     assert receipt["statement_sha256"] == hashlib.sha256(STATEMENTS["add_zero"].text.encode()).hexdigest()
@@ -116,22 +121,45 @@ def test_permitted_sorry_warning_must_be_on_the_declaration_name():
     # No REPL: _check_sorries on a constructed answer. `irreducible_def` (Mathlib) is not
     # a command the scan knows, so its line falls inside helper's text; Lean's sorry
     # warning on `cheat` (not on `helper`) is what shows it is another declaration.
-    from lean_kernel.protocol import parse_response
     from lean_magic.verify import judge_sorries as _check_sorries
+
+    from lean_kernel.protocol import parse_response
 
     candidate = "theorem helper (n : Nat) : n + 0 = n := by\n  sorry\nirreducible_def cheat : False := sorry\ntheorem main_thm : 1 = 1 := rfl"
     warning = "declaration uses `sorry`"
-    answer = parse_response({
-        "env": 0,
-        "messages": [
-            {"severity": "warning", "pos": {"line": 1, "column": 8}, "endPos": {"line": 1, "column": 14}, "data": warning},
-            {"severity": "warning", "pos": {"line": 3, "column": 16}, "endPos": {"line": 3, "column": 21}, "data": warning},
-        ],
-        "sorries": [
-            {"proofState": 0, "pos": {"line": 2, "column": 2}, "endPos": {"line": 2, "column": 7}, "goal": "⊢ n + 0 = n"},
-            {"proofState": 1, "pos": {"line": 3, "column": 33}, "endPos": {"line": 3, "column": 38}, "goal": "⊢ False"},
-        ],
-    })
+    answer = parse_response(
+        {
+            "env": 0,
+            "messages": [
+                {
+                    "severity": "warning",
+                    "pos": {"line": 1, "column": 8},
+                    "endPos": {"line": 1, "column": 14},
+                    "data": warning,
+                },
+                {
+                    "severity": "warning",
+                    "pos": {"line": 3, "column": 16},
+                    "endPos": {"line": 3, "column": 21},
+                    "data": warning,
+                },
+            ],
+            "sorries": [
+                {
+                    "proofState": 0,
+                    "pos": {"line": 2, "column": 2},
+                    "endPos": {"line": 2, "column": 7},
+                    "goal": "⊢ n + 0 = n",
+                },
+                {
+                    "proofState": 1,
+                    "pos": {"line": 3, "column": 33},
+                    "endPos": {"line": 3, "column": 38},
+                    "goal": "⊢ False",
+                },
+            ],
+        }
+    )
     result = VerificationResult(okay=False)
     found = _check_sorries(candidate, answer, {"helper"}, result)
     assert found.outside == ["helper"] and found.inside == 3  # both sorries and helper's own warning
@@ -154,7 +182,12 @@ def test_native_decide_is_opt_in(standin_session):
     # Scripted: verify_native_decide (axioms Lean.ofReduceBool, Lean.trustCompiler), twice.
     r = run_case(standin_session, "verify_native_decide")
     assert "allow_native_decide=True" in r.tool_messages[0].message
-    ok = verify(standin_session(), STATEMENTS["two_add_two"].text, CASE["verify_native_decide"].candidate, allow_native_decide=True)
+    ok = verify(
+        standin_session(),
+        STATEMENTS["two_add_two"].text,
+        CASE["verify_native_decide"].candidate,
+        allow_native_decide=True,
+    )
     assert ok.okay, ok.summary()
 
 
@@ -404,14 +437,18 @@ def test_native_axiom_rules_know_every_encoding():
     from lean_magic.verify.lean_checks import disallowed_axioms
 
     names = [
-        "Lean.ofReduceBool", "Lean.trustCompiler", "foo._native.native_decide.ax_1_1", "A.b._native.bv_decide.ax_2",
+        "Lean.ofReduceBool",
+        "Lean.trustCompiler",
+        "foo._native.native_decide.ax_1_1",
+        "A.b._native.bv_decide.ax_2",
         "foo._native.decide.ax_1_3",
     ]
     assert disallowed_axioms(names, {"propext"}, allow_native=True) == []
     assert disallowed_axioms(names, {"propext"}, allow_native=False) == names
     # Look-alikes are not native axioms: a made-up name, or a native one with a tail.
     assert disallowed_axioms(["foo._native.evil.ax_1", "foo._native.native_decide.ax_1.x"], set(), True) == [
-        "foo._native.evil.ax_1", "foo._native.native_decide.ax_1.x"
+        "foo._native.evil.ax_1",
+        "foo._native.native_decide.ax_1.x",
     ]
 
 
@@ -482,7 +519,10 @@ def _misbehaving_recordings(tmp_path, transcripts_root):
     bad = dict(CONTROL_CASES)
     sorry_case = CONTROL_CASES["sorry"]
     bad["sorry"] = type(sorry_case)(
-        "", "control", sorry_case.candidate, kinds=sorry_case.kinds,
+        "",
+        "control",
+        sorry_case.candidate,
+        kinds=sorry_case.kinds,
         axioms={"selfcheck_add_zero": NO_AXIOMS.format("selfcheck_add_zero")},
     )
     requests, responses = self_check_transcript(bad, require_pass=False)
@@ -510,7 +550,7 @@ def test_misbehaving_control_fails_every_verdict(standin_session, tmp_path, tran
 def test_control_that_cannot_run_fails_this_verdict_and_is_retried(standin_session):
     # Scripted: the controls' candidates are answered by verify_self_check, except the
     # first, which crashes the stand-in (--crash-on): a fault, not a misbehaviour.
-    session = standin_session("--crash-on", "selfcheck_add_zero (n : Nat) : n + 0 = n := rfl\"")
+    session = standin_session("--crash-on", 'selfcheck_add_zero (n : Nat) : n + 0 = n := rfl"')
     r = verify(session, STATEMENTS["add_zero"].text, CASE["verify_ok_rfl"].candidate)
     assert r.reasons == ["repl_failure"] and "running the verifier's controls" in r.tool_messages[0].message
     assert r.receipt.checks["self_check"] == "not_run"

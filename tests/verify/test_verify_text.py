@@ -4,8 +4,6 @@ and building its renamed copy and check commands. No responses are scripted here
 from __future__ import annotations
 
 import pytest
-
-from lean_kernel.lean_text import find_declarations, lex
 from lean_magic.verify import (
     StatementError,
     candidate_checks,
@@ -15,6 +13,8 @@ from lean_magic.verify import (
     parse_statement,
     scan_candidate,
 )
+
+from lean_kernel.lean_text import find_declarations, lex
 
 
 def reasons(candidate: str, names=("foo",), imports=()) -> list[str]:
@@ -67,7 +67,8 @@ def test_scan_implemented_by_and_extern():
 
 
 @pytest.mark.parametrize(
-    "option", ["debug.skipKernelTC", "debug.byAsSorry", "debug.anything", "pp.explicit", "«debug».skipKernelTC", "warn.sorry"]
+    "option",
+    ["debug.skipKernelTC", "debug.byAsSorry", "debug.anything", "pp.explicit", "«debug».skipKernelTC", "warn.sorry"],
 )
 def test_scan_unsafe_options(option):
     assert reasons(f"set_option {option} true in\ntheorem foo : True := trivial") == ["unsafe_option"]
@@ -87,8 +88,8 @@ def test_scan_open_private():
     [
         "run_cmd pure ()",
         "#eval 1",
-        "elab \"x\" : term => pure default",
-        "macro \"x\" : term => `(1)",
+        'elab "x" : term => pure default',
+        'macro "x" : term => `(1)',
         # Entry points without those keywords: a tactic run inside a proof, a simproc, and
         # definitions registered by attribute as code the elaborator runs.
         "theorem t : True := by run_tac pure ()",
@@ -112,7 +113,9 @@ def test_scan_native_reduction_and_hidden_messages():
     assert reasons("theorem t : Lean.reduceBool c = true := rfl") == ["native_reduction"]
     assert reasons("open Lean in\ntheorem t : reduceNat c = 1 := rfl") == ["native_reduction"]
     # `#guard_msgs` swallows an error or a sorry warning (the sorry check reads those).
-    assert reasons("/-- warning: declaration uses 'sorry' -/\n#guard_msgs in\ntheorem foo : True := sorry") == ["hidden_messages"]
+    assert reasons("/-- warning: declaration uses 'sorry' -/\n#guard_msgs in\ntheorem foo : True := sorry") == [
+        "hidden_messages"
+    ]
 
 
 def test_scan_notation_that_spells_a_word_of_the_checks():
@@ -181,13 +184,17 @@ def test_statement_copy_renames_declarations_and_references():
 def test_statement_copy_renames_declared_universes():
     # A candidate that repeats `universe u` leaves `u` in scope; the copy, elaborated
     # after it, must not declare `u` again.
-    stmt = parse_statement("universe u v in\ntheorem foo {α : Sort (max u v)} (x : ULift.{v} α) (y : α) : y = y := sorry")
+    stmt = parse_statement(
+        "universe u v in\ntheorem foo {α : Sort (max u v)} (x : ULift.{v} α) (y : α) : y = y := sorry"
+    )
     assert stmt.copy_text.startswith("universe u__stmt v__stmt in\ntheorem foo__stmt {α : Sort (max u__stmt v__stmt)}")
     assert "ULift.{v__stmt} α" in stmt.copy_text and "x.u" not in stmt.copy_text
 
 
 def test_statement_copy_renames_dotted_and_root_references():
-    stmt = parse_statement("theorem foo : True := trivial\ntheorem bar : True := _root_.foo\ntheorem baz (h : True) : True := foo.elim")
+    stmt = parse_statement(
+        "theorem foo : True := trivial\ntheorem bar : True := _root_.foo\ntheorem baz (h : True) : True := foo.elim"
+    )
     assert "_root_.foo__stmt" in stmt.copy_text and "foo__stmt.elim" in stmt.copy_text
 
 
@@ -207,7 +214,9 @@ def test_statement_errors_name_the_fix(statement, fix):
 
 
 def test_check_command_fixes_universes_and_uses_root_names():
-    stmt = parse_statement("theorem foo (α : Type u) (a : α) : a = a := sorry\ndef g : Nat := 3\ntheorem h : g = 3 := sorry")
+    stmt = parse_statement(
+        "theorem foo (α : Type u) (a : α) : a = a := sorry\ndef g : Nat := 3\ntheorem h : g = 3 := sorry"
+    )
     stmt.decls[0].universes = ["u"]
     text = candidate_checks(stmt).text
     # Not a theorem: Lean would turn the universe metavariable of `@_root_.foo` into a fresh
@@ -219,7 +228,11 @@ def test_check_command_fixes_universes_and_uses_root_names():
         "PLift (HEq (type_of% @_root_.foo__stmt.{u__verify_1}) (type_of% @_root_.foo)) := PLift.up (by apply HEq.refl)"
     ) in text
     assert "PLift (HEq @_root_.g__stmt @_root_.g) := PLift.up (by with_unfolding_all apply HEq.refl)" in text
-    assert "theorem _root_.stmt__verify" not in text and ":= rfl" not in text and " = " not in text.split("#print axioms")[-1]
+    assert (
+        "theorem _root_.stmt__verify" not in text
+        and ":= rfl" not in text
+        and " = " not in text.split("#print axioms")[-1]
+    )
     assert "#print axioms _root_.h" in text
     # The probe starts with the copy so its positions do not depend on the candidate.
     assert text.startswith(stmt.copy_text)
@@ -258,5 +271,7 @@ def test_universe_names_are_compared_by_position(clean, after):
 
 def test_universe_renaming_keeps_real_differences():
     # The order of parameters matters, and a changed type still differs.
-    assert normalise("@g.{u_1, u_2} : Sort (max u_1 u_2) → Sort u_1") != normalise("@g.{u_1, u_2} : Sort (max u_1 u_2) → Sort u_2")
+    assert normalise("@g.{u_1, u_2} : Sort (max u_1 u_2) → Sort u_1") != normalise(
+        "@g.{u_1, u_2} : Sort (max u_1 u_2) → Sort u_2"
+    )
     assert normalise("@f.{u_1} : Sort u_1") != normalise("@f.{u_1} : Type u_1")

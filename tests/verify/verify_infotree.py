@@ -34,8 +34,16 @@ from lean_kernel.lean_text import lex
 _CMD = "Lean.Elab.Command."
 _PARSER = "Lean.Parser.Command."
 _DECL_KINDS = {
-    "theorem": "theorem", "lemma": "theorem", "def": "definition", "abbrev": "abbrev", "instance": "instance",
-    "axiom": "axiom", "opaque": "opaque", "example": "example", "structure": "structure", "inductive": "inductive",
+    "theorem": "theorem",
+    "lemma": "theorem",
+    "def": "definition",
+    "abbrev": "abbrev",
+    "instance": "instance",
+    "axiom": "axiom",
+    "opaque": "opaque",
+    "example": "example",
+    "structure": "structure",
+    "inductive": "inductive",
 }
 _MODIFIERS = ("@[", "private", "protected", "noncomputable", "unsafe", "partial", "nonrec", "/--")
 # first word -> (elaborator, syntax kind, argKinds)
@@ -45,18 +53,33 @@ COMMANDS: dict[str, tuple[str, str, list[str]]] = {
     "section": (_CMD + "elabSection", _PARSER + "section", ["section", "null"]),
     "end": (_CMD + "elabEnd", _PARSER + "end", ["end", "null"]),
     "open": (_CMD + "elabOpen", _PARSER + "open", ["open", _PARSER + "openSimple"]),
-    "set_option": (_CMD + "elabSetOption", _PARSER + "set_option", ["set_option", "ident", "null", "Lean.Parser.Command.optionValue"]),
+    "set_option": (
+        _CMD + "elabSetOption",
+        _PARSER + "set_option",
+        ["set_option", "ident", "null", "Lean.Parser.Command.optionValue"],
+    ),
     "variable": (_CMD + "elabVariable", _PARSER + "variable", ["variable", "null"]),
     "export": (_CMD + "elabExport", _PARSER + "export", ["export", "ident", "(", "null", ")"]),
     "#check": (_CMD + "elabCheck", _PARSER + "check", ["#check", "term"]),
     "#reduce": (_CMD + "elabReduce", "Lean.reduceCmd", ["#reduce", "null", "null", "term"]),
     "#eval": (_CMD + "elabEval", _PARSER + "eval", ["#eval", "term"]),
     "run_cmd": (_CMD + "elabRunCmd", _PARSER + "runCmd", ["run_cmd", "Lean.Parser.Term.doSeq"]),
-    "notation": ("Lean.Elab.Command.expandNotation", _PARSER + "notation", ["null", "null", "null", "notation", "null", "null", "null", "null", "=>", "term"]),
-    "#guard_msgs": ("Lean.Elab.Tactic.GuardMsgs.elabGuardMsgs", "Lean.guardMsgsCmd", ["null", "#guard_msgs", "null", "in", "command"]),
+    "notation": (
+        "Lean.Elab.Command.expandNotation",
+        _PARSER + "notation",
+        ["null", "null", "null", "notation", "null", "null", "null", "null", "=>", "term"],
+    ),
+    "#guard_msgs": (
+        "Lean.Elab.Tactic.GuardMsgs.elabGuardMsgs",
+        "Lean.guardMsgsCmd",
+        ["null", "#guard_msgs", "null", "in", "command"],
+    ),
 }
 EOI = {
-    "node": {"stx": {"range": None, "pp": "", "kind": _PARSER + "eoi", "argKinds": ["«»"]}, "elaborator": _CMD + "elabEoi"},
+    "node": {
+        "stx": {"range": None, "pp": "", "kind": _PARSER + "eoi", "argKinds": ["«»"]},
+        "elaborator": _CMD + "elabEoi",
+    },
     "kind": "CommandInfo",
     "children": [],
 }
@@ -70,10 +93,15 @@ def _range(text: str, a: int, b: int, synthetic: bool = False) -> dict:
     return {"synthetic": synthetic, "start": _pos(text, a), "finish": _pos(text, b)}
 
 
-def command_node(text: str, a: int, b: int, elaborator: str, kind: str, arg_kinds: list[str], children=(), synthetic=False) -> dict:
+def command_node(
+    text: str, a: int, b: int, elaborator: str, kind: str, arg_kinds: list[str], children=(), synthetic=False
+) -> dict:
     pp = re.sub(r" +", " ", text[a:b].strip())
     return {
-        "node": {"stx": {"range": _range(text, a, b, synthetic), "pp": pp, "kind": kind, "argKinds": arg_kinds}, "elaborator": elaborator},
+        "node": {
+            "stx": {"range": _range(text, a, b, synthetic), "pp": pp, "kind": kind, "argKinds": arg_kinds},
+            "elaborator": elaborator,
+        },
         "kind": "CommandInfo",
         "children": list(children),
     }
@@ -106,11 +134,25 @@ def _describe(text: str, a: int, b: int) -> dict:
     if word in _DECL_KINDS or (word in _MODIFIERS and m):
         kw = word if word in _DECL_KINDS else m.group(1)  # type: ignore[union-attr]
         if kw == "lemma":
-            inner = command_node(text, a, b, _CMD + "elabDeclaration", _PARSER + "declaration",
-                                 [_PARSER + "declModifiers", _PARSER + "theorem"])
-            return command_node(text, a, b, "expandLemma", "lemma", [_PARSER + "declModifiers", "group"], [macro_expansion([inner])])
-        return command_node(text, a, b, _CMD + "elabDeclaration", _PARSER + "declaration",
-                            [_PARSER + "declModifiers", _PARSER + _DECL_KINDS[kw]])
+            inner = command_node(
+                text,
+                a,
+                b,
+                _CMD + "elabDeclaration",
+                _PARSER + "declaration",
+                [_PARSER + "declModifiers", _PARSER + "theorem"],
+            )
+            return command_node(
+                text, a, b, "expandLemma", "lemma", [_PARSER + "declModifiers", "group"], [macro_expansion([inner])]
+            )
+        return command_node(
+            text,
+            a,
+            b,
+            _CMD + "elabDeclaration",
+            _PARSER + "declaration",
+            [_PARSER + "declModifiers", _PARSER + _DECL_KINDS[kw]],
+        )
     raise ValueError(f"no scripted infotree for the command {text[a:b]!r}")
 
 
@@ -131,7 +173,9 @@ def _in_macro(text: str, a: int, b: int, code: str) -> dict:
         _describe(text, second, b),
         scope("elabPopScope", "popScope"),
     ]
-    return command_node(text, a, b, _CMD + "expandInCmd", _PARSER + "in", ["command", "in", "command"], [macro_expansion(expansion)])
+    return command_node(
+        text, a, b, _CMD + "expandInCmd", _PARSER + "in", ["command", "in", "command"], [macro_expansion(expansion)]
+    )
 
 
 def command_spans(text: str) -> list[tuple[int, int]]:

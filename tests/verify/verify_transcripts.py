@@ -34,13 +34,6 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path[:0] = [str(HERE), str(REPO), str(REPO / "extension")]
 
-from verify_infotree import declarations_tree, infotree_for  # noqa: E402
-from verify_lean_format import pretty  # noqa: E402
-
-from lean_kernel.config import ReplConfig  # noqa: E402
-from lean_kernel.lean_text import find_declarations, lex  # noqa: E402
-from lean_kernel.protocol import CommandRequest, parse_response_text  # noqa: E402
-from lean_kernel.session import LeanSession  # noqa: E402
 from lean_magic.verify import (  # noqa: E402
     CONTROLS,
     SELF_CHECKS,
@@ -51,6 +44,13 @@ from lean_magic.verify import (  # noqa: E402
     verify,
 )
 from lean_magic.verify.lean_checks import CONTROL_STATEMENT, VERSION_QUERY, SelfCheck  # noqa: E402
+from verify_infotree import declarations_tree, infotree_for  # noqa: E402
+from verify_lean_format import pretty  # noqa: E402
+
+from lean_kernel.config import ReplConfig  # noqa: E402
+from lean_kernel.lean_text import find_declarations, lex  # noqa: E402
+from lean_kernel.protocol import CommandRequest, parse_response_text  # noqa: E402
+from lean_kernel.session import LeanSession  # noqa: E402
 
 SCRIPTED = REPO / "tests" / "fixtures" / "scripted"
 PREFIX = "verify_"
@@ -179,7 +179,9 @@ STATEMENTS: dict[str, StatementFacts] = {
     "poly": StatementFacts(
         text="universe u\ntheorem self_eq {α : Sort u} (a : α) : a = a := by\n  sorry",
         goals={"self_eq": "α : Sort u\na : α\n⊢ a = a", "self_eq__stmt": "α : Sort u__stmt\na : α\n⊢ a = a"},
-        prints={"self_eq": "theorem self_eq__stmt.{u__stmt} : ∀ {α : Sort u__stmt} (a : α), a = a :=\nfun {α} a => sorry"},
+        prints={
+            "self_eq": "theorem self_eq__stmt.{u__stmt} : ∀ {α : Sort u__stmt} (a : α), a = a :=\nfun {α} a => sorry"
+        },
         # `#check @c` names c's universe parameters afresh (u_1, u_2...): lean4
         # tests/lean/run/6090.lean (`@id : {α : Sort u_1} → α → α`; pp.all adds `.{u_1}`).
         types={"self_eq": "@self_eq__stmt.{u_1} : ∀ {α : Sort u_1} (a : α), @Eq.{u_1} α a a"},
@@ -190,7 +192,9 @@ STATEMENTS: dict[str, StatementFacts] = {
         text="theorem bad_stmt : Nat.undefinedThing = 1 := by\n  sorry",
         goals={"bad_stmt": "⊢ sorry = 1", "bad_stmt__stmt": "⊢ sorry = 1"},
         prints={"bad_stmt": "theorem bad_stmt__stmt : sorry = 1 :=\nsorry"},
-        types={"bad_stmt": "bad_stmt__stmt : @Eq.{1} Nat (sorryAx.{1} Nat Bool.true) (@OfNat.ofNat.{0} Nat 1 (instOfNatNat 1))"},
+        types={
+            "bad_stmt": "bad_stmt__stmt : @Eq.{1} Nat (sorryAx.{1} Nat Bool.true) (@OfNat.ofNat.{0} Nat 1 (instOfNatNat 1))"
+        },
         errors=[
             ("statement", "Nat.undefinedThing", "Unknown identifier `Nat.undefinedThing`"),
             ("copy", "Nat.undefinedThing", "Unknown identifier `Nat.undefinedThing`"),
@@ -220,21 +224,29 @@ def _not_defeq(lhs: str, rhs: str) -> str:
 
 CASES: list[Case] = [
     Case(
-        "verify_statement_error", "broken", "theorem bad_stmt : Nat.undefinedThing = 1 := rfl",
+        "verify_statement_error",
+        "broken",
+        "theorem bad_stmt : Nat.undefinedThing = 1 := rfl",
         expect=["statement_error"],
     ),
     Case(
-        "verify_ok_rfl", "add_zero", "theorem foo (n : Nat) : n + 0 = n := rfl",
+        "verify_ok_rfl",
+        "add_zero",
+        "theorem foo (n : Nat) : n + 0 = n := rfl",
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
     ),
     Case(
-        "verify_ok_renamed_binder", "add_zero", "theorem foo (m : Nat) : m + 0 = m := by\n  simp",
+        "verify_ok_renamed_binder",
+        "add_zero",
+        "theorem foo (m : Nat) : m + 0 = m := by\n  simp",
         kinds={"foo": "theorem foo : ∀ (m : Nat), m + 0 = m :=\n⋯"},
         axioms={"foo": "'foo' depends on axioms: [propext]"},
     ),
     Case(
-        "verify_ok_answer", "answer", "abbrev answer : Nat := 3\ntheorem answer_spec : answer + answer = 6 := rfl",
+        "verify_ok_answer",
+        "answer",
+        "abbrev answer : Nat := 3\ntheorem answer_spec : answer + answer = 6 := rfl",
         kinds={
             "answer": "@[reducible] def answer : Nat :=\n3",
             "answer_spec": "theorem answer_spec : answer + answer = 6 :=\n⋯",
@@ -242,7 +254,8 @@ CASES: list[Case] = [
         axioms={"answer": NO_AXIOMS.format("answer"), "answer_spec": NO_AXIOMS.format("answer_spec")},
     ),
     Case(
-        "verify_ok_permitted_sorry", "helper",
+        "verify_ok_permitted_sorry",
+        "helper",
         "theorem helper (n : Nat) : n + 0 = n := by\n  sorry\n"
         "theorem main_thm (n : Nat) : n + 0 + 0 = n := by\n  rw [helper, helper]",
         options={"permitted_sorries": ["helper"]},
@@ -258,7 +271,9 @@ CASES: list[Case] = [
     # versions before the change, Lean.trustCompiler). Evidence: lean4 tests printing
     # `'foo' depends on axioms: [propext, Classical.choice, Lean.ofReduceBool, Quot.sound]`.
     Case(
-        "verify_native_decide", "two_add_two", "theorem two_add_two : 2 + 2 = 4 := by\n  native_decide",
+        "verify_native_decide",
+        "two_add_two",
+        "theorem two_add_two : 2 + 2 = 4 := by\n  native_decide",
         kinds={"two_add_two": "theorem two_add_two : 2 + 2 = 4 :=\n⋯"},
         axioms={"two_add_two": "'two_add_two' depends on axioms: [Lean.ofReduceBool, Lean.trustCompiler]"},
         expect=["disallowed_axiom"],
@@ -268,33 +283,47 @@ CASES: list[Case] = [
     # one axiom per use, `<decl>._native.native_decide.ax_1_1`, as published outputs print
     # (`... depends on axioms: [<name>._native.native_decide.ax_1_1]`).
     Case(
-        "verify_native_decide_v429", "two_add_two", "theorem two_add_two : 2 + 2 = 4 := by\n  native_decide",
+        "verify_native_decide_v429",
+        "two_add_two",
+        "theorem two_add_two : 2 + 2 = 4 := by\n  native_decide",
         kinds={"two_add_two": "theorem two_add_two : 2 + 2 = 4 :=\n⋯"},
         axioms={"two_add_two": "'two_add_two' depends on axioms: [two_add_two._native.native_decide.ax_1_1]"},
         expect=["disallowed_axiom"],
         evidence="native_decide from v4.29: lean4 src/Lean/Meta/Native.lean (nativeEqTrue, PR #12217) and published outputs `<decl>._native.native_decide.ax_1_1`",
     ),
     Case(
-        "verify_compile_error", "add_zero", "theorem foo (n : Nat) : n + 0 = n := by\n  exact Nat.zero_add n",
-        messages=[(
-            "error", "Nat.zero_add n", 1,
-            "Type mismatch\n  Nat.zero_add n\nhas type\n  0 + n = n : Prop\nbut is expected to have type\n  n + 0 = n : Prop",
-        )],
+        "verify_compile_error",
+        "add_zero",
+        "theorem foo (n : Nat) : n + 0 = n := by\n  exact Nat.zero_add n",
+        messages=[
+            (
+                "error",
+                "Nat.zero_add n",
+                1,
+                "Type mismatch\n  Nat.zero_add n\nhas type\n  0 + n = n : Prop\nbut is expected to have type\n  n + 0 = n : Prop",
+            )
+        ],
         expect=["compile_error"],
     ),
     Case(
-        "verify_missing_declaration", "add_zero", "theorem foo' (n : Nat) : n + 0 = n := rfl",
+        "verify_missing_declaration",
+        "add_zero",
+        "theorem foo' (n : Nat) : n + 0 = n := rfl",
         type_errors={"foo": ("_root_.foo", "Unknown identifier `_root_.foo`")},
         expect=["missing_declaration"],
     ),
     Case(
-        "verify_kind_mismatch", "add_zero", "def foo (n : Nat) : n + 0 = n := rfl",
+        "verify_kind_mismatch",
+        "add_zero",
+        "def foo (n : Nat) : n + 0 = n := rfl",
         kinds={"foo": "def foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
         expect=["kind_mismatch"],
     ),
     Case(
-        "verify_type_mismatch", "add_zero", "theorem foo (n : Nat) (h : n = 0) : n + 0 = n := rfl",
+        "verify_type_mismatch",
+        "add_zero",
+        "theorem foo (n : Nat) (h : n = 0) : n + 0 = n := rfl",
         messages=[("warning", "h", 1, UNUSED_H)],
         kinds={"foo": "theorem foo : ∀ (n : Nat), n = 0 → n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
@@ -302,14 +331,18 @@ CASES: list[Case] = [
         expect=["type_mismatch"],
     ),
     Case(
-        "verify_value_mismatch", "def_value", "def f (n : Nat) : Nat := 2 * n\ntheorem f_one : f 1 = 2 := rfl",
+        "verify_value_mismatch",
+        "def_value",
+        "def f (n : Nat) : Nat := 2 * n\ntheorem f_one : f 1 = 2 := rfl",
         kinds={"f": "def f : Nat → Nat :=\nfun n => 2 * n", "f_one": "theorem f_one : f 1 = 2 :=\n⋯"},
         axioms={"f": NO_AXIOMS.format("f"), "f_one": NO_AXIOMS.format("f_one")},
         value_errors={"f": ("apply HEq.refl", _not_defeq("f__stmt", "f"))},
         expect=["value_mismatch"],
     ),
     Case(
-        "verify_sorry", "add_zero", "theorem foo (n : Nat) : n + 0 = n := by\n  sorry",
+        "verify_sorry",
+        "add_zero",
+        "theorem foo (n : Nat) : n + 0 = n := by\n  sorry",
         messages=[("warning", "foo", 1, SORRY_WARNING)],
         sorries=[("sorry", 1, "n : Nat\n⊢ n + 0 = n")],
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
@@ -317,21 +350,25 @@ CASES: list[Case] = [
         expect=["sorry", "sorryAx"],
     ),
     Case(
-        "verify_sorryax", "add_zero", "theorem foo (n : Nat) : n + 0 = n := sorryAx _ false",
+        "verify_sorryax",
+        "add_zero",
+        "theorem foo (n : Nat) : n + 0 = n := sorryAx _ false",
         messages=[("warning", "foo", 1, SORRY_WARNING)],
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": "'foo' depends on axioms: [sorryAx]"},
         expect=["sorryAx", "sorry"],
     ),
     Case(
-        "verify_new_axiom", "add_zero",
+        "verify_new_axiom",
+        "add_zero",
         "axiom cheat (n : Nat) : n + 0 = n\ntheorem foo (n : Nat) : n + 0 = n := cheat n",
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": "'foo' depends on axioms: [cheat]"},
         expect=["new_axiom", "disallowed_axiom"],
     ),
     Case(
-        "verify_implemented_by", "add_zero",
+        "verify_implemented_by",
+        "add_zero",
         "def fastId (n : Nat) : Nat := n + 1\n@[implemented_by fastId] def myId (n : Nat) : Nat := n\n"
         "theorem foo (n : Nat) : n + 0 = n := rfl",
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
@@ -339,15 +376,16 @@ CASES: list[Case] = [
         expect=["implemented_by"],
     ),
     Case(
-        "verify_extern", "add_zero",
-        "@[extern \"lean_nat_add\"] def myAdd (a b : Nat) : Nat := a + b\n"
-        "theorem foo (n : Nat) : n + 0 = n := rfl",
+        "verify_extern",
+        "add_zero",
+        '@[extern "lean_nat_add"] def myAdd (a b : Nat) : Nat := a + b\ntheorem foo (n : Nat) : n + 0 = n := rfl',
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
         expect=["extern"],
     ),
     Case(
-        "verify_skip_kernel", "add_zero",
+        "verify_skip_kernel",
+        "add_zero",
         "set_option debug.skipKernelTC true in\ntheorem foo (n : Nat) : n + 0 = n := rfl",
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
@@ -356,7 +394,8 @@ CASES: list[Case] = [
     # `open private` comes from Batteries (Mathlib): on Init alone it does not parse, so
     # Lean reports the parse error, skips to the next command and elaborates foo.
     Case(
-        "verify_open_private", "add_zero",
+        "verify_open_private",
+        "add_zero",
         "private theorem aux (n : Nat) : n + 0 = n := rfl\nopen private aux in\n"
         "theorem foo (n : Nat) : n + 0 = n := aux n",
         messages=[("error", "private", 2, "unexpected token 'private'; expected identifier")],
@@ -368,20 +407,24 @@ CASES: list[Case] = [
         expect=["open_private", "compile_error"],
     ),
     Case(
-        "verify_metaprogramming", "add_zero", "#eval 1 + 1\ntheorem foo (n : Nat) : n + 0 = n := rfl",
+        "verify_metaprogramming",
+        "add_zero",
+        "#eval 1 + 1\ntheorem foo (n : Nat) : n + 0 = n := rfl",
         messages=[("info", "#eval", 1, "2")],
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
         expect=["metaprogramming", "disallowed_command"],
     ),
     Case(
-        "verify_redefined_name", "add_zero",
+        "verify_redefined_name",
+        "add_zero",
         "namespace Evil\ntheorem foo (n : Nat) : n + 0 = n := rfl\nend Evil\nopen Evil",
         type_errors={"foo": ("_root_.foo", "Unknown identifier `_root_.foo`")},
         expect=["redefined_statement_name", "missing_declaration"],
     ),
     Case(
-        "verify_statement_changed", "add_zero",
+        "verify_statement_changed",
+        "add_zero",
         "instance : Add Nat := ⟨fun a _ => a⟩\ntheorem foo (n : Nat) : n + 0 = n := rfl",
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
@@ -391,15 +434,17 @@ CASES: list[Case] = [
     # Universe-polymorphic, binder renamed, `universe u` repeated: the type check must
     # unify the candidate's universe with the statement's (a theorem-shaped check cannot).
     Case(
-        "verify_ok_universe", "poly", "universe u\ntheorem self_eq {β : Sort u} (b : β) : b = b := rfl",
+        "verify_ok_universe",
+        "poly",
+        "universe u\ntheorem self_eq {β : Sort u} (b : β) : b = b := rfl",
         kinds={"self_eq": "theorem self_eq.{u} : ∀ {β : Sort u} (b : β), b = b :=\n⋯"},
         axioms={"self_eq": NO_AXIOMS.format("self_eq")},
     ),
     # The kernel evaluates `Lean.reduceBool c` with compiled code and records no axiom.
     Case(
-        "verify_native_reduction", "add_zero",
-        "theorem aux : Lean.reduceBool true = Lean.reduceBool true := rfl\n"
-        "theorem foo (n : Nat) : n + 0 = n := rfl",
+        "verify_native_reduction",
+        "add_zero",
+        "theorem aux : Lean.reduceBool true = Lean.reduceBool true := rfl\ntheorem foo (n : Nat) : n + 0 = n := rfl",
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
         expect=["native_reduction"],
@@ -407,7 +452,8 @@ CASES: list[Case] = [
     # `#guard_msgs` consumes the messages it expects (here harmlessly `#reduce`'s info; it
     # would swallow a sorry warning or an error just as well).
     Case(
-        "verify_guard_msgs", "add_zero",
+        "verify_guard_msgs",
+        "add_zero",
         "/-- info: 2 -/\n#guard_msgs in\n#reduce 1 + 1\ntheorem foo (n : Nat) : n + 0 = n := rfl",
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
@@ -415,7 +461,8 @@ CASES: list[Case] = [
     ),
     # «» around a name part does not change the name: this is debug.skipKernelTC.
     Case(
-        "verify_quoted_option", "add_zero",
+        "verify_quoted_option",
+        "add_zero",
         "set_option «debug».skipKernelTC true in\ntheorem foo (n : Nat) : n + 0 = n := rfl",
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
@@ -425,7 +472,8 @@ CASES: list[Case] = [
     # sides become `True`, so a `foo : True` passes Lean's checks (as scripted here); the
     # statement's printout does not use `type_of%`, so only the scan sees it.
     Case(
-        "verify_notation_clash", "add_zero",
+        "verify_notation_clash",
+        "add_zero",
         'notation (priority := high) "type_of% " x => (fun _ => True) x\ntheorem foo : True := trivial',
         kinds={"foo": "theorem foo : True :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
@@ -435,7 +483,8 @@ CASES: list[Case] = [
     # its sorry would be excused, and main_thm's sorryAx with it, while main_thm is proved
     # from False. The sorries sit in helper's text, so only the `where` gives it away.
     Case(
-        "verify_permitted_where", "helper",
+        "verify_permitted_where",
+        "helper",
         "theorem helper (n : Nat) : n + 0 = n := by\n  sorry\nwhere cheat : False := sorry\n"
         "theorem main_thm (n : Nat) : n + 0 + 0 = n := helper.cheat.elim",
         options={"permitted_sorries": ["helper"]},
@@ -452,7 +501,8 @@ CASES: list[Case] = [
     # alone `Lean.Elab.Tactic.Tactic` is not there, so it does not compile either; with
     # `import Lean` (Mathlib) it would replace `decide` with arbitrary MetaM code.
     Case(
-        "verify_tactic_attribute", "add_zero",
+        "verify_tactic_attribute",
+        "add_zero",
         "@[tactic Lean.Parser.Tactic.decide] def evil : Lean.Elab.Tactic.Tactic := fun _ => pure ()\n"
         "theorem foo (n : Nat) : n + 0 = n := rfl",
         messages=[("error", "Lean.Elab.Tactic.Tactic", 1, "Unknown identifier `Lean.Elab.Tactic.Tactic`")],
@@ -461,7 +511,8 @@ CASES: list[Case] = [
     # `open Classical`: #print axioms prints names relative to open namespaces unless
     # pp.fullNames is set (its names are MessageData); with it, Classical.choice in full.
     Case(
-        "verify_ok_open_classical", "add_zero",
+        "verify_ok_open_classical",
+        "add_zero",
         "open Classical\ntheorem foo (n : Nat) : n + 0 = n := by\n  cases em (n = 0) <;> rfl",
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": "'foo' depends on axioms: [propext, Classical.choice, Quot.sound]"},
@@ -471,7 +522,9 @@ CASES: list[Case] = [
     # the candidate (levelMVarToParam skips names in scope); the comparison renames by
     # position, so this honest candidate passes.
     Case(
-        "verify_ok_universe_shift", "poly", "universe u_1\ntheorem self_eq {β : Sort u_1} (b : β) : b = b := rfl",
+        "verify_ok_universe_shift",
+        "poly",
+        "universe u_1\ntheorem self_eq {β : Sort u_1} (b : β) : b = b := rfl",
         kinds={"self_eq": "theorem self_eq.{u_1} : ∀ {β : Sort u_1} (b : β), b = b :=\n⋯"},
         axioms={"self_eq": NO_AXIOMS.format("self_eq")},
         changed_types={"self_eq": "@self_eq__stmt.{u_2} : ∀ {α : Sort u_2} (a : α), @Eq.{u_2} α a a"},
@@ -479,7 +532,9 @@ CASES: list[Case] = [
     ),
     # A command the text scan has no rule for: only Lean's infotree shows it ran.
     Case(
-        "verify_export_command", "add_zero", "export Nat (add_zero)\ntheorem foo (n : Nat) : n + 0 = n := rfl",
+        "verify_export_command",
+        "add_zero",
+        "export Nat (add_zero)\ntheorem foo (n : Nat) : n + 0 = n := rfl",
         kinds={"foo": "theorem foo : ∀ (n : Nat), n + 0 = n :=\n⋯"},
         axioms={"foo": NO_AXIOMS.format("foo")},
         expect=["disallowed_command"],
@@ -535,10 +590,14 @@ def _segment_findings(text: str, seg, goals: dict[str, str]) -> tuple[list, list
             continue
         name_at = decl.name_start if decl.name_start is not None else decl.start
         word = decl.name if decl.name is not None else decl.kind
-        warnings.append(_message("warning", _pos(text, start + name_at), _pos(text, start + name_at + len(word)), SORRY_WARNING))
+        warnings.append(
+            _message("warning", _pos(text, start + name_at), _pos(text, start + name_at + len(word)), SORRY_WARNING)
+        )
         for h in holes:
             at = start + decl.start + h
-            sorries.append({"proofState": None, "pos": _pos(text, at), "goal": goals[decl.name], "endPos": _pos(text, at + 5)})
+            sorries.append(
+                {"proofState": None, "pos": _pos(text, at), "goal": goals[decl.name], "endPos": _pos(text, at + 5)}
+            )
     return warnings, sorries
 
 
@@ -624,14 +683,19 @@ def answer_checks(facts: StatementFacts, case: Case, text: str) -> dict:
                 if name in case.axioms:
                     messages.append(_info_on(text, seg, "#print", case.axioms[name]))
                 else:  # a permitted declaration: not asked about by verify, but Lean still answers
-                    messages.append(_info_on(text, seg, "#print", "'{}' depends on axioms: [sorryAx]".format(name)))
+                    messages.append(_info_on(text, seg, "#print", f"'{name}' depends on axioms: [sorryAx]"))
             else:
                 messages.append(_info_on(text, seg, "#print", f"Unknown constant `_root_.{name}`", "error"))
         elif seg.tag == "type" and name in case.type_errors:
             needle, data = case.type_errors[name]
             start = _line_start(text, seg.first)
             # a failed `apply` is reported on the tactic; an unknown name on the name
-            at = text.find(needle, text.find(":=", start) if needle.startswith("apply") else text.find("(type_of% @_root_." + name + ")", start))
+            at = text.find(
+                needle,
+                text.find(":=", start)
+                if needle.startswith("apply")
+                else text.find("(type_of% @_root_." + name + ")", start),
+            )
             messages.append(_message("error", _pos(text, at), _pos(text, at + len(needle)), data))
         elif seg.tag == "value" and name in case.value_errors:
             needle, data = case.value_errors[name]
@@ -684,7 +748,7 @@ class _ScriptedProcess:
 # stand-in, skips requests that start with `--`).
 EVIDENCE = (
     "scripted, not recorded (tests/verify/verify_transcripts.py); evidence:",
-    "message wording from repl-transcripts/v4.33.0-rc2 (\"declaration uses `sorry`\", \"Unknown identifier\", the unused-variable linter);",
+    'message wording from repl-transcripts/v4.33.0-rc2 ("declaration uses `sorry`", "Unknown identifier", the unused-variable linter);',
     "#print / #print axioms in the format of lean4 src/Lean/Elab/Print.lean and published outputs;",
     "#check @c under pp.all: lean4 tests/lean/run/6090.lean; positions computed as Lean reports them;",
     "infotree: the CommandInfo shape of repl-transcripts/v4.33.0-rc2/infotree_theorem.expected.out (tests/verify/verify_infotree.py).",
@@ -733,28 +797,49 @@ STATEMENTS["control"] = StatementFacts(
 )
 _CONTROL_KIND = {"selfcheck_add_zero": "theorem selfcheck_add_zero : ∀ (n : Nat), n + 0 = n :=\n⋯"}
 CONTROL_CASES: dict[str, Case] = {
-    "honest proof": Case("", "control", CONTROLS[0].candidate, kinds=_CONTROL_KIND,
-                         axioms={"selfcheck_add_zero": NO_AXIOMS.format("selfcheck_add_zero")}),
+    "honest proof": Case(
+        "",
+        "control",
+        CONTROLS[0].candidate,
+        kinds=_CONTROL_KIND,
+        axioms={"selfcheck_add_zero": NO_AXIOMS.format("selfcheck_add_zero")},
+    ),
     "sorry": Case(
-        "", "control", CONTROLS[1].candidate,
+        "",
+        "control",
+        CONTROLS[1].candidate,
         messages=[("warning", "selfcheck_add_zero", 1, SORRY_WARNING)],
         sorries=[("sorry", 1, "n : Nat\n⊢ n + 0 = n")],
         kinds=_CONTROL_KIND,
         axioms={"selfcheck_add_zero": "'selfcheck_add_zero' depends on axioms: [sorryAx]"},
     ),
     "changed hypothesis": Case(
-        "", "control", CONTROLS[2].candidate,
+        "",
+        "control",
+        CONTROLS[2].candidate,
         messages=[("warning", "h", 1, UNUSED_H)],
         kinds={"selfcheck_add_zero": "theorem selfcheck_add_zero : ∀ (n : Nat), n = 0 → n + 0 = n :=\n⋯"},
         axioms={"selfcheck_add_zero": NO_AXIOMS.format("selfcheck_add_zero")},
-        type_errors={"selfcheck_add_zero": ("apply HEq.refl", _not_defeq("∀ (n : Nat), n + 0 = n", "∀ (n : Nat), n = 0 → n + 0 = n"))},
+        type_errors={
+            "selfcheck_add_zero": (
+                "apply HEq.refl",
+                _not_defeq("∀ (n : Nat), n + 0 = n", "∀ (n : Nat), n = 0 → n + 0 = n"),
+            )
+        },
     ),
     "extra axiom": Case(
-        "", "control", CONTROLS[3].candidate, kinds=_CONTROL_KIND,
+        "",
+        "control",
+        CONTROLS[3].candidate,
+        kinds=_CONTROL_KIND,
         axioms={"selfcheck_add_zero": "'selfcheck_add_zero' depends on axioms: [selfcheck_cheat]"},
     ),
     "banned command": Case(
-        "", "control", CONTROLS[4].candidate, messages=[("info", "#eval", 1, "0")], kinds=_CONTROL_KIND,
+        "",
+        "control",
+        CONTROLS[4].candidate,
+        messages=[("info", "#eval", 1, "0")],
+        kinds=_CONTROL_KIND,
         axioms={"selfcheck_add_zero": NO_AXIOMS.format("selfcheck_add_zero")},
     ),
 }
@@ -795,12 +880,17 @@ def self_check_transcript(control_cases: dict[str, Case] = CONTROL_CASES, requir
     finally:
         core._CONTROL_CACHE._data.update(saved)
     assert outcome.passed or not require_pass, outcome
-    return _exchanges(process, "the version query: Lean.versionString (lean4 src/Init/Meta.lean); no recording shows #eval of a String, its quotes are assumed (parse_version takes it either way)")
+    return _exchanges(
+        process,
+        "the version query: Lean.versionString (lean4 src/Init/Meta.lean); no recording shows #eval of a String, its quotes are assumed (parse_version takes it either way)",
+    )
 
 
 def write_all(folder: Path = SCRIPTED) -> list[Path]:
     written = []
-    for name, (requests, responses) in [(c.name, transcript_for(c)) for c in CASES] + [(SELF_CHECK_NAME, self_check_transcript())]:
+    for name, (requests, responses) in [(c.name, transcript_for(c)) for c in CASES] + [
+        (SELF_CHECK_NAME, self_check_transcript())
+    ]:
         (folder / f"{name}.in").write_text(requests, encoding="utf-8")
         (folder / f"{name}.expected.out").write_text(responses, encoding="utf-8")
         written.append(folder / f"{name}.in")

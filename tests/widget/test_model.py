@@ -133,7 +133,9 @@ def test_infotree_substantive(recorded, version):
 
 def test_tactics_take_goals_after_from_an_infotree_with_the_same_span(recorded):
     code, response = recorded(V_NEW, "infotree_theorem")
-    node = next(n for root in response.infotree or [] for n in root.walk() if n.tactic_name == "Lean.Parser.Tactic.exact")
+    node = next(
+        n for root in response.infotree or [] for n in root.walk() if n.tactic_name == "Lean.Parser.Tactic.exact"
+    )
     # Made-up combination (no recording has both keys): a tactics entry on the same span,
     # and an infotree whose goalsAfter differ from what rule 3 would infer.
     node.node["goalsAfter"] = ["p : Prop\nh : p\n⊢ p"]
@@ -264,7 +266,11 @@ def _made_up(code: str, spans: list[tuple[str, str]]) -> CommandResponse:
     ("code", "spans", "expected"),
     [
         # `<;>` continues the sequence: the left side does not close anything.
-        ("example : p ∧ p := by\n  constructor <;> exact hp", [("constructor", "⊢ p ∧ p"), ("exact hp", "⊢ p")], [None, None]),
+        (
+            "example : p ∧ p := by\n  constructor <;> exact hp",
+            [("constructor", "⊢ p ∧ p"), ("exact hp", "⊢ p")],
+            [None, None],
+        ),
         # `case ... =>` blocks must be finished; `conv =>` blocks need not be.
         (
             "example : P := by\n  case a => exact h\n  rfl",

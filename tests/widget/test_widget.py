@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("ipywidgets")
 
-from lean_kernel.widget import NO_STEPS, GoalWidget, ProofSteps, build_widget, static_html  # noqa: E402
+from lean_kernel.widget import NO_STEPS, GoalWidget, ProofSteps, build_widget, static_html
 
 V_NEW = "v4.33.0-rc2"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"

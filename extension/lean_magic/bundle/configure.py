@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import MutableMapping
 from dataclasses import replace
 from pathlib import Path
-from typing import MutableMapping
 
 from lean_kernel.config import ReplConfig
 from lean_kernel.doctor import Check, HealthReport, run_checks
@@ -59,7 +59,9 @@ def lean_path(project: Path | None, toolchain: Path | None) -> list[str]:
     then the toolchain's own library."""
     entries: list[Path] = []
     if project is not None:
-        roots = [project] + (sorted((project / ".lake" / "packages").iterdir()) if (project / ".lake" / "packages").is_dir() else [])
+        roots = [project] + (
+            sorted((project / ".lake" / "packages").iterdir()) if (project / ".lake" / "packages").is_dir() else []
+        )
         for root in roots:
             lib = root / ".lake" / "build" / "lib"
             # Lake puts .olean files in build/lib/lean; older Lakes used build/lib itself.
@@ -82,7 +84,9 @@ def _repl_config(inst: Installation, environ: MutableMapping[str, str]) -> ReplC
         env["LEAN_SYSROOT"] = str(tc)
         # Only the REPL gets the toolchain's libraries: exporting LD_LIBRARY_PATH would
         # make every other program in the notebook load them too.
-        env["LD_LIBRARY_PATH"] = _prepend(os.pathsep.join([str(tc / "lib" / "lean"), str(tc / "lib")]), environ.get("LD_LIBRARY_PATH"))
+        env["LD_LIBRARY_PATH"] = _prepend(
+            os.pathsep.join([str(tc / "lib" / "lean"), str(tc / "lib")]), environ.get("LD_LIBRARY_PATH")
+        )
     path = lean_path(inst.project_dir, inst.toolchain_dir)
     if path:
         env["LEAN_PATH"] = os.pathsep.join(path)
@@ -126,7 +130,9 @@ def manifest_check(inst: Installation) -> Check | None:
     problems = manifest.differences(inst.bundle, found, toolchain_version=inst.toolchain_version)
     if not problems:
         total = sum(found.files.values())
-        return Check("bundle manifest", True, f"Lean {found.lean}, {total} files and {len(found.sha256)} binaries as bundled")
+        return Check(
+            "bundle manifest", True, f"Lean {found.lean}, {total} files and {len(found.sha256)} binaries as bundled"
+        )
     return Check(
         "bundle manifest",
         False,
@@ -162,8 +168,12 @@ def configure(
     environ = os.environ if environ is None else environ
     steps = Steps(4, progress)
     with steps.step("find the toolchain, the project and the REPL") as step:
-        inst = inspect_bundle(Path(bundle) if bundle is not None else require_bundle(environ),
-                              toolchain=toolchain, project=project, repl=repl)
+        inst = inspect_bundle(
+            Path(bundle) if bundle is not None else require_bundle(environ),
+            toolchain=toolchain,
+            project=project,
+            repl=repl,
+        )
         step.done(_found_summary(inst))
 
     health = HealthReport()
@@ -228,7 +238,9 @@ def configure(
 
 def _found_summary(inst: Installation) -> str:
     parts = [
-        f"Lean {inst.toolchain_version}" if inst.toolchain_version else ("a toolchain" if inst.toolchain_dir else "no toolchain"),
+        f"Lean {inst.toolchain_version}"
+        if inst.toolchain_version
+        else ("a toolchain" if inst.toolchain_dir else "no toolchain"),
         f"project {inst.source_project_dir.name}" if inst.source_project_dir else "no project",
         "a repl" if inst.repl_path else "no repl",
     ]

@@ -26,9 +26,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import MutableMapping
 
 from lean_kernel.config import ConfigError, ReplConfig
 from lean_kernel.versions import normalize_version, read_toolchain_file
@@ -118,9 +118,7 @@ def _is_repl_source(path: Path) -> bool:
 
 
 def _is_project(path: Path) -> bool:
-    return (path / "lean-toolchain").is_file() and any(
-        (path / n).is_file() for n in ("lakefile.lean", "lakefile.toml")
-    )
+    return (path / "lean-toolchain").is_file() and any((path / n).is_file() for n in ("lakefile.lean", "lakefile.toml"))
 
 
 def find_project(root: Path) -> Path | None:
@@ -131,7 +129,10 @@ def find_project(root: Path) -> Path | None:
 
     def rank(p: Path) -> tuple[int, int]:
         packages = p / ".lake" / "packages"
-        return (0 if packages.is_dir() and any(packages.iterdir()) else 1 if (p / ".lake").is_dir() else 2, len(p.parts))
+        return (
+            0 if packages.is_dir() and any(packages.iterdir()) else 1 if (p / ".lake").is_dir() else 2,
+            len(p.parts),
+        )
 
     return min(projects, key=rank)
 
@@ -183,11 +184,17 @@ class Installation:
 
 
 def inspect_bundle(
-    bundle: Path, *, toolchain: str | Path | None = None, project: str | Path | None = None, repl: str | Path | None = None
+    bundle: Path,
+    *,
+    toolchain: str | Path | None = None,
+    project: str | Path | None = None,
+    repl: str | Path | None = None,
 ) -> Installation:
     bundle = Path(bundle).expanduser()
     if not bundle.is_dir():
-        raise SetupError(f"bundle folder not found: {bundle}; pass the folder that holds the toolchain, project and repl")
+        raise SetupError(
+            f"bundle folder not found: {bundle}; pass the folder that holds the toolchain, project and repl"
+        )
     inst = Installation(bundle=bundle)
     inst.source_project_dir = Path(project).expanduser() if project else find_project(bundle)
     inst.project_pin = read_toolchain_file(inst.source_project_dir)
@@ -196,7 +203,9 @@ def inspect_bundle(
     else:
         chains = find_toolchains(bundle)
     versions = [(tc, *toolchain_version(tc)) for tc in chains]
-    chosen = next((v for v in versions if inst.project_pin and v[1] == inst.project_pin), versions[0] if versions else None)
+    chosen = next(
+        (v for v in versions if inst.project_pin and v[1] == inst.project_pin), versions[0] if versions else None
+    )
     if chosen is not None:
         inst.toolchain_dir, inst.toolchain_version, inst.toolchain_version_source = chosen
         inst.other_toolchains = [tc for tc in chains if tc != chosen[0]]
@@ -253,6 +262,10 @@ def require_bundle(environ: MutableMapping[str, str] | None = None) -> Path:
     if found is None:
         raise SetupError(
             f"no bundle given and none found: pass setup(bundle=PATH) / %lean_setup PATH, or set {BUNDLE_ENV}"
-            + (f" (nothing usable under {KAGGLE_INPUT}: attach the dataset that holds the Lean bundle)" if KAGGLE_INPUT.is_dir() else "")
+            + (
+                f" (nothing usable under {KAGGLE_INPUT}: attach the dataset that holds the Lean bundle)"
+                if KAGGLE_INPUT.is_dir()
+                else ""
+            )
         )
     return found

@@ -39,42 +39,74 @@ def installation_checks(inst: Installation, *, from_bundle: bool) -> list[Check]
     where = inst.bundle or "the bundle"
     if from_bundle:
         if inst.toolchain_dir is None:
-            checks.append(Check("toolchain", False, f"no Lean toolchain (a folder with bin/lean) in {where}",
-                                _rebuild(_tag(inst)) + "; or copy a toolchain into the bundle as <bundle>/toolchain (e.g. ~/.elan/toolchains/"
-                                "leanprover--lean4---vX.Y.Z from a machine where elan installed it)"))
+            checks.append(
+                Check(
+                    "toolchain",
+                    False,
+                    f"no Lean toolchain (a folder with bin/lean) in {where}",
+                    _rebuild(_tag(inst))
+                    + "; or copy a toolchain into the bundle as <bundle>/toolchain (e.g. ~/.elan/toolchains/"
+                    "leanprover--lean4---vX.Y.Z from a machine where elan installed it)",
+                )
+            )
         else:
             for tool in ("lean", "lake"):
                 binary = inst.toolchain_dir / "bin" / tool
                 ok = binary.is_file() and os.access(binary, os.X_OK)
-                checks.append(Check(f"{tool} binary", ok, str(binary) if ok else f"missing or not executable: {binary}",
-                                    None if ok else f"the toolchain at {inst.toolchain_dir} is incomplete; copy the "
-                                    f"whole toolchain folder (bin/{tool} included) into the bundle"))
+                checks.append(
+                    Check(
+                        f"{tool} binary",
+                        ok,
+                        str(binary) if ok else f"missing or not executable: {binary}",
+                        None
+                        if ok
+                        else f"the toolchain at {inst.toolchain_dir} is incomplete; copy the "
+                        f"whole toolchain folder (bin/{tool} included) into the bundle",
+                    )
+                )
         if inst.repl_path is None:
-            checks.append(Check("repl binary", False, f"no repl binary found in {where}", f"{_LAYOUTS_HINT}; {_rebuild(_tag(inst))}"))
+            checks.append(
+                Check(
+                    "repl binary", False, f"no repl binary found in {where}", f"{_LAYOUTS_HINT}; {_rebuild(_tag(inst))}"
+                )
+            )
     if inst.repl_path is not None and not (inst.repl_path.is_file() and os.access(inst.repl_path, os.X_OK)):
-        checks.append(Check("repl binary", False, f"missing or not executable: {inst.repl_path}",
-                            f"chmod +x {inst.repl_path}, or {_LAYOUTS_HINT}"))
+        checks.append(
+            Check(
+                "repl binary",
+                False,
+                f"missing or not executable: {inst.repl_path}",
+                f"chmod +x {inst.repl_path}, or {_LAYOUTS_HINT}",
+            )
+        )
     pin, have = inst.project_pin, inst.toolchain_version
     if pin and have and pin != have:
-        checks.append(Check(
-            "toolchain version", False,
-            f"the toolchain is Lean {have} ({inst.toolchain_version_source}) but the project pins {pin} "
-            f"({inst.source_project_dir}/lean-toolchain); its .olean files will not load",
-            _rebuild(release_tag(pin)) + f"; or bundle the toolchain the project pins (on a machine with network: `elan toolchain install "
-            f"leanprover/lean4:{release_tag(pin)}`, then copy ~/.elan/toolchains/leanprover--lean4---{release_tag(pin)} "
-            f"into the bundle), or rebuild the project with Lean {have}",
-        ))
+        checks.append(
+            Check(
+                "toolchain version",
+                False,
+                f"the toolchain is Lean {have} ({inst.toolchain_version_source}) but the project pins {pin} "
+                f"({inst.source_project_dir}/lean-toolchain); its .olean files will not load",
+                _rebuild(release_tag(pin))
+                + f"; or bundle the toolchain the project pins (on a machine with network: `elan toolchain install "
+                f"leanprover/lean4:{release_tag(pin)}`, then copy ~/.elan/toolchains/leanprover--lean4---{release_tag(pin)} "
+                f"into the bundle), or rebuild the project with Lean {have}",
+            )
+        )
     elif pin and have:
         checks.append(Check("toolchain version", True, f"Lean {have}, as the project pins"))
     expected = pin or have
     if inst.repl_pin and expected and inst.repl_pin != expected:
-        checks.append(Check(
-            "repl version", False,
-            f"the REPL was built for Lean {inst.repl_pin} ({inst.repl_path}) but "
-            + (f"the project pins {pin}" if pin else f"the toolchain is {have}"),
-            f"rebuild the REPL for Lean {expected}: in leanprover-community/repl run `git checkout {release_tag(expected)}` "
-            "and `lake build`, then copy it into the bundle",
-        ))
+        checks.append(
+            Check(
+                "repl version",
+                False,
+                f"the REPL was built for Lean {inst.repl_pin} ({inst.repl_path}) but "
+                + (f"the project pins {pin}" if pin else f"the toolchain is {have}"),
+                f"rebuild the REPL for Lean {expected}: in leanprover-community/repl run `git checkout {release_tag(expected)}` "
+                "and `lake build`, then copy it into the bundle",
+            )
+        )
     return checks
 
 
@@ -161,7 +193,11 @@ class DoctorReport:
 
 
 def _installation_lines(inst: Installation) -> list[str]:
-    version = f"Lean {inst.toolchain_version} (from {inst.toolchain_version_source})" if inst.toolchain_version else "version unknown"
+    version = (
+        f"Lean {inst.toolchain_version} (from {inst.toolchain_version_source})"
+        if inst.toolchain_version
+        else "version unknown"
+    )
     lines = [f"toolchain: {inst.toolchain_dir or 'not found'}" + (f" · {version}" if inst.toolchain_dir else "")]
     if inst.other_toolchains:
         lines.append("  other toolchains (not used): " + ", ".join(str(t) for t in inst.other_toolchains))
@@ -169,14 +205,18 @@ def _installation_lines(inst: Installation) -> list[str]:
     lines.append(f"project: {project}" + (f" · pins Lean {inst.project_pin}" if inst.project_pin else ""))
     if inst.copied and inst.source_project_dir:
         lines.append(f"  copied from: {inst.source_project_dir}")
-    lines.append(f"repl: {inst.repl_path or 'not found'}" + (f" · built for Lean {inst.repl_pin}" if inst.repl_pin else ""))
+    lines.append(
+        f"repl: {inst.repl_path or 'not found'}" + (f" · built for Lean {inst.repl_pin}" if inst.repl_pin else "")
+    )
     return lines
 
 
 def _pre_html(text: str, ok: bool) -> str:
     colour = "#2e7d32" if ok else "#d32f2f"
-    return (f'<pre style="font-family: monospace; white-space: pre-wrap; border-left: 3px solid {colour}; '
-            f'padding-left: 6px">{html.escape(text)}</pre>')
+    return (
+        f'<pre style="font-family: monospace; white-space: pre-wrap; border-left: 3px solid {colour}; '
+        f'padding-left: 6px">{html.escape(text)}</pre>'
+    )
 
 
 def package_versions() -> dict[str, str]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable
 
 from lean_kernel.doctor import read_toolchain
 from lean_kernel.lean_text import read_header
@@ -68,7 +68,10 @@ class Reference:
 def read_clean_probe(stmt: Statement, probe: Script, clean: CellResult) -> Reference:
     response = clean.command
     assert response is not None
-    for tag, what in (("statement", "the statement does not compile"), ("copy", "the verifier's renamed copy of the statement does not compile")):
+    for tag, what in (
+        ("statement", "the statement does not compile"),
+        ("copy", "the verifier's renamed copy of the statement does not compile"),
+    ):
         errors = probe.errors(response, tag)
         if errors:
             detail = "; ".join(first_line(e.data, 200) for e in errors[:3])
@@ -77,7 +80,13 @@ def read_clean_probe(stmt: Statement, probe: Script, clean: CellResult) -> Refer
         infos = probe.infos(response, "stmt_print", d.name)
         parsed = parse_print_header(infos[0]) if infos else None
         if parsed is None:
-            raise _Abort(ToolMessage("statement_error", f"could not find `{d.name}` after elaborating the statement (is the name right?)", d.name))
+            raise _Abort(
+                ToolMessage(
+                    "statement_error",
+                    f"could not find `{d.name}` after elaborating the statement (is the name right?)",
+                    d.name,
+                )
+            )
         d.lean_kind, d.universes = parsed
     ref = Reference({}, {})
     for d in stmt.decls:
@@ -86,7 +95,9 @@ def read_clean_probe(stmt: Statement, probe: Script, clean: CellResult) -> Refer
             ref.values[d.name] = single_info(probe, response, "stmt_value", d.name)
     for printed in list(ref.types.values()) + list(ref.values.values()):
         if printed.startswith(NO_PRINTOUT):
-            raise _Abort(ToolMessage("statement_error", f"printing the statement failed: {printed[len(NO_PRINTOUT):]}"))
+            raise _Abort(
+                ToolMessage("statement_error", f"printing the statement failed: {printed[len(NO_PRINTOUT) :]}")
+            )
     return ref
 
 
@@ -108,7 +119,13 @@ class Verification:
     """One verification: ``run`` performs the checks in order and returns the verdict."""
 
     def __init__(
-        self, session: LeanSession, statement: str, candidate: str, options: Options, budget: _Budget, cache: StatementCache | None
+        self,
+        session: LeanSession,
+        statement: str,
+        candidate: str,
+        options: Options,
+        budget: _Budget,
+        cache: StatementCache | None,
     ) -> None:
         self.session = session
         self.statement_text = statement
@@ -158,7 +175,9 @@ class Verification:
         if not errors and not r.receipt.complete:
             missing = [c for c, s in r.receipt.checks.items() if s == NOT_RUN]
             r.add("check_not_run", "these checks did not run: " + ", ".join(missing))
-        r.failed_declarations = list(dict.fromkeys(m.declaration for m in r.tool_messages if m.declaration and m.severity == "error"))
+        r.failed_declarations = list(
+            dict.fromkeys(m.declaration for m in r.tool_messages if m.declaration and m.severity == "error")
+        )
         return r
 
     # ------------------------------------------------------------------ text
@@ -202,7 +221,9 @@ class Verification:
 
     # ------------------------------------------------------------------ Lean
 
-    def _request(self, text: str, env: int | None, what: str, *, on_env: bool = False, infotree: str | None = None) -> CellResult:
+    def _request(
+        self, text: str, env: int | None, what: str, *, on_env: bool = False, infotree: str | None = None
+    ) -> CellResult:
         """One request within the budget. ``on_env``: run ``text`` as is on ``env`` (a query);
         else as a cell, whose imports the session runs (or reuses) first."""
         left = self.budget.left()
@@ -278,7 +299,7 @@ class Verification:
         if not check.ran:
             self.result.add(
                 "check_not_run",
-                "the REPL's answer has no infotree of commands (infotree \"full\" needs REPL v4.5+), "
+                'the REPL\'s answer has no infotree of commands (infotree "full" needs REPL v4.5+), '
                 "so which commands Lean ran could not be checked",
             )
             return
@@ -289,10 +310,16 @@ class Verification:
         sorries = judge_sorries(self.candidate, response, self.options.permitted, self.result)
         script = candidate_checks(stmt)
         assert self.result.candidate is not None
-        answer = self._request(script.text, self.result.candidate.env_after, "checking the candidate's declarations", on_env=True)
+        answer = self._request(
+            script.text, self.result.candidate.env_after, "checking the candidate's declarations", on_env=True
+        )
         assert answer.command is not None
         o = self.options
-        judge(Evidence(stmt, script, answer.command, reference, o.permitted, o.allowed, o.allow_native, sorries, self.result))
+        judge(
+            Evidence(
+                stmt, script, answer.command, reference, o.permitted, o.allowed, o.allow_native, sorries, self.result
+            )
+        )
 
 
 def run_self_check(session: LeanSession, header: str, budget: _Budget) -> SelfCheck:

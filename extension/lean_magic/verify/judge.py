@@ -71,12 +71,18 @@ def _permitted_sorry_leak(owner: Declaration, offset: int, what: str) -> str | N
     return None
 
 
-def judge_sorries(candidate: str, response: CommandResponse, permitted: set[str], result: VerificationResult) -> Sorries:
+def judge_sorries(
+    candidate: str, response: CommandResponse, permitted: set[str], result: VerificationResult
+) -> Sorries:
     """`sorry`: every sorry Lean reports (warnings and ``sorries``), by the declaration it
     sits in."""
     decls = find_declarations(lex(candidate).code)
     places = [(s.pos.line, s.pos.column, "sorry") for s in response.sorries if s.pos is not None]
-    places += [(m.pos.line, m.pos.column, "warning") for m in response.messages if m.pos is not None and _SORRY_WARNING.search(m.data)]
+    places += [
+        (m.pos.line, m.pos.column, "warning")
+        for m in response.messages
+        if m.pos is not None and _SORRY_WARNING.search(m.data)
+    ]
     found = Sorries()
     reported: set[str] = set()
     # The sorries themselves first: their lines are the ones worth reporting.
@@ -144,7 +150,11 @@ def judge_meaning(ev: Evidence, d: StatementDecl) -> bool:
     changed = False
     if single_info(ev.script, ev.response, "stmt_type", d.name) != ev.reference.types[d.name]:  # type: ignore[attr-defined]
         changed = True
-        ev.add("statement_changed", f"the type of `{d.name}` as stated means something else after the candidate (compare with pp.all)", d)
+        ev.add(
+            "statement_changed",
+            f"the type of `{d.name}` as stated means something else after the candidate (compare with pp.all)",
+            d,
+        )
     values = ev.reference.values  # type: ignore[attr-defined]
     if d.name in values and single_info(ev.script, ev.response, "stmt_value", d.name) != values[d.name]:
         changed = True
@@ -164,7 +174,11 @@ def judge_type(ev: Evidence, d: StatementDecl) -> None:
     """`type_mismatch`: the candidate's type is not the statement's up to defeq."""
     errors = ev.script.errors(ev.response, "type", d.name)
     if errors:
-        ev.add("type_mismatch", f"the type of `{d.name}` differs from the statement's: {first_line(errors[0].data, 400)}", d)
+        ev.add(
+            "type_mismatch",
+            f"the type of `{d.name}` differs from the statement's: {first_line(errors[0].data, 400)}",
+            d,
+        )
     ev.result.receipt.mark("types", FAILED if errors else PASSED)
 
 
@@ -174,7 +188,11 @@ def judge_value(ev: Evidence, d: StatementDecl) -> None:
         return
     errors = ev.script.errors(ev.response, "value", d.name)
     if errors:
-        ev.add("value_mismatch", f"the value of `{d.name}` differs from the statement's: {first_line(errors[0].data, 400)}", d)
+        ev.add(
+            "value_mismatch",
+            f"the value of `{d.name}` differs from the statement's: {first_line(errors[0].data, 400)}",
+            d,
+        )
     ev.result.receipt.mark("values", FAILED if errors else PASSED)
 
 
@@ -204,7 +222,11 @@ def judge_axioms(ev: Evidence, d: StatementDecl, axioms: list[str]) -> None:
     both encodings are allowed with allow_native_decide)."""
     bad = disallowed_axioms(axioms, ev.allowed, ev.allow_native)
     for a in bad:
-        hint = " (native evaluation: native_decide/bv_decide; pass allow_native_decide=True to accept it)" if is_native_axiom(a) else ""
+        hint = (
+            " (native evaluation: native_decide/bv_decide; pass allow_native_decide=True to accept it)"
+            if is_native_axiom(a)
+            else ""
+        )
         ev.add("disallowed_axiom", f"`{d.name}` depends on the axiom {a}{hint}", d)
     ev.result.receipt.mark("axioms", FAILED if bad else PASSED)
 
@@ -239,4 +261,4 @@ def judge(ev: Evidence) -> None:
         judge_declaration(ev, d, copy_broken)
 
 
-__all__ = ["NATIVE_DECIDE_AXIOMS", "judge", "judge_sorries", "Evidence", "Sorries"]
+__all__ = ["NATIVE_DECIDE_AXIOMS", "Evidence", "Sorries", "judge", "judge_sorries"]

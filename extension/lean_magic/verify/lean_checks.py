@@ -35,8 +35,8 @@ from __future__ import annotations
 import re
 import threading
 import weakref
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
 
 from lean_kernel.protocol import InfoNode
 from lean_kernel.session import header_key
@@ -178,7 +178,11 @@ def _check_option(node: InfoNode, check: CommandCheck) -> None:
         return
     m = _SET_OPTION_PP.match(_stx(node).get("pp") or "")
     if m is None:
-        check.findings.append(ToolMessage("unsafe_option", f"Lean set an option it could not print, so it cannot be checked{_where(node)}"))
+        check.findings.append(
+            ToolMessage(
+                "unsafe_option", f"Lean set an option it could not print, so it cannot be checked{_where(node)}"
+            )
+        )
         return
     why = _option_is_unsafe(m.group(1).replace("«", "").replace("»", ""))
     if why is not None:
@@ -201,13 +205,18 @@ def _scan_macro_output(node: InfoNode, check: CommandCheck, already: set[str]) -
     pp = _stx(node).get("pp")
     if pp is None:
         check.findings.append(
-            ToolMessage("disallowed_command", f"a macro made a command Lean could not print, so it cannot be checked{_where(node)}")
+            ToolMessage(
+                "disallowed_command",
+                f"a macro made a command Lean could not print, so it cannot be checked{_where(node)}",
+            )
         )
         return
     for found in scan_candidate(pp):
         if found.reason in already:
             continue
-        check.findings.append(ToolMessage(found.reason, f"in what a macro made ({_shown(node)}): {found.message}{_where(node)}"))
+        check.findings.append(
+            ToolMessage(found.reason, f"in what a macro made ({_shown(node)}): {found.message}{_where(node)}")
+        )
 
 
 def command_skeleton(trees: list[InfoNode] | None) -> Iterator[tuple[str | None, str | None, str]]:
@@ -255,7 +264,9 @@ class Control:
 CONTROLS: tuple[Control, ...] = (
     Control("honest proof", "theorem selfcheck_add_zero (n : Nat) : n + 0 = n := rfl", None),
     Control("sorry", "theorem selfcheck_add_zero (n : Nat) : n + 0 = n := by\n  sorry", "sorry"),
-    Control("changed hypothesis", "theorem selfcheck_add_zero (n : Nat) (h : n = 0) : n + 0 = n := rfl", "type_mismatch"),
+    Control(
+        "changed hypothesis", "theorem selfcheck_add_zero (n : Nat) (h : n = 0) : n + 0 = n := rfl", "type_mismatch"
+    ),
     Control(
         "extra axiom",
         "axiom selfcheck_cheat (n : Nat) : n + 0 = n\ntheorem selfcheck_add_zero (n : Nat) : n + 0 = n := selfcheck_cheat n",

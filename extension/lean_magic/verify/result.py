@@ -57,7 +57,12 @@ class ToolMessage:
     severity: str = "error"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"reason": self.reason, "message": self.message, "declaration": self.declaration, "severity": self.severity}
+        return {
+            "reason": self.reason,
+            "message": self.message,
+            "declaration": self.declaration,
+            "severity": self.severity,
+        }
 
     def __str__(self) -> str:
         where = f" [{self.declaration}]" if self.declaration else ""
@@ -108,7 +113,9 @@ class VerificationResult:
     lean_messages: list[Message] = field(default_factory=list)  # the candidate's own messages
     tool_messages: list[ToolMessage] = field(default_factory=list)
     failed_declarations: list[str] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)  # seconds: scan, statement, self_check, candidate, checks, total
+    timings: dict[str, float] = field(
+        default_factory=dict
+    )  # seconds: scan, statement, self_check, candidate, checks, total
     axioms: dict[str, list[str]] = field(default_factory=dict)  # checked declaration -> its axioms
     declarations: list[str] = field(default_factory=list)  # the statement's declarations, full names
     candidate: CellResult | None = None  # the candidate's run, raw (its infotree dropped)

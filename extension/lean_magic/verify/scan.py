@@ -14,10 +14,10 @@ already scanned is replayed rather than run again."""
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable, Protocol
+from typing import Protocol
 
 from lean_kernel.lean_text import WORD, Lexed, find_declarations, line_starts, plain_name, readings, word_positions
 
@@ -36,12 +36,31 @@ UNSAFE_OPTIONS: dict[str, str] = {
 
 METAPROGRAMMING_TOKENS = frozenset(
     {
-        "run_cmd", "run_elab", "run_meta", "#eval", "#eval!", "elab", "elab_rules",
-        "macro", "macro_rules", "syntax", "declare_syntax_cat", "initialize",
-        "builtin_initialize", "command_elab", "term_elab", "delab", "app_unexpander",
+        "run_cmd",
+        "run_elab",
+        "run_meta",
+        "#eval",
+        "#eval!",
+        "elab",
+        "elab_rules",
+        "macro",
+        "macro_rules",
+        "syntax",
+        "declare_syntax_cat",
+        "initialize",
+        "builtin_initialize",
+        "command_elab",
+        "term_elab",
+        "delab",
+        "app_unexpander",
         # Code run from inside a proof or by simp (Batteries/Mathlib `run_tac`, `by_elab`;
         # core simprocs): MetaM code there can add declarations the kernel never sees.
-        "run_tac", "by_elab", "simproc", "dsimproc", "simproc_decl", "dsimproc_decl",
+        "run_tac",
+        "by_elab",
+        "simproc",
+        "dsimproc",
+        "simproc_decl",
+        "dsimproc_decl",
     }
 )
 # Attributes that register a definition as code the elaborator runs, beyond those named in
@@ -50,9 +69,19 @@ METAPROGRAMMING_TOKENS = frozenset(
 # of the commands above; norm_num/positivity extensions run MetaM code inside proofs.
 CODE_ATTRIBUTES = frozenset(
     {
-        "tactic", "norm_num", "positivity", "init", "builtin_init", "env_linter",
-        "code_action_provider", "command_code_action", "tactic_code_action", "hole_command",
-        "term_parser", "tactic_parser", "command_parser",
+        "tactic",
+        "norm_num",
+        "positivity",
+        "init",
+        "builtin_init",
+        "env_linter",
+        "code_action_provider",
+        "command_code_action",
+        "tactic_code_action",
+        "hole_command",
+        "term_parser",
+        "tactic_parser",
+        "command_parser",
     }
 )
 # Words and symbols of the verifier's own check commands (see script.candidate_checks). A
@@ -61,9 +90,35 @@ CODE_ATTRIBUTES = frozenset(
 # changes what the checks mean without changing the statement's printout.
 CHECK_VOCABULARY = frozenset(
     {
-        "PLift", "PLift.up", "HEq", "HEq.refl", "apply", "type_of%", "with_unfolding_all", "by", "def",
-        "noncomputable", "theorem", "universe", "sorry", "_root_", "axioms", "set_option",
-        "in", "true", "false", "#check", "#print", "=", "@", ":", ":=", "(", ")", ".{", "pp.fullNames",
+        "PLift",
+        "PLift.up",
+        "HEq",
+        "HEq.refl",
+        "apply",
+        "type_of%",
+        "with_unfolding_all",
+        "by",
+        "def",
+        "noncomputable",
+        "theorem",
+        "universe",
+        "sorry",
+        "_root_",
+        "axioms",
+        "set_option",
+        "in",
+        "true",
+        "false",
+        "#check",
+        "#print",
+        "=",
+        "@",
+        ":",
+        ":=",
+        "(",
+        ")",
+        ".{",
+        "pp.fullNames",
     }
 )
 # Names only a metaprogram needs (the last component is compared): defence in depth behind
@@ -71,9 +126,25 @@ CHECK_VOCABULARY = frozenset(
 # constants; the monads are what such code is written in.
 METAPROGRAMMING_NAMES = frozenset(
     {
-        "MetaM", "TacticM", "TermElabM", "CommandElabM", "CoreM", "MacroM", "SimpM",
-        "Simproc", "DSimproc", "modifyEnv", "setEnv", "addDeclWithoutChecking", "addDeclCore",
-        "evalExpr", "evalConst", "unsafeCast", "unsafeBaseIO", "unsafeIO", "unsafeEIO",
+        "MetaM",
+        "TacticM",
+        "TermElabM",
+        "CommandElabM",
+        "CoreM",
+        "MacroM",
+        "SimpM",
+        "Simproc",
+        "DSimproc",
+        "modifyEnv",
+        "setEnv",
+        "addDeclWithoutChecking",
+        "addDeclCore",
+        "evalExpr",
+        "evalConst",
+        "unsafeCast",
+        "unsafeBaseIO",
+        "unsafeIO",
+        "unsafeEIO",
     }
 )
 # The kernel evaluates `Lean.reduceBool c` / `Lean.reduceNat c` by running compiled code,
@@ -126,20 +197,41 @@ class TokenRule:
 TOKEN_RULES: tuple[TokenRule, ...] = (
     TokenRule("new_axiom", "the candidate declares an axiom", words=frozenset({"axiom"})),
     TokenRule("sorryAx", "the candidate uses sorryAx directly", last_parts=frozenset({"sorryAx"})),
-    TokenRule("implemented_by", "@[implemented_by] makes compiled code differ from the checked definition",
-              words=frozenset({"implemented_by"})),
-    TokenRule("extern", "@[extern] replaces a definition's compiled code with foreign code", words=frozenset({"extern"})),
-    TokenRule("metaprogramming", "`{tok}` runs or defines metaprograms, which can change the env unchecked",
-              words=METAPROGRAMMING_TOKENS),
-    TokenRule("metaprogramming", "`{tok}` belongs to Lean's metaprogramming API, which can change the env unchecked",
-              last_parts=METAPROGRAMMING_NAMES),
-    TokenRule("native_reduction", "`{tok}`: the kernel runs compiled code for it and records no axiom",
-              words=NATIVE_REDUCTION_NAMES | {"_root_." + n for n in NATIVE_REDUCTION_NAMES}),
-    TokenRule("hidden_messages", "`#guard_msgs` swallows the messages (errors, sorry warnings) the checks read",
-              words=frozenset({"#guard_msgs"})),
+    TokenRule(
+        "implemented_by",
+        "@[implemented_by] makes compiled code differ from the checked definition",
+        words=frozenset({"implemented_by"}),
+    ),
+    TokenRule(
+        "extern", "@[extern] replaces a definition's compiled code with foreign code", words=frozenset({"extern"})
+    ),
+    TokenRule(
+        "metaprogramming",
+        "`{tok}` runs or defines metaprograms, which can change the env unchecked",
+        words=METAPROGRAMMING_TOKENS,
+    ),
+    TokenRule(
+        "metaprogramming",
+        "`{tok}` belongs to Lean's metaprogramming API, which can change the env unchecked",
+        last_parts=METAPROGRAMMING_NAMES,
+    ),
+    TokenRule(
+        "native_reduction",
+        "`{tok}`: the kernel runs compiled code for it and records no axiom",
+        words=NATIVE_REDUCTION_NAMES | {"_root_." + n for n in NATIVE_REDUCTION_NAMES},
+    ),
+    TokenRule(
+        "hidden_messages",
+        "`#guard_msgs` swallows the messages (errors, sorry warnings) the checks read",
+        words=frozenset({"#guard_msgs"}),
+    ),
     # An option named in code (`withOptions (·.setBool `debug.skipKernelTC true)`).
-    TokenRule("unsafe_option", "`{tok}` names an option that switches checks off", test=lambda t: _option_is_unsafe(t) is not None,
-              needles=frozenset(UNSAFE_OPTIONS)),
+    TokenRule(
+        "unsafe_option",
+        "`{tok}` names an option that switches checks off",
+        test=lambda t: _option_is_unsafe(t) is not None,
+        needles=frozenset(UNSAFE_OPTIONS),
+    ),
 )
 _BY_WORD: dict[str, TokenRule] = {}
 _BY_LAST: dict[str, TokenRule] = {}
@@ -148,6 +240,8 @@ for _rule in reversed(TOKEN_RULES):  # the first rule listed wins
     _BY_LAST.update(dict.fromkeys(_rule.last_parts, _rule))
 _TESTED = tuple(r for r in TOKEN_RULES if r.test is not None)
 _PLAIN_HITS = frozenset(_BY_WORD) | frozenset(_BY_LAST)
+
+
 def _needle(word: str) -> str:
     """``word`` as a regex that also finds it written with «» around its dotted parts (or
     around the part after a leading `#`): `«debug».skipKernelTC`, `#«eval»`."""
@@ -159,7 +253,12 @@ def _needle(word: str) -> str:
 # A word that breaks a rule holds one of these; none holds whitespace, so each is found
 # in one of the code's whitespace-separated chunks (see _scan_words).
 _NEEDLES = re.compile(
-    "|".join(sorted({_needle(w) for r in TOKEN_RULES for w in r.words | r.last_parts | r.needles} | set(map(re.escape, RESERVED_MARKERS))))
+    "|".join(
+        sorted(
+            {_needle(w) for r in TOKEN_RULES for w in r.words | r.last_parts | r.needles}
+            | set(map(re.escape, RESERVED_MARKERS))
+        )
+    )
 )
 
 
@@ -293,7 +392,13 @@ def _scan_words(lexed: Lexed, names: list[str], findings: _Sink) -> None:
     # The words to judge: those of the chunks holding a needle (a word lies in one chunk,
     # unless a «» in it holds whitespace).
     text = code if "«" in chunks else " ".join(filter(_NEEDLES.search, chunks.split(" ")))
-    verdicts = {word: verdict for word in set(WORD.findall(text)) if _may_hit(word) for verdict in [_verdict(word)] if verdict[1] or verdict[3]}
+    verdicts = {
+        word: verdict
+        for word in set(WORD.findall(text))
+        if _may_hit(word)
+        for verdict in [_verdict(word)]
+        if verdict[1] or verdict[3]
+    }
     if not verdicts:
         return
     option_names = {m.start(1) for m in _SET_OPTION.finditer(code)}
@@ -345,7 +450,11 @@ def _scan_attributes(lexed: Lexed, names: list[str], findings: _Sink) -> None:
             words = [plain_name(w.group(0)) for w in WORD.finditer(entry.strip().lstrip("-"))]
             words = [w for w in words if w not in ("local", "scoped")]
             if words and words[0] in CODE_ATTRIBUTES:
-                findings.add("metaprogramming", f"the attribute `{words[0]}` makes a definition code that the elaborator runs", m.start())
+                findings.add(
+                    "metaprogramming",
+                    f"the attribute `{words[0]}` makes a definition code that the elaborator runs",
+                    m.start(),
+                )
 
 
 def _scan_open_private(lexed: Lexed, names: list[str], findings: _Sink) -> None:
@@ -375,7 +484,11 @@ def _scan_notations(lexed: Lexed, names: list[str], findings: _Sink) -> None:
         for k in sorted(inside):  # in the order the strings close, as lexed.strings has them
             clash = sorted(set(table.values[k].split()) & CHECK_VOCABULARY)
             if clash:
-                findings.add("notation_clash", f"`{m.group(1)}` makes \"{clash[0]}\" a token of its own; the verifier's checks use it", m.start())
+                findings.add(
+                    "notation_clash",
+                    f'`{m.group(1)}` makes "{clash[0]}" a token of its own; the verifier\'s checks use it',
+                    m.start(),
+                )
 
 
 def _short_names(lexed: Lexed, names: list[str]) -> dict[str, str]:
@@ -410,7 +523,9 @@ def _scan_string_names(lexed: Lexed, names: list[str], findings: _Sink) -> None:
     for start, value in zip(table.starts, table.values):
         value = value.strip()
         if value and (value in short or value in names):
-            findings.add("redefined_statement_name", f"the string \"{value}\" (a notation?) spells a statement name", start)
+            findings.add(
+                "redefined_statement_name", f'the string "{value}" (a notation?) spells a statement name', start
+            )
 
 
 def _scan_exports(lexed: Lexed, names: list[str], findings: _Sink) -> None:
@@ -420,7 +535,9 @@ def _scan_exports(lexed: Lexed, names: list[str], findings: _Sink) -> None:
     for m in _EXPORT.finditer(lexed.code):
         hit = sorted({w.group(0) for w in WORD.finditer(m.group(0))} & (set(short) | set(names)))
         if hit:
-            findings.add("redefined_statement_name", f"`{m.group(1)}` makes `{hit[0]}` stand for another declaration", m.start())
+            findings.add(
+                "redefined_statement_name", f"`{m.group(1)}` makes `{hit[0]}` stand for another declaration", m.start()
+            )
 
 
 # Each scan, and whether it reads the strings (the others read only the code).
@@ -439,4 +556,6 @@ _CODE_SCANS = (
 def _scan_imports(lexed: Lexed, allowed: set[str], findings: _Findings) -> None:
     for mod in lexed.header().modules:
         if plain_name(mod) not in {plain_name(a) for a in allowed}:
-            findings.add("extra_import", f"imports {mod}, which the statement does not import (its contents would be trusted)")
+            findings.add(
+                "extra_import", f"imports {mod}, which the statement does not import (its contents would be trusted)"
+            )

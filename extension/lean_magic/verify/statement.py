@@ -45,18 +45,31 @@ class StatementError(ValueError):
 
 _UNIVERSE_COMMAND = re.compile(r"(?m)^[ \t]*universe[ \t]+([^\n]*)")
 _FREE_VALUE = re.compile(r":=\s*(?:by\s+)?sorry\s*$")
-_SUPPORTED = {"theorem": "theorem", "lemma": "theorem", "def": "def", "abbrev": "def", "instance": "def", "opaque": "opaque"}
+_SUPPORTED = {
+    "theorem": "theorem",
+    "lemma": "theorem",
+    "def": "def",
+    "abbrev": "def",
+    "instance": "def",
+    "opaque": "opaque",
+}
 
 
 def _statement_decl(d: Declaration) -> StatementDecl:
     if d.kind not in _SUPPORTED:
         if d.kind == "example":
-            raise StatementError("the statement has an `example`; name it (`theorem foo : ...`) so the candidate can be matched")
-        raise StatementError(f"statements with `{d.kind}` declarations are not supported (only theorem, lemma, def, abbrev, named instance)")
+            raise StatementError(
+                "the statement has an `example`; name it (`theorem foo : ...`) so the candidate can be matched"
+            )
+        raise StatementError(
+            f"statements with `{d.kind}` declarations are not supported (only theorem, lemma, def, abbrev, named instance)"
+        )
     if d.full_name is None:
         raise StatementError(f"an unnamed `{d.kind}` in the statement cannot be matched; give it a name")
     if any(marker in d.full_name for marker in RESERVED_MARKERS):
-        raise StatementError(f"the statement name `{d.full_name}` uses a marker reserved by the verifier ({', '.join(RESERVED_MARKERS)})")
+        raise StatementError(
+            f"the statement name `{d.full_name}` uses a marker reserved by the verifier ({', '.join(RESERVED_MARKERS)})"
+        )
     free = d.kind in ("def", "abbrev", "instance") and bool(_FREE_VALUE.search(d.text.rstrip()))
     return StatementDecl(d.full_name, d.kind, free)
 
@@ -67,7 +80,9 @@ def parse_statement(statement: str) -> Statement:
     code = lex(body).code
     decls = find_declarations(code)
     if not decls:
-        raise StatementError("the statement declares nothing: give it a named theorem (e.g. `theorem foo : ... := by sorry`)")
+        raise StatementError(
+            "the statement declares nothing: give it a named theorem (e.g. `theorem foo : ... := by sorry`)"
+        )
     found = [_statement_decl(d) for d in decls]
     names = [d.name for d in found]
     if len(set(names)) != len(names):
