@@ -104,12 +104,26 @@ class MagicError(Exception):
 
 
 @dataclass
-class Outcome:
-    """What a cell ends with: nothing (ok) or an error triple for the reply."""
+class CellError:
+    """How a cell failed, as Jupyter's error message and reply carry it. Execution
+    helpers return one, or None when the cell succeeded."""
 
     ename: str
     evalue: str
     traceback: list[str]
+
+    @classmethod
+    def from_magic(cls, text: str) -> CellError:
+        return cls("MagicError", text, [f"MagicError: {text}"])
+
+    def content(self) -> dict[str, Any]:
+        """The error's fields for the iopub ``error`` message and the reply, every string
+        freed of lone surrogates (see without_lone_surrogates)."""
+        return {
+            "ename": _sendable(self.ename),
+            "evalue": _sendable(self.evalue),
+            "traceback": _sendable(self.traceback),
+        }
 
 
 class LeanKernel(Kernel):
@@ -176,7 +190,7 @@ class LeanKernel(Kernel):
             self._checked = False
         return self._session
 
-    def _ensure_ready(self) -> Outcome | None:
+    def _ensure_ready(self) -> CellError | None:
         """Run the start-up check once per session (it starts the REPL). Its verdict is
         shown with this cell; on failure the cell is not run and the check runs again
         at the next cell, since the user may have fixed the cause meanwhile."""
@@ -185,7 +199,7 @@ class LeanKernel(Kernel):
         try:
             session = self._get_session()
         except ConfigError as exc:
-            return Outcome("LeanSetupError", str(exc), [f"LeanSetupError: {exc}", f"Fix: {KERNEL_ADVICE.configure}"])
+            return CellError("LeanSetupError", str(exc), [f"LeanSetupError: {exc}", f"Fix: {KERNEL_ADVICE.configure}"])
         self._status.report(Phase("starting"))
         report = run_checks(session.process, timeout=session.config.startup_timeout, advice=KERNEL_ADVICE)
         if report.ok:
@@ -193,7 +207,7 @@ class LeanKernel(Kernel):
             self._notes.append(report.summary())
             return None
         summary = report.summary()
-        return Outcome("LeanSetupError", summary.split("\n")[0], [*summary.split("\n"), "", report.as_text()])
+        return CellError("LeanSetupError", summary.split("\n")[0], [*summary.split("\n"), "", report.as_text()])
 
     # ------------------------------------------------------------------ execute
 
@@ -218,33 +232,27 @@ class LeanKernel(Kernel):
         self._status_line_begin()
         try:
             try:
-                outcome = self._execute(code, cell_id)
+                error = self._execute(code, cell_id)
             except KeyboardInterrupt:
-                outcome = self._after_interrupt()
+                error = self._after_interrupt()
         except Exception as exc:  # the kernel must outlive any fault below it
-            outcome = Outcome(type(exc).__name__, str(exc), traceback.format_exc().split("\n"))
-        self._status_line_end(output_follows=outcome is not None)
-        if outcome is not None:
-            outcome = _sendable(outcome)
-            self._send("error", {"ename": outcome.ename, "evalue": outcome.evalue, "traceback": outcome.traceback})
-            self._last_output = self._last_output or f"{outcome.ename}: {outcome.evalue}"
+            error = CellError(type(exc).__name__, str(exc), traceback.format_exc().split("\n"))
+        self._status_line_end(output_follows=error is not None)
+        content = None if error is None else error.content()
+        if content is not None:
+            self._send("error", content)
+            self._last_output = self._last_output or f"{content['ename']}: {content['evalue']}"
         if store_history and not silent:
             self._history.append(self.execution_count, without_lone_surrogates(code), self._last_output)
         if self._big_cell:
             # The huge answer's buffers and copies are garbage now: return them.
             self._big_cell = False
             release_memory()
-        if outcome is None:
+        if content is None:
             return {"status": "ok", "execution_count": self.execution_count, "payload": [], "user_expressions": {}}
-        return {
-            "status": "error",
-            "execution_count": self.execution_count,
-            "ename": outcome.ename,
-            "evalue": outcome.evalue,
-            "traceback": outcome.traceback,
-        }
+        return {"status": "error", "execution_count": self.execution_count, **content}
 
-    def _execute(self, code: str, cell_id: str | None) -> Outcome | None:
+    def _execute(self, code: str, cell_id: str | None) -> CellError | None:
         magics, body = split_magics(code)
         for name, arg in magics:
             if name == "proofstate":
@@ -252,38 +260,38 @@ class LeanKernel(Kernel):
             try:
                 self._magic(name, arg, cell_id)
             except MagicError as exc:
-                return _magic_error(str(exc))
+                return CellError.from_magic(str(exc))
         if not body.strip():
             return None
         # The Lean text is sent as it would be without the magic lines, so positions in
         # messages count from the first Lean line (the rendered excerpt shows which).
         return self._run_command(body, cell_id)
 
-    def _run_command(self, code: str, cell_id: str | None) -> Outcome | None:
+    def _run_command(self, code: str, cell_id: str | None) -> CellError | None:
         problem = self._ensure_ready()
         if problem is not None:
             return problem
         result = self._get_session().run_cell(code, cell_id=cell_id, all_tactics=self._widgets)
-        outcome = self._show(result, cell_id)
+        error = self._show(result, cell_id)
         self._mark_stale(result.made_stale)
         if self._widgets and result.response is not None:
             self._show_widget(result)
-        return outcome
+        return error
 
-    def _run_tactics(self, tactics: str, arg: str) -> Outcome | None:
+    def _run_tactics(self, tactics: str, arg: str) -> CellError | None:
         if arg and not (arg.isascii() and arg.isdigit()):
-            return _magic_error(
+            return CellError.from_magic(
                 f"%proofstate wants a proof state number, got {arg!r}; e.g. %proofstate 0, or %proofstate alone for the latest"
             )
         if not tactics.strip():
-            return _magic_error("%proofstate needs tactics on the lines below it, e.g.\n%proofstate 0\nintro h")
+            return CellError.from_magic("%proofstate needs tactics on the lines below it, e.g.\n%proofstate 0\nintro h")
         problem = self._ensure_ready()
         if problem is not None:
             return problem
         result = self._get_session().run_tactic(tactics, int(arg) if arg else None)
         return self._show(result, None)
 
-    def _after_interrupt(self) -> Outcome:
+    def _after_interrupt(self) -> CellError:
         """A KeyboardInterrupt outside a REPL request: our state may be half-updated, so
         the REPL is killed and the committed cells are replayed before the next cell. Not
         now: a Mathlib replay takes minutes, and the user who pressed Ctrl-C wants control
@@ -297,11 +305,11 @@ class LeanKernel(Kernel):
         except KeyboardInterrupt:
             note = "interrupted again; the REPL starts again at the next cell"
         self._show_text(f"note: {note}")
-        return Outcome("KeyboardInterrupt", "interrupted", [f"KeyboardInterrupt: {note}"])
+        return CellError("KeyboardInterrupt", "interrupted", [f"KeyboardInterrupt: {note}"])
 
     # ------------------------------------------------------------------ output
 
-    def _show(self, result: CellResult, cell_id: str | None) -> Outcome | None:
+    def _show(self, result: CellResult, cell_id: str | None) -> CellError | None:
         """Publish a result: a display (kept updatable by cell id) for what is not an error,
         then the error itself, which makes the reply status ``error``. Within the output
         limit: a cut result is kept whole for ``%lean_result N``."""
@@ -325,7 +333,7 @@ class LeanKernel(Kernel):
         if bundle["text/plain"].strip():
             self._display(bundle, metadata)
         ename, evalue, tb = rendered.error
-        return Outcome(ename, evalue, tb)
+        return CellError(ename, evalue, tb)
 
     def _mark_stale(self, cell_ids: list[str]) -> None:
         """Add the stale banner to earlier cells' outputs, in place: one update per cell,
@@ -863,13 +871,7 @@ def _sendable(value: Any) -> Any:
         return {_sendable(k): _sendable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(_sendable(v) for v in value)
-    if isinstance(value, Outcome):
-        return Outcome(_sendable(value.ename), _sendable(value.evalue), _sendable(value.traceback))
     return value
-
-
-def _magic_error(text: str) -> Outcome:
-    return Outcome("MagicError", text, [f"MagicError: {text}"])
 
 
 def _display_id(cell_id: str | None) -> str | None:

@@ -30,7 +30,14 @@ class Phase:
 
 @dataclass
 class CellResult:
-    code: str  # the Lean text that was sent (line magics removed)
+    """One request's result. ``code`` is the text the user asked to run, which the
+    positions in ``response`` refer to, not always the text sent to the REPL: a command
+    cell whole (its import header included, though the header is sent on its own and the
+    body on its env; the frontend's line magics removed), the tactics of a tactic step as
+    written (they are sent grouped as one step), ``%pickle PATH`` for a pickle, and the
+    file's path for an unpickle (which a replay sends again)."""
+
+    code: str  # what the user ran (see above): messages' positions count in this text
     kind: CellKind = "command"
     response: Response | None = None  # None when the REPL failed before answering
     env_before: int | None = None  # env the command ran on (None: fresh, runs the header)

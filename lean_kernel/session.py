@@ -94,7 +94,7 @@ class CommittedCell:
     """One step of the history that produced an env (or a proof state)."""
 
     key: str  # the frontend's cell id, or an automatic one
-    code: str
+    code: str  # its CellResult.code: the cell as the user wrote it, or the unpickled file's path
     order: int  # when it was committed; later is larger
     kind: str = "command"  # "command", "header", "tactic" or "unpickle"
     env_before: int | None = None
