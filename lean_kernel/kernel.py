@@ -48,7 +48,7 @@ from .config import (
     parse_output_limit,
     parse_timeout,
 )
-from .doctor import Advice, run_checks
+from .doctor import Advice
 from .process import release_memory
 from .protocol import without_lone_surrogates
 from .render import chain_bundle, render_cell, result_text_part, stale_bundle, text_bundle
@@ -201,7 +201,7 @@ class LeanKernel(Kernel):
         except ConfigError as exc:
             return CellError("LeanSetupError", str(exc), [f"LeanSetupError: {exc}", f"Fix: {KERNEL_ADVICE.configure}"])
         self._status.report(Phase("starting"))
-        report = run_checks(session.process, timeout=session.config.startup_timeout, advice=KERNEL_ADVICE)
+        report = session.health_check(advice=KERNEL_ADVICE)
         if report.ok:
             self._checked = True
             self._notes.append(report.summary())
@@ -556,7 +556,7 @@ class LeanKernel(Kernel):
         # project whose REPL cannot start must not cost the cells of a working session.
         candidate = LeanSession(config, on_phase=self._status.report)
         self._status.report(Phase("starting"))
-        report = run_checks(candidate.process, timeout=config.startup_timeout)
+        report = candidate.health_check(advice=KERNEL_ADVICE)
         if not report.ok:
             candidate.close()
             raise MagicError(f"no Lean REPL starts in {folder}; {kept}\n{report.summary()}\n\n{report.as_text()}")

@@ -10,9 +10,12 @@ scripts. ``<details>`` makes a failing item expandable without any JavaScript.
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from .render import _COLOURS, _MONO, _PRE, _badge
-from .summary import BatchSummary, HistogramBin, ItemOutcome
+
+if TYPE_CHECKING:  # annotations only: summary's displays call these functions
+    from .summary import BatchSummary, HistogramBin, ItemOutcome
 
 __all__ = ["histogram_svg", "seconds_text", "summary_html", "summary_text"]
 

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from .config import ReplConfig, per_call_timeout
+from .doctor import NO_ADVICE, Advice, HealthReport, run_checks
 from .lean_text import find_declarations, lex, read_header
 from .process import ReplFailure, ReplInterrupted, ReplNotFound, ReplProcess
 from .protocol import (
@@ -174,6 +175,46 @@ class LeanSession:
         if self.process.generation != self._generation:
             return frozenset()  # a new process, not yet synced: it holds no imports
         return frozenset(self._headers)
+
+    # ------------------------------------------------------------------ the REPL underneath
+    # Layers above the session (kernel, magic, pool, verify) ask these, never the process:
+    # the session is the one owner of the REPL and of what its restarts mean.
+
+    @property
+    def repl_generation(self) -> int:
+        """How many REPL processes this session has started (0: none yet). A request that
+        raises it was answered by a new process: the old one died or was killed."""
+        return self.process.generation
+
+    @property
+    def repl_pid(self) -> int | None:
+        """The running REPL's process id (also its process group); None when none runs."""
+        return self.process.pid
+
+    @property
+    def repl_alive(self) -> bool:
+        return self.process.alive
+
+    def rss_bytes(self) -> int | None:
+        """Resident memory of the REPL's process group, best effort (None: unknown)."""
+        return self.process.rss_bytes()
+
+    def start(self) -> None:
+        """Start the REPL now unless it runs (else the first request starts it); raises
+        ReplNotFound naming the setting to fix."""
+        self.process.start()
+
+    def cancel(self) -> bool:
+        """From another thread: kill the REPL so that the request in flight ends as
+        ReplInterrupted (the session restarts and replays). False when nothing runs."""
+        return self.process.cancel()
+
+    def health_check(self, *, timeout: float | None = None, advice: Advice = NO_ADVICE) -> HealthReport:
+        """The doctor's checks on this session's REPL (it is started): the configuration,
+        then the positive control within ``timeout`` seconds (default: the start-up
+        allowance). ``advice`` is how the calling frontend's user fixes a set-up."""
+        limit = self.config.startup_timeout if timeout is None else timeout
+        return run_checks(self.process, timeout=limit, advice=advice)
 
     def stale_cells(self) -> list[str]:
         """Keys of the stale cells, in commit order (cost: the number of stale cells)."""

@@ -373,8 +373,8 @@ class LeanChecker:
         self.close()
 
     def __repr__(self) -> str:
-        proc = self._session.process if self._session else None
-        state = "not started" if proc is None or proc.pid is None else f"pid {proc.pid}"
+        pid = self._session.repl_pid if self._session else None
+        state = "not started" if pid is None else f"pid {pid}"
         return f"<LeanChecker repl={self.config.repl_path or self.config.project_dir!r} env={self.env} {state}>"
 
 

@@ -123,14 +123,14 @@ class LeanActor:
         self.cancelled_run = max(self.cancelled_run, run_id)
         for session in self.pool.sessions():
             if session is not None:
-                session.process.cancel()
+                session.cancel()
 
     def info(self) -> dict[str, Any]:
         session = self.pool.sessions()[0]
         return {
             "pid": os.getpid(),
             "node": self.node,
-            "repl_pid": session.process.pid if session is not None else None,
+            "repl_pid": session.repl_pid if session is not None else None,
             "headers": sorted(session.cached_headers) if session is not None else [],
         }
 

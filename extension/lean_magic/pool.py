@@ -141,7 +141,7 @@ class _Worker:
     def cancel(self) -> None:
         session = self.session
         if session is not None:
-            session.process.cancel()
+            session.cancel()
 
 
 class WorkerLost(Exception):
@@ -393,7 +393,7 @@ class LeanPool(_BatchRunner):
 
         def boot(worker: _Worker) -> None:
             try:
-                worker.ensure_session().process.start()
+                worker.ensure_session().start()
             except BaseException as exc:
                 errors.append(exc)
 
@@ -427,13 +427,13 @@ class LeanPool(_BatchRunner):
     def _run_item(self, worker: _Worker, job: Job, i: int, item: Any, key: str, order: int) -> tuple[Any, ItemRecord]:
         session = worker.ensure_session()
         held = bool(key) and key in worker.held_headers
-        gen_before = session.process.generation
+        gen_before = session.repl_generation
         started = time.monotonic()
         try:
             result = job.run(self, session, item)
         except Exception as exc:  # one item's bug must not stop the run (unless the job says so)
             result = job.failed(item, exc)
-        gen_after = session.process.generation
+        gen_after = session.repl_generation
         record = ItemRecord(
             i,
             worker.index,
@@ -443,7 +443,7 @@ class LeanPool(_BatchRunner):
             time.monotonic() - started,
             key,
             held,
-            session.process.pid,
+            session.repl_pid,
         )
         self._after_item(worker, gen_before, gen_after)
         return result, record
@@ -510,7 +510,7 @@ class LeanPool(_BatchRunner):
             worker.retire()
             return
         if self.max_rss_mb is not None and worker.session is not None:
-            rss = worker.session.process.rss_bytes()
+            rss = worker.session.rss_bytes()
             if rss is not None and rss > self.max_rss_mb * 1024 * 1024:
                 worker.retire()
 

@@ -780,7 +780,7 @@ def transcript_for(case: Case) -> tuple[str, str]:
 
     process = _ScriptedProcess(answer)
     session = LeanSession(ReplConfig(repl_path="scripted"), process=process)  # type: ignore[arg-type]
-    SELF_CHECKS.record(process, "", SelfCheck(lean_version=LEAN_VERSION))  # scripted separately
+    SELF_CHECKS.record(session, "", SelfCheck(lean_version=LEAN_VERSION))  # scripted separately
     verify(session, facts.text, case.candidate, **case.options)
     return _exchanges(process, case.evidence)
 

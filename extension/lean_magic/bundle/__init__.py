@@ -4,14 +4,15 @@ Kaggle, a dataset under the read-only ``/kaggle/input``), so nothing is ever fet
 - ``discover``: find the parts and their versions (the layouts accepted are listed there);
 - ``copy``: make a read-only bundle usable (writable project copy, executable binaries);
 - ``report``: the checks with their fixes, and the reports shown to the user;
-- ``configure``: turn a bundle into the active configuration; the doctor.
+- ``active``: turn a bundle into the active configuration (``configure()``); the doctor.
+  (Named apart from its function, so that ``bundle.configure`` is only the function.)
 
 ``lean_magic.setup()`` is the entry point; ``lean-kernel bundle`` builds such a folder.
 """
 
 from __future__ import annotations
 
-from .configure import active_config, active_report, configure, doctor, lean_path, reset_active
+from .active import active_config, active_report, configure, doctor, lean_path, reset_active
 from .copy import COPY_MARKER, is_writable, prepare_project
 from .discover import BUNDLE_ENV, Installation, SetupError, inspect_bundle, locate_bundle
 from .report import DoctorReport, SetupReport

@@ -250,10 +250,10 @@ class Verification:
         return reference
 
     def _self_check(self, header: str) -> None:
-        outcome = SELF_CHECKS.get(self.session.process, header)
+        outcome = SELF_CHECKS.get(self.session, header)
         if outcome is None:
             outcome = run_self_check(self.session, header, self.budget)
-            SELF_CHECKS.record(self.session.process, header, outcome)
+            SELF_CHECKS.record(self.session, header, outcome)
         self.result.receipt.lean_version = outcome.lean_version
         if outcome.fault is not None:
             raise _Abort(ToolMessage(outcome.fault.reason, "running the verifier's controls: " + outcome.fault.message))

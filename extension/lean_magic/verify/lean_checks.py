@@ -39,7 +39,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lean_kernel.protocol import InfoNode
-from lean_kernel.session import header_key
+from lean_kernel.session import LeanSession, header_key
 
 from .result import ToolMessage
 from .scan import CODE_ATTRIBUTES, _option_is_unsafe, scan_candidate
@@ -310,25 +310,26 @@ def parse_version(data: str) -> str | None:
 
 
 class SelfCheckRegistry:
-    """Outcomes of the controls, per REPL process (and its restarts) and import header.
-    Thread-safe; a process that is gone takes its entries with it."""
+    """Outcomes of the controls, per session, REPL process of it (a restart is a new
+    process, checked again) and import header. Thread-safe; a session that is gone takes
+    its entries with it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._outcomes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    def _key(self, process, header: str) -> tuple[int, str]:
-        return process.generation, header_key(header)
+    def _key(self, session: LeanSession, header: str) -> tuple[int, str]:
+        return session.repl_generation, header_key(header)
 
-    def get(self, process, header: str) -> SelfCheck | None:
+    def get(self, session: LeanSession, header: str) -> SelfCheck | None:
         with self._lock:
-            return self._outcomes.get(process, {}).get(self._key(process, header))
+            return self._outcomes.get(session, {}).get(self._key(session, header))
 
-    def record(self, process, header: str, outcome: SelfCheck) -> None:
+    def record(self, session: LeanSession, header: str, outcome: SelfCheck) -> None:
         if outcome.fault is not None:
             return  # inconclusive: the next verification tries again
         with self._lock:
-            self._outcomes.setdefault(process, {})[self._key(process, header)] = outcome
+            self._outcomes.setdefault(session, {})[self._key(session, header)] = outcome
 
 
 SELF_CHECKS = SelfCheckRegistry()
