@@ -10,6 +10,7 @@ without exporting anything; a kernelspec carries its own variables and is not af
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 import os
@@ -18,6 +19,7 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Final
 
 # Environment variables a user (or a kernelspec) sets. Names are part of the public API.
 ENV_REPL_PATH = "LEAN_REPL_PATH"  # the repl binary (or any executable speaking its protocol)
@@ -32,6 +34,32 @@ ENV_NOTICE = "LEAN_KERNEL_NOTICE"  # a line the kernel shows above every output 
 ENV_OUTPUT_LIMIT = "LEAN_OUTPUT_LIMIT"  # what one cell may display, e.g. 1MB, 200k, off
 
 DEFAULT_TIMEOUT = 60.0
+
+
+# Time limits: two words with one meaning each, in every layer (session, process, doctor).
+# Single-member enums, so that mypy narrows ``if limit is NO_LIMIT`` (PEP 484's sentinel idiom).
+class NoLimit(enum.Enum):
+    """``NO_LIMIT``: wait as long as it takes (what ``0``, ``"off"`` and ``inf`` read as)."""
+
+    NO_LIMIT = "no time limit"
+
+
+class Configured(enum.Enum):
+    """``CONFIGURED``: the limit of the ``ReplConfig`` in use (LEAN_TIMEOUT, ``%timeout``,
+    ``LeanChecker(timeout=...)``), looked up when the request is sent."""
+
+    CONFIGURED = "the configured time limit"
+
+
+NO_LIMIT: Final = NoLimit.NO_LIMIT
+CONFIGURED: Final = Configured.CONFIGURED
+
+# A limit a request can be sent with: seconds (finite, > 0) or no limit.
+Limit = float | NoLimit
+# What a ``timeout=`` of the session, the process or the doctor takes: a Limit, the
+# configured one, or any text or number ``parse_timeout`` reads. ``None`` is accepted
+# too and always means CONFIGURED ("not given"), as at the public API.
+TimeoutArg = float | str | NoLimit | Configured | None
 DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024
 
 
@@ -49,6 +77,9 @@ class ReplConfig:
     # env), as an offline bundle does; lake would try to re-elaborate or fetch packages.
     use_lake: bool = True
     env: dict[str, str] = field(default_factory=dict)
+    # Seconds per request, or None for no limit: a setting, not an argument, so None is
+    # not "the default" here (this is where the default comes from). Read it through
+    # ``time_limit``, which says NO_LIMIT.
     timeout: float | None = DEFAULT_TIMEOUT
     startup_timeout: float = 120.0
     memory_limit_mb: int | None = None
@@ -92,6 +123,11 @@ class ReplConfig:
             settings_file=saved_in,
         )
         return replace(cfg, **overrides) if overrides else cfg
+
+    @property
+    def time_limit(self) -> Limit:
+        """The configured limit per request (what CONFIGURED stands for)."""
+        return NO_LIMIT if self.timeout is None else self.timeout
 
     def with_changes(self, **changes) -> ReplConfig:
         return replace(self, **changes)
@@ -231,18 +267,41 @@ def parse_timeout(value: object, *, what: str = "timeout") -> float | None:
     return value
 
 
+def read_timeout(value: TimeoutArg, *, what: str = "timeout") -> float | NoLimit | Configured:
+    """A ``timeout=`` argument of the session, the process or the doctor, checked (a bad
+    value raises TimeoutValueError, before anything is sent): ``None`` and CONFIGURED
+    give CONFIGURED, NO_LIMIT and what ``parse_timeout`` reads as no limit give
+    NO_LIMIT, anything else its seconds."""
+    if value is None or value is CONFIGURED:
+        return CONFIGURED
+    if value is NO_LIMIT:
+        return NO_LIMIT
+    seconds = parse_timeout(value, what=what)
+    return NO_LIMIT if seconds is None else seconds
+
+
+def resolve_timeout(value: TimeoutArg, config: ReplConfig, *, what: str = "timeout") -> Limit:
+    """The limit to send a request with: ``read_timeout``, CONFIGURED looked up in ``config``."""
+    chosen = read_timeout(value, what=what)
+    return config.time_limit if chosen is CONFIGURED else chosen
+
+
 def per_call_timeout(value: object) -> float | None:
-    """A ``timeout=`` argument of the API or the magic, checked by ``parse_timeout``.
-    None stays None ("the configured default"); "no limit" comes back as ``math.inf``,
-    so that None keeps that one meaning on the way down to the process layer."""
+    """A ``timeout=`` argument of the API or the magic, checked by ``parse_timeout`` and
+    kept as a number for budgets (verify, the pool): None stays None (CONFIGURED, "not
+    given"); "no limit" comes back as ``math.inf``, never None. The session and the
+    process take these as they are (``read_timeout``)."""
     if value is None:
         return None
     seconds = parse_timeout(value)
     return math.inf if seconds is None else seconds
 
 
-def describe_timeout(value: float | None) -> str:
-    return "off (no limit)" if value is None or math.isinf(value) else f"{value:g} s"
+def describe_timeout(value: float | NoLimit | None) -> str:
+    """A limit in words; None is a ReplConfig's "no limit"."""
+    if value is None or value is NO_LIMIT or math.isinf(value):
+        return "off (no limit)"
+    return f"{value:g} s"
 
 
 DEFAULT_OUTPUT_LIMIT = 1_000_000  # characters a cell may display, all MIME types together

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import ConfigError, ReplConfig
+from .config import ConfigError, ReplConfig, TimeoutArg
 from .process import ReplFailure, ReplNotFound, ReplProcess
 from .protocol import CommandRequest, CommandResponse, ReplErrorResponse
 from .versions import read_toolchain_file, release_tag
@@ -104,8 +104,9 @@ def diagnose_stderr(stderr: str, config: ReplConfig, advice: Advice = NO_ADVICE)
     return None
 
 
-def positive_control(process: ReplProcess, timeout: float | None = 60.0, advice: Advice = NO_ADVICE) -> Check:
-    """Run ``#eval 2+2`` on a fresh env and expect ``4``."""
+def positive_control(process: ReplProcess, timeout: TimeoutArg = 60.0, advice: Advice = NO_ADVICE) -> Check:
+    """Run ``#eval 2+2`` on a fresh env and expect ``4``, within ``timeout`` (as for
+    ``ReplProcess.request``: seconds, NO_LIMIT, or CONFIGURED, which None means too)."""
     try:
         response = process.request(CommandRequest(cmd=POSITIVE_CONTROL), timeout=timeout)
     except ReplNotFound as exc:
@@ -177,7 +178,7 @@ def check_config(config: ReplConfig, advice: Advice = NO_ADVICE) -> list[Check]:
     return checks
 
 
-def run_checks(process: ReplProcess, timeout: float | None = 60.0, advice: Advice = NO_ADVICE) -> HealthReport:
+def run_checks(process: ReplProcess, timeout: TimeoutArg = 60.0, advice: Advice = NO_ADVICE) -> HealthReport:
     report = HealthReport(check_config(process.config, advice))
     if report.ok:
         report.checks.append(positive_control(process, timeout=timeout, advice=advice))

@@ -30,7 +30,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import json
-import math
 import os
 import select
 import signal as _signal
@@ -40,7 +39,7 @@ import time
 from typing import Any
 
 from . import reaper
-from .config import ConfigError, ReplConfig, parse_timeout
+from .config import CONFIGURED, NO_LIMIT, ConfigError, Limit, ReplConfig, TimeoutArg, resolve_timeout
 from .protocol import ProtocolError, Request, Response, encode_request, parse_response
 
 __all__ = [
@@ -67,9 +66,6 @@ MAX_SUFFIX_TRIES = 16  # bounds the slow path of the stray-output rule on garbag
 MAX_POLL_MS = 60_000  # one poll's wait; a deadline far away is reached in several
 _OOM_SIGNALS = (_signal.SIGKILL, _signal.SIGSEGV, _signal.SIGABRT)
 _OOM_WORDS = ("out of memory", "std::bad_alloc", "bad_alloc", "cannot allocate memory", "memory")
-
-_DEFAULT = object()
-
 
 # --------------------------------------------------------------------------- exceptions
 
@@ -481,13 +477,15 @@ class ReplProcess:
 
     # ------------------------------------------------------------------ requests
 
-    def request(self, req: Request, timeout: float | object | None = _DEFAULT) -> Response:
+    def request(self, req: Request, timeout: TimeoutArg = CONFIGURED) -> Response:
         """Send one request and return its parsed response (a ReplErrorResponse is
-        returned, not raised). Any fault restarts the REPL and raises a ReplFailure."""
+        returned, not raised). Any fault restarts the REPL and raises a ReplFailure.
+        ``timeout``: seconds, NO_LIMIT, or CONFIGURED (the default; None means it too)
+        for ``config.timeout``; text as ``config.parse_timeout`` reads it."""
         _, resp = self._exchange(encode_request(req), timeout, typed=True)
         return resp
 
-    def request_json(self, obj: dict | str, timeout: float | object | None = _DEFAULT) -> str:
+    def request_json(self, obj: dict | str, timeout: TimeoutArg = CONFIGURED) -> str:
         """Send a raw request (a dict, or text sent verbatim) and return the response's
         JSON text as the REPL printed it, without the blank line."""
         if isinstance(obj, str):
@@ -497,12 +495,10 @@ class ReplProcess:
         raw, _ = self._exchange(payload, timeout, typed=False)
         return raw.decode("utf-8", "replace")
 
-    def _exchange(self, payload: bytes, timeout: float | object | None, typed: bool) -> tuple[bytes, Any]:
+    def _exchange(self, payload: bytes, timeout: TimeoutArg, typed: bool) -> tuple[bytes, Any]:
         # Checked before anything is written: a limit that is no duration (nan) used to
         # fail after the write, leaving the answer to be read by the next request.
-        limit = self.config.timeout if timeout is _DEFAULT else timeout
-        if limit is not None:
-            limit = parse_timeout(limit)
+        limit = resolve_timeout(timeout, self.config)
         with self._lock:
             if self._proc is None:
                 self.start()
@@ -536,12 +532,13 @@ class ReplProcess:
             self.requests_served += 1
             return raw, result
 
-    def _roundtrip(self, payload: bytes, limit: float | None) -> tuple[bytes, dict]:
-        deadline = None if limit is None or limit == math.inf else time.monotonic() + limit
-        max_bytes = self.config.max_response_bytes
+    def _roundtrip(self, payload: bytes, limit: Limit) -> tuple[bytes, dict]:
+        """Write ``payload`` and read until one whole response is framed, within ``limit``."""
+        deadline = None if limit is NO_LIMIT else time.monotonic() + limit
         self.last_stray_output = ""
         poller = self._poller
-        out_fd, in_fd = self._stdout_fd, self._stdin_fd
+        assert poller is not None  # a started process has one
+        in_fd = self._stdin_fd
         pending = memoryview(payload) if in_fd >= 0 else memoryview(b"")
         # Most requests fit in the pipe at once: write before polling, and ask poll for
         # writability only while something is left (a request larger than the pipe).
@@ -555,46 +552,61 @@ class ReplProcess:
                 if isinstance(frame, tuple):
                     return frame
                 scan = frame
-                if len(self._buf) > max_bytes:
-                    raise _Fault(
-                        ReplOutputTooLarge,
-                        f"Lean REPL response too large: more than {max_bytes} bytes without a complete "
-                        "response (raise ReplConfig.max_response_bytes if this is expected)",
-                        first_bytes=bytes(self._buf[:200]),
-                    )
-                if self._cancelled:
-                    raise _Fault(ReplInterrupted, "Lean REPL interrupted (cancelled) while running a request")
-                if deadline is None:
-                    wait_ms = None
-                else:
-                    wait = deadline - time.monotonic()
-                    if wait <= 0:
-                        raise _Fault(
-                            ReplTimeout,
-                            f"Lean REPL timed out after {_secs(limit)} s without a complete response",
-                            timeout=limit,
-                            stdout_head=bytes(self._buf[:200]) or None,
-                        )
-                    wait_ms = min(MAX_POLL_MS, max(1, int(wait * 1000) + 1))
-                for fd, _ in poller.poll(wait_ms):
-                    if fd == out_fd:
-                        try:
-                            n = os.readv(out_fd, [self._chunk])
-                        except BlockingIOError:
-                            continue
-                        if not n:
-                            self._on_eof()
-                        self._buf += self._chunk_view[:n]
-                    elif pending:
-                        pending = self._write_some(pending)
-                        if not pending:
-                            poller.unregister(in_fd)
+                self._check_waiting(limit, deadline)
+                pending = self._pump(poller, pending, self._wait_ms(deadline))
         finally:
             if pending:
                 try:
                     poller.unregister(in_fd)
                 except KeyError:
                     pass
+
+    def _check_waiting(self, limit: Limit, deadline: float | None) -> None:
+        """Raise the fault that ends the wait for a response, if one has happened: too
+        much output, a cancel from another thread, or the deadline passed."""
+        max_bytes = self.config.max_response_bytes
+        if len(self._buf) > max_bytes:
+            raise _Fault(
+                ReplOutputTooLarge,
+                f"Lean REPL response too large: more than {max_bytes} bytes without a complete "
+                "response (raise ReplConfig.max_response_bytes if this is expected)",
+                first_bytes=bytes(self._buf[:200]),
+            )
+        if self._cancelled:
+            raise _Fault(ReplInterrupted, "Lean REPL interrupted (cancelled) while running a request")
+        if deadline is not None and limit is not NO_LIMIT and deadline - time.monotonic() <= 0:
+            raise _Fault(
+                ReplTimeout,
+                f"Lean REPL timed out after {_secs(limit)} s without a complete response",
+                timeout=limit,
+                stdout_head=bytes(self._buf[:200]) or None,
+            )
+
+    @staticmethod
+    def _wait_ms(deadline: float | None) -> int | None:
+        """How long one poll may wait: until the deadline, in pieces of at most MAX_POLL_MS."""
+        if deadline is None:
+            return None
+        return min(MAX_POLL_MS, max(1, int((deadline - time.monotonic()) * 1000) + 1))
+
+    def _pump(self, poller: select.poll, pending: memoryview, wait_ms: int | None) -> memoryview:
+        """One poll: read what stdout has into the buffer, write more of ``pending`` when
+        stdin takes it. Returns what is still to be written."""
+        out_fd = self._stdout_fd
+        for fd, _ in poller.poll(wait_ms):
+            if fd == out_fd:
+                try:
+                    n = os.readv(out_fd, [self._chunk])
+                except BlockingIOError:
+                    continue
+                if not n:
+                    self._on_eof()
+                self._buf += self._chunk_view[:n]
+            elif pending:
+                pending = self._write_some(pending)
+                if not pending:
+                    poller.unregister(self._stdin_fd)
+        return pending
 
     def _write_some(self, pending: memoryview) -> memoryview:
         try:

@@ -21,13 +21,15 @@ Rules (each one is a user-visible promise):
 
 from __future__ import annotations
 
+import enum
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import Final
 
-from .config import ReplConfig, per_call_timeout
+from .config import CONFIGURED, NO_LIMIT, Configured, Limit, NoLimit, ReplConfig, TimeoutArg, read_timeout
 from .doctor import NO_ADVICE, Advice, HealthReport, run_checks
 from .lean_text import find_declarations, lex, read_header
 from .process import ReplFailure, ReplInterrupted, ReplNotFound, ReplProcess
@@ -45,9 +47,32 @@ from .protocol import (
     check_sendable,
     shift_lines,
 )
-from .results import CellResult, Phase
+from .results import CellKind, CellResult, Phase
 
-_AUTO = object()  # "choose the env for me" (distinct from None, which means a fresh env)
+
+class EnvChoice(enum.Enum):
+    """Which env a cell runs on, when the caller names no env id. One meaning in every
+    layer: the kernel, the magic, the API, the pool and verify pass these, never None
+    (which once meant "fresh" here and "continue" at the API)."""
+
+    CHAIN = "the chain's env"  # the last committed cell's env; a re-run: its first run's env
+    FRESH = "a fresh env"  # nothing defined yet (imports allowed)
+
+
+CHAIN: Final = EnvChoice.CHAIN
+FRESH: Final = EnvChoice.FRESH
+EnvArg = int | EnvChoice  # an env id, or a choice
+
+
+def _check_env(env: object) -> EnvArg:
+    if env is None:
+        raise TypeError(
+            "env=None is ambiguous: pass env=FRESH (lean_kernel.session.FRESH) for a fresh env, "
+            "or leave env out to continue the chain"
+        )
+    if isinstance(env, EnvChoice) or (isinstance(env, int) and not isinstance(env, bool)):
+        return env
+    raise TypeError(f"env must be an env id (int), CHAIN or FRESH, not {env!r}")
 
 
 def split_header(code: str) -> tuple[str, str, int]:
@@ -209,12 +234,11 @@ class LeanSession:
         ReplInterrupted (the session restarts and replays). False when nothing runs."""
         return self.process.cancel()
 
-    def health_check(self, *, timeout: float | None = None, advice: Advice = NO_ADVICE) -> HealthReport:
+    def health_check(self, *, advice: Advice = NO_ADVICE) -> HealthReport:
         """The doctor's checks on this session's REPL (it is started): the configuration,
-        then the positive control within ``timeout`` seconds (default: the start-up
-        allowance). ``advice`` is how the calling frontend's user fixes a set-up."""
-        limit = self.config.startup_timeout if timeout is None else timeout
-        return run_checks(self.process, timeout=limit, advice=advice)
+        then the positive control within the start-up allowance. ``advice`` is how the
+        calling frontend's user fixes a set-up."""
+        return run_checks(self.process, timeout=self.config.startup_timeout, advice=advice)
 
     def stale_cells(self) -> list[str]:
         """Keys of the stale cells, in commit order (cost: the number of stale cells)."""
@@ -254,17 +278,22 @@ class LeanSession:
         code: str,
         *,
         cell_id: str | None = None,
-        timeout: float | None = None,
-        env: int | object | None = _AUTO,
+        timeout: TimeoutArg = CONFIGURED,
+        env: EnvArg = CHAIN,
         fresh: bool = False,
         all_tactics: bool = False,
         infotree: str | None = None,
         commit: bool = True,
     ) -> CellResult:
-        """Run one cell. ``env`` forces an env (None = fresh); ``fresh`` ignores the chain.
-        ``timeout``: None for the configured one, else as ``config.parse_timeout`` reads it
-        (a bad value raises TimeoutValueError before anything is sent)."""
-        timeout = per_call_timeout(timeout)
+        """Run one cell. ``env``: CHAIN (the default: the chain's env), FRESH, or an env
+        id; ``fresh=True`` is FRESH (kept for callers that say it so).
+        ``timeout``: CONFIGURED (the default; None means it too), NO_LIMIT, or seconds and
+        text as ``config.parse_timeout`` reads them (a bad value raises
+        TimeoutValueError before anything is sent)."""
+        chosen_timeout = read_timeout(timeout)
+        env = _check_env(env)
+        if fresh and env is CHAIN:
+            env = FRESH
         refused = _refuse_unsendable(code, "this cell", cell_id=cell_id)
         if refused is not None:
             return refused
@@ -276,16 +305,8 @@ class LeanSession:
             rerun = cell_id is not None and cell_id in self._cells
             previous = self._cells.get(cell_id) if cell_id is not None else None
 
-            if env is not _AUTO:
-                base_env = env  # type: ignore[assignment]
-            elif fresh:
-                base_env = None
-            elif previous is not None and not previous.stale:
-                base_env = previous.env_before if previous.kind != "header" else None
-            else:
-                base_env = self._current_env
-
-            if header and env is not _AUTO and env is not None:
+            base_env = self._base_env(env, previous)
+            if header and not isinstance(env, EnvChoice):
                 return CellResult(
                     code=code,
                     failure=f"this cell imports, and Lean takes imports only on a fresh env, not on env {env}: "
@@ -296,7 +317,7 @@ class LeanSession:
                 )
             if header:
                 # Imports need a fresh env: run (or reuse) the header, then the body on it.
-                header_result = self._ensure_header(header, timeout, notes)
+                header_result = self._ensure_header(header, chosen_timeout, notes)
                 if header_result is not None and not header_result.ok:
                     header_result.code = code
                     header_result.cell_id = cell_id
@@ -324,26 +345,33 @@ class LeanSession:
             else:
                 sent = code
 
-            request = CommandRequest(
-                cmd=sent,
-                env=base_env,  # type: ignore[arg-type]
-                all_tactics=all_tactics,
-                infotree=infotree,
-            )
+            request = CommandRequest(cmd=sent, env=base_env, all_tactics=all_tactics, infotree=infotree)
             self._report(Phase("elaborating"))
-            result = self._send(request, code, timeout, notes, line_offset=line_offset)
+            result = self._send(request, code, self._timeout(chosen_timeout), notes, line_offset=line_offset)
             result.cell_id = cell_id
-            result.env_before = base_env  # type: ignore[assignment]
+            result.env_before = base_env
             if result.ok and commit:
-                self._commit(result, cell_id, kind="command", env_before=base_env, rerun=rerun)  # type: ignore[arg-type]
+                self._commit(result, cell_id, kind="command", env_before=base_env, rerun=rerun)
             return result
 
+    def _base_env(self, env: EnvArg, previous: CommittedCell | None) -> int | None:
+        """The env id a cell runs on (None: a fresh env) for the caller's choice."""
+        if env is FRESH:
+            return None
+        if env is not CHAIN:
+            return env
+        if previous is not None and not previous.stale:
+            # A re-run replaces its first run: it goes on the env that run started from.
+            return previous.env_before if previous.kind != "header" else None
+        return self._current_env
+
     def run_tactic(
-        self, tactic: str, proof_state: int | None = None, *, timeout: float | None = None, commit: bool = True
+        self, tactic: str, proof_state: int | None = None, *, timeout: TimeoutArg = CONFIGURED, commit: bool = True
     ) -> CellResult:
         """Run tactics on a proof state (default: the latest one). Several lines are run as
-        one step, grouped in parentheses, because the REPL takes exactly one tactic."""
-        timeout = per_call_timeout(timeout)
+        one step, grouped in parentheses, because the REPL takes exactly one tactic.
+        ``timeout`` as for ``run_cell``."""
+        limit = self._timeout(read_timeout(timeout))
         refused = _refuse_unsendable(tactic, "these tactics", kind="tactic")
         if refused is not None:
             return refused
@@ -361,9 +389,7 @@ class LeanSession:
                     notes=notes,
                 )
             self._report(Phase("tactic"))
-            result = self._send(
-                TacticRequest(tactic=as_single_tactic(tactic), proof_state=state), tactic, timeout, notes
-            )
+            result = self._send(TacticRequest(tactic=as_single_tactic(tactic), proof_state=state), tactic, limit, notes)
             result.kind = "tactic"
             result.proof_state_before = state
             if result.ok and commit and result.tactic is not None:
@@ -382,21 +408,24 @@ class LeanSession:
                     self._latest_proof_state = result.tactic.proof_state
             return result
 
-    def query(self, code: str, *, env: int | object | None = _AUTO, timeout: float | None = None) -> CellResult:
-        """Run Lean text on an env without committing (completion, inspection, axioms)."""
-        timeout = per_call_timeout(timeout)
+    def query(self, code: str, *, env: EnvArg = CHAIN, timeout: TimeoutArg = CONFIGURED) -> CellResult:
+        """Run Lean text on an env without committing (completion, inspection, axioms):
+        ``env`` is CHAIN (the current env), FRESH or an env id; ``timeout`` as for
+        ``run_cell``. Imports are not split off: the text is sent as it is."""
+        limit = self._timeout(read_timeout(timeout))
+        env = _check_env(env)
         with self._lock:
             notes = self._sync_generation()
             if self.replay_pending:
                 return self._not_replayed(code, notes)
-            base = self._current_env if env is _AUTO else env
+            base = self._current_env if env is CHAIN else None if env is FRESH else env
             self._report(Phase("elaborating"))
-            result = self._send(CommandRequest(cmd=code, env=base), code, timeout, notes)  # type: ignore[arg-type]
-            result.env_before = base  # type: ignore[assignment]
+            result = self._send(CommandRequest(cmd=code, env=base), code, limit, notes)
+            result.env_before = base
             return result
 
     def axioms_of(
-        self, names: Iterable[str], env: int | object | None = _AUTO, timeout: float | None = None
+        self, names: Iterable[str], env: EnvArg = CHAIN, timeout: TimeoutArg = CONFIGURED
     ) -> dict[str, list[str]]:
         """The axioms each named declaration depends on, from ``#print axioms``."""
         out: dict[str, list[str]] = {}
@@ -410,8 +439,8 @@ class LeanSession:
 
     # ------------------------------------------------------------------ pickling
 
-    def pickle(self, path: str, *, timeout: float | None = None) -> CellResult:
-        timeout = per_call_timeout(timeout)
+    def pickle(self, path: str, *, timeout: TimeoutArg = CONFIGURED) -> CellResult:
+        limit = self._timeout(read_timeout(timeout))
         with self._lock:
             notes = self._sync_generation()
             if self.replay_pending:
@@ -424,18 +453,16 @@ class LeanSession:
                     notes=notes,
                 )
             self._report(Phase("pickling"))
-            return self._send(
-                PickleEnvRequest(env=self._current_env, pickle_to=path), f"%pickle {path}", timeout, notes
-            )
+            return self._send(PickleEnvRequest(env=self._current_env, pickle_to=path), f"%pickle {path}", limit, notes)
 
-    def unpickle(self, path: str, *, cell_id: str | None = None, timeout: float | None = None) -> CellResult:
-        timeout = per_call_timeout(timeout)
+    def unpickle(self, path: str, *, cell_id: str | None = None, timeout: TimeoutArg = CONFIGURED) -> CellResult:
+        limit = self._timeout(read_timeout(timeout))
         with self._lock:
             notes = self._sync_generation()
             if self.replay_pending:
                 return self._not_replayed(path, notes)
             self._report(Phase("unpickling"))
-            result = self._send(UnpickleEnvRequest(unpickle_env_from=path), path, timeout, notes)
+            result = self._send(UnpickleEnvRequest(unpickle_env_from=path), path, limit, notes)
             result.cell_id = cell_id
             if result.ok:
                 self._commit(
@@ -500,12 +527,10 @@ class LeanSession:
 
     # ------------------------------------------------------------------ internals
 
-    def _send(
-        self, request: Request, code: str, timeout: float | None, notes: list[str], *, line_offset: int = 0
-    ) -> CellResult:
+    def _send(self, request: Request, code: str, limit: Limit, notes: list[str], *, line_offset: int = 0) -> CellResult:
         started = time.monotonic()
         try:
-            response: Response = self.process.request(request, timeout=self._timeout(timeout))
+            response: Response = self.process.request(request, timeout=limit)
         except UnsendableText as exc:  # raised before anything is written: the REPL is fine
             return CellResult(code=code, failure=str(exc), failure_kind="UnsendableText", notes=notes)
         except ReplFailure as failure:
@@ -536,19 +561,20 @@ class LeanSession:
         if self.on_phase is not None:
             self.on_phase(phase)
 
-    def _timeout(self, timeout: float | None) -> float | None:
-        return self.config.timeout if timeout is None else timeout
+    def _timeout(self, chosen: float | NoLimit | Configured) -> Limit:
+        return self.config.time_limit if chosen is CONFIGURED else chosen
 
-    def _allowance(self, timeout: float | None) -> float | None:
+    def _allowance(self, chosen: float | NoLimit | Configured = CONFIGURED) -> Limit:
         """The limit for requests that may take far longer than a cell, unless the caller
         set one: imports (`import Mathlib` on a cold disk) and replays (each committed
         cell again, accepted once, perhaps under a larger limit than today's: a cell that
         timed out in a replay would cost the whole session). The start-up allowance."""
-        if timeout is None and self.config.timeout is not None:
-            return max(self.config.timeout, self.config.startup_timeout)
-        return self._timeout(timeout)
+        configured = self.config.time_limit
+        if chosen is CONFIGURED and configured is not NO_LIMIT:
+            return max(configured, self.config.startup_timeout)
+        return self._timeout(chosen)
 
-    def _ensure_header(self, header: str, timeout: float | None, notes: list[str]) -> CellResult | None:
+    def _ensure_header(self, header: str, timeout: float | NoLimit | Configured, notes: list[str]) -> CellResult | None:
         key = header_key(header)
         if key in self._headers:
             return None
@@ -706,7 +732,7 @@ class LeanSession:
             return self._pending_note(f"{reason}; interrupted again while replaying")
 
     def _not_replayed(
-        self, code: str, notes: list[str], *, kind: str = "command", cell_id: str | None = None
+        self, code: str, notes: list[str], *, kind: CellKind = "command", cell_id: str | None = None
     ) -> CellResult:
         """The result of a request that cannot run because the chain is not replayed yet."""
         failure, failure_kind = (
@@ -717,7 +743,7 @@ class LeanSession:
             failure, failure_kind = str(self._start_error), type(self._start_error).__name__
         return CellResult(
             code=code, kind=kind, failure=failure, failure_kind=failure_kind, notes=notes, cell_id=cell_id
-        )  # type: ignore[arg-type]
+        )
 
     def _replay_chain(self, reason: str) -> str:
         live = self._live_chain_keys()
@@ -757,7 +783,7 @@ class LeanSession:
     def _replay_request(self, request: Request) -> CommandResponse | str:
         """One request of a replay: the response, or why it failed."""
         try:
-            response = self.process.request(request, timeout=self._allowance(None))
+            response = self.process.request(request, timeout=self._allowance())
         except ReplInterrupted:
             raise KeyboardInterrupt from None  # not the cell's fault: keep the chain (see _replay)
         except ReplFailure as failure:
@@ -804,7 +830,7 @@ class LeanSession:
             try:
                 response = self.process.request(
                     TacticRequest(tactic=as_single_tactic(step.code), proof_state=ps_map[step.proof_state_before]),
-                    timeout=self._allowance(None),
+                    timeout=self._allowance(),
                 )
             except ReplInterrupted:
                 raise KeyboardInterrupt from None
@@ -825,14 +851,16 @@ class LeanSession:
         self._headers.clear()  # the replay may have failed on yet another new process
 
 
-def _refuse_unsendable(text: str, what: str, *, kind: str = "command", cell_id: str | None = None) -> CellResult | None:
+def _refuse_unsendable(
+    text: str, what: str, *, kind: CellKind = "command", cell_id: str | None = None
+) -> CellResult | None:
     """A failed result naming the position, for text no REPL can be sent (a lone
     surrogate); None when the text is fine. Checked on the whole cell, so that the
     position counts from its first line, header included."""
     try:
         check_sendable(text, what)
     except UnsendableText as exc:
-        return CellResult(code=text, kind=kind, failure=str(exc), failure_kind="UnsendableText", cell_id=cell_id)  # type: ignore[arg-type]
+        return CellResult(code=text, kind=kind, failure=str(exc), failure_kind="UnsendableText", cell_id=cell_id)
     return None
 
 

@@ -25,10 +25,10 @@ from collections.abc import Iterable, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from lean_kernel.config import ReplConfig, output_limit_from_env, per_call_timeout
+from lean_kernel.config import ReplConfig, TimeoutArg, output_limit_from_env, per_call_timeout
 from lean_kernel.protocol import Message, Pos, Sorry
 from lean_kernel.results import CellResult
-from lean_kernel.session import ChainEntry, LeanSession, declared_names_in
+from lean_kernel.session import CHAIN, FRESH, ChainEntry, EnvArg, LeanSession, declared_names_in
 from lean_kernel.steps import Listener
 
 from .bundle import SetupReport, active_config, configure
@@ -274,17 +274,21 @@ class LeanChecker:
     ) -> LeanResult:
         """Run Lean code as the next cell: it sees what earlier successful runs defined,
         and if it succeeds later runs see it. ``fresh=True``: start from an empty env
-        (imports allowed). ``env=N``: build on env N instead. ``axioms=True``: also ask
-        ``#print axioms`` for every declaration the code makes (``result.axioms``).
-        ``all_tactics=True``: ask for every tactic step (for ``result.widget()``)."""
+        (imports allowed). ``env=N``: build on env N instead (``env=None``, the default,
+        means not given: continue the chain). ``timeout``: seconds, or ``"off"``/0 for no
+        limit; None (the default) is the checker's configured limit. ``axioms=True``:
+        also ask ``#print axioms`` for every declaration the code makes
+        (``result.axioms``). ``all_tactics=True``: ask for every tactic step (for
+        ``result.widget()``)."""
         if not isinstance(code, str):
             raise TypeError(f"code must be Lean source text (a str), not {type(code).__name__}")
         if fresh and env is not None:
             raise ValueError("fresh=True and env=N contradict each other: pass one of them")
         if env is not None and (not isinstance(env, int) or isinstance(env, bool) or env < 0):
             raise ValueError(f"env must be an env id (an int >= 0, e.g. an earlier result's .env), not {env!r}")
-        chosen = {} if env is None else {"env": env}
-        cell = self.session.run_cell(code, fresh=fresh, timeout=timeout, all_tactics=all_tactics, **chosen)
+        # The one place the API's None ("not given") becomes the session's choice.
+        on: EnvArg = FRESH if fresh else CHAIN if env is None else env
+        cell = self.session.run_cell(code, env=on, timeout=timeout, all_tactics=all_tactics)
         result = _interrupt_check(LeanResult.from_cell(cell))
         if axioms and result.ok and result.env_after is not None:
             names = declared_names_in(code)
@@ -444,7 +448,7 @@ def setup(
     link_packages: bool = True,
     check: bool = True,
     verify: bool = True,
-    timeout: float | None = 120.0,
+    timeout: TimeoutArg = 120.0,
     export: bool = True,
     environ: MutableMapping[str, str] | None = None,
     progress: Listener | None = None,
@@ -465,7 +469,8 @@ def setup(
     ``verify``: compare the bundle with its manifest (file counts, sha256 of binaries).
     ``export``: also set PATH, LEAN_SYSROOT, LEAN_PATH, LEAN_REPL_PATH (and LEAN_REPL_ENV)
     in ``environ`` (default os.environ), so child processes (pool workers, ``!lean``) see
-    the same Lean. ``check``: run the positive control. ``progress``: called with each
+    the same Lean. ``check``: run the positive control, within ``timeout`` seconds
+    (``"off"``: no limit; None: the configured limit). ``progress``: called with each
     step's events (``lean_kernel.steps.TextProgress()`` prints them). Returns a
     SetupReport; check ``.ok`` (or call ``.raise_for_problems()``). Raises SetupError only
     when no bundle can be found at all.

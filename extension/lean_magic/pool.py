@@ -47,7 +47,7 @@ from typing import Any
 
 from lean_kernel.config import ReplConfig, per_call_timeout
 from lean_kernel.results import CellResult
-from lean_kernel.session import LeanSession, header_key, split_header
+from lean_kernel.session import FRESH, LeanSession, header_key, split_header
 
 from .batch_results import BatchResults, is_passed
 from .verify import StatementCache, ToolMessage, VerificationResult, verify
@@ -184,7 +184,7 @@ class CheckJob(Job):
         return _header_of(code)
 
     def run(self, pool: LeanPool, session: LeanSession, code: str) -> CellResult:
-        return session.run_cell(code, env=None, commit=False, timeout=self.timeout)
+        return session.run_cell(code, env=FRESH, commit=False, timeout=self.timeout)
 
     def failed(self, code: str, exc: BaseException) -> CellResult:
         if isinstance(exc, WorkerLost):

@@ -158,9 +158,11 @@ def test_an_item_that_keeps_killing_its_actor_fails_alone(local_ray, standin_con
     from lean_magic.cluster import RayPool
 
     def run(session, code):
+        from lean_kernel.session import FRESH
+
         if code == "poison":
             os.kill(os.getpid(), signal.SIGKILL)  # takes the whole actor process down
-        return session.run_cell(code, env=None, commit=False).ok
+        return session.run_cell(code, env=FRESH, commit=False).ok
 
     def failed(code, exc):
         return f"failed: {exc}"

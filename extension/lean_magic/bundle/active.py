@@ -23,7 +23,7 @@ from collections.abc import MutableMapping
 from dataclasses import replace
 from pathlib import Path
 
-from lean_kernel.config import ReplConfig
+from lean_kernel.config import ReplConfig, TimeoutArg
 from lean_kernel.doctor import Check, HealthReport, run_checks
 from lean_kernel.process import ReplProcess
 from lean_kernel.provision import manifest
@@ -157,7 +157,7 @@ def configure(
     link_packages: bool = True,
     check: bool = True,
     verify: bool = True,
-    timeout: float | None = 120.0,
+    timeout: TimeoutArg = 120.0,
     export: bool = True,
     environ: MutableMapping[str, str] | None = None,
     progress: Listener | None = None,
@@ -247,8 +247,10 @@ def _found_summary(inst: Installation) -> str:
     return ", ".join(parts)
 
 
-def doctor(config: ReplConfig | None = None, *, run: bool = True, timeout: float | None = 60.0) -> DoctorReport:
-    """Versions, paths and checks (the positive control included), each failure with its fix."""
+def doctor(config: ReplConfig | None = None, *, run: bool = True, timeout: TimeoutArg = 60.0) -> DoctorReport:
+    """Versions, paths and checks (the positive control included), each failure with its fix.
+    ``timeout``: seconds for the positive control, ``"off"`` for no limit, None for the
+    configured limit."""
     active = _active
     if config is None:
         config = active_config() or ReplConfig.from_env()

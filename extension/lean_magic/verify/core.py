@@ -6,11 +6,12 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from lean_kernel.config import CONFIGURED, Configured
 from lean_kernel.doctor import read_toolchain
 from lean_kernel.lean_text import read_header
 from lean_kernel.protocol import CommandResponse, shift_lines
 from lean_kernel.results import CellResult
-from lean_kernel.session import LeanSession
+from lean_kernel.session import FRESH, EnvArg, LeanSession
 
 from .judge import NO_PRINTOUT, Evidence, first_line, judge, judge_sorries, single_info
 from .lean_checks import (
@@ -32,12 +33,16 @@ from .statement import Statement, StatementCache, StatementError, parse_statemen
 
 
 class _Budget:
+    """A verification's time limit, over all its requests (None: no budget of its own)."""
+
     def __init__(self, timeout: float | None) -> None:
         self.deadline = None if timeout is None else time.monotonic() + timeout
 
-    def left(self) -> float | None:
+    def left(self) -> float | Configured:
+        """Seconds left, or CONFIGURED without a budget: each request then gets the
+        session's configured limit."""
         if self.deadline is None:
-            return None
+            return CONFIGURED
         return self.deadline - time.monotonic()
 
 
@@ -207,7 +212,7 @@ class Verification:
         self.result.tool_messages.extend(found)
         self.result.receipt.mark("scan", FAILED if found else PASSED)
         left = self.budget.left()
-        if left is not None and left <= 0:
+        if left is not CONFIGURED and left <= 0:
             raise _Abort(ToolMessage("timeout", "the text scan used up the time budget"))
         # Another module set: the statement's meaning there is unknown. Stop here.
         return not any(m.reason == "extra_import" for m in found)
@@ -222,12 +227,12 @@ class Verification:
     # ------------------------------------------------------------------ Lean
 
     def _request(
-        self, text: str, env: int | None, what: str, *, on_env: bool = False, infotree: str | None = None
+        self, text: str, env: EnvArg, what: str, *, on_env: bool = False, infotree: str | None = None
     ) -> CellResult:
         """One request within the budget. ``on_env``: run ``text`` as is on ``env`` (a query);
         else as a cell, whose imports the session runs (or reuses) first."""
         left = self.budget.left()
-        if left is not None and left <= 0:
+        if left is not CONFIGURED and left <= 0:
             raise _Abort(ToolMessage("timeout", f"{what}: no time left"))
         if on_env:
             result = self.session.query(text, env=env, timeout=left)
@@ -243,7 +248,7 @@ class Verification:
         if cached:
             return cached[1]
         probe = clean_probe(stmt)
-        clean = self._request(probe.text, None, "elaborating the statement")
+        clean = self._request(probe.text, FRESH, "elaborating the statement")
         reference = read_clean_probe(stmt, probe, clean)
         if self.cache is not None:
             self.cache.put(self.statement_text, (stmt, reference))
@@ -276,7 +281,7 @@ class Verification:
             # A bare candidate runs on the statement's imports.
             run_text = stmt.header + "\n" + self.candidate
             prepended = stmt.header.count("\n") + 1
-        cand = self._request(run_text, None, "running the candidate", infotree="full")
+        cand = self._request(run_text, FRESH, "running the candidate", infotree="full")
         response = cand.command
         assert response is not None
         if prepended:
@@ -310,8 +315,9 @@ class Verification:
         sorries = judge_sorries(self.candidate, response, self.options.permitted, self.result)
         script = candidate_checks(stmt)
         assert self.result.candidate is not None
+        env = self.result.candidate.env_after  # an accepted command always has one
         answer = self._request(
-            script.text, self.result.candidate.env_after, "checking the candidate's declarations", on_env=True
+            script.text, FRESH if env is None else env, "checking the candidate's declarations", on_env=True
         )
         assert answer.command is not None
         o = self.options
@@ -327,10 +333,10 @@ def run_self_check(session: LeanSession, header: str, budget: _Budget) -> SelfCh
     outcome = SelfCheck()
     prefix = header + "\n" if header else ""
     left = budget.left()
-    if left is not None and left <= 0:
+    if left is not CONFIGURED and left <= 0:
         outcome.fault = ToolMessage("timeout", "no time left for the verifier's controls")
         return outcome
-    asked = session.run_cell(prefix + VERSION_QUERY, env=None, commit=False, timeout=left)
+    asked = session.run_cell(prefix + VERSION_QUERY, env=FRESH, commit=False, timeout=left)
     infos = [m.data for m in asked.infos] if asked.ok else []
     outcome.lean_version = parse_version(infos[-1]) if infos else None
     statement = prefix + CONTROL_STATEMENT
