@@ -328,3 +328,34 @@ def test_imported_modules_reads_every_import_form():
 
     header, _, _ = split_cell("import Mathlib\npublic import Lean.Elab\nmeta import all Batteries\ndef x := 1")
     assert imported_modules(header) == ["Mathlib", "Lean.Elab", "Batteries"]
+
+
+def test_env_choices_say_what_they_mean_and_none_names_the_fix(logged_session):
+    # One meaning per word: FRESH is a fresh env, CHAIN (the default) the chain's env, an
+    # int that env. None once meant "fresh" here and "continue" at the API: refused.
+    from lean_kernel.session import CHAIN, FRESH
+
+    make, sent = logged_session
+    session = make()
+    for key, code in TRACE_SIMP[:2]:
+        assert session.run_cell(code, cell_id=key, env=CHAIN).ok
+    with pytest.raises(TypeError, match="FRESH"):
+        session.run_cell("#check f", env=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="FRESH"):
+        session.query("#check f", env=None)  # type: ignore[arg-type]
+    assert session.run_cell(TRACE_SIMP[0][1], env=FRESH, commit=False).ok
+    assert [r.get("env") for r in sent()] == [None, 0, None]  # nothing was sent for None
+
+
+def test_timeout_words_none_is_the_configured_limit_everywhere(standin_config):
+    # Session and process read None as CONFIGURED, as the API does; NO_LIMIT is no limit.
+    from lean_kernel.config import CONFIGURED, NO_LIMIT, read_timeout, resolve_timeout
+
+    config = standin_config("--hang-on", "SLOW_CELL", timeout=1.0)
+    assert read_timeout(None) is CONFIGURED and read_timeout("off") is NO_LIMIT and read_timeout(0) is NO_LIMIT
+    assert resolve_timeout(None, config) == 1.0 and resolve_timeout(CONFIGURED, config) == 1.0
+    assert resolve_timeout(2, config) == 2.0 and config.with_changes(timeout=None).time_limit is NO_LIMIT
+    with LeanSession(config) as session:
+        assert session.run_cell("def f := 37", timeout=NO_LIMIT).ok
+        slow = session.run_cell("theorem SLOW_CELL : True := trivial", timeout=None)
+        assert slow.failure_kind == "ReplTimeout" and "1 s" in slow.failure
