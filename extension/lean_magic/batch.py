@@ -30,6 +30,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -37,10 +38,10 @@ from typing import Any, TextIO
 from lean_kernel.config import ReplConfig, TimeoutValueError, per_call_timeout
 from lean_kernel.results import CellResult
 from lean_kernel.session import LeanSession
-from lean_kernel.summary import summarize
+from lean_kernel.summary import ItemOutcome, summarize
 
 from .batch_results import item_line, outcome_of
-from .pool import CheckJob, Job, LeanPool, VerifyJob, open_pool
+from .pool import CheckJob, Job, LeanPool, VerifyJob, _BatchRunner, open_pool
 from .verify import VerificationResult
 
 __all__ = ["BatchItem", "BatchJob", "InputError", "main", "read_done_ids", "read_items"]
@@ -272,24 +273,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     say = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     try:
-        if args.input == "-":
-            items = read_items(sys.stdin, "<stdin>")
-        else:
-            with open(args.input, encoding="utf-8") as f:
-                items = read_items(f, args.input)
+        items = _read_input(args.input)
         options = _pool_options(args)
         out_path = Path(args.output) if args.output else None
-        done: set[str] = set()
-        if args.resume and out_path is None:
-            raise InputError("--resume needs --output (the file to continue)")
-        if out_path is not None and out_path.exists() and out_path.stat().st_size:
-            if args.resume:
-                done, good = read_done_ids(out_path)
-                if good < out_path.stat().st_size:
-                    say(f"lean-check: dropping a torn last line of {out_path} (the run before was killed mid-write)")
-                    os.truncate(out_path, good)
-            elif not args.overwrite:
-                raise InputError(f"{out_path} exists: pass --resume to continue it, or --overwrite to replace it")
+        done = _ids_done(args, out_path, say)
     except (InputError, OSError) as exc:
         print(f"lean-check: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -308,43 +295,13 @@ def main(argv: list[str] | None = None) -> int:
     }
     job = BatchJob(args.timeout, verify_options)
     backend = options.pop("backend", "local")
-    address = options.pop("address", None)
     started = time.monotonic()
-    pool = None
-    try:
-        pool = open_pool(ReplConfig.from_env(), args.workers, backend=backend, address=address, **options)
-        pool.start()  # a missing REPL is one clear error, not a failure on every item
-    except (Exception, KeyboardInterrupt) as exc:  # ReplNotFound, RayNotInstalled, bad options: each names its fix
-        if pool is not None:
-            pool.close()
-        if isinstance(exc, KeyboardInterrupt):
-            print("lean-check: interrupted while starting; nothing was written", file=sys.stderr)
-            return EXIT_INTERRUPTED
-        print(f"lean-check: cannot start: {exc}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_START
+    pool = _start_pool(args.workers, backend, options)
+    if isinstance(pool, int):
+        return pool  # the exit code: it could not start, and said why
     startup = time.monotonic() - started
 
-    stops = _StopSignals()
-    stops.install()
-    out = open(out_path, "a" if args.resume else "w", encoding="utf-8") if out_path else sys.stdout
-    outcomes = []
-    interrupted = False
-    run_started = time.monotonic()
-    try:
-        for i, result, record in pool.run_iter(job, todo, progress=not args.quiet):
-            item = todo[i]
-            outcome = outcome_of(result, i, record, id=item.id, text=job.text(item))
-            stops.write(out, json.dumps(item_line(result, outcome), ensure_ascii=False) + "\n")
-            outcomes.append(dataclasses.replace(outcome, messages=()))  # the summary needs no messages
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        wall = time.monotonic() - run_started
-        stops.restore()
-        if out is not sys.stdout:
-            out.close()
-        pool.close()
-
+    outcomes, interrupted, wall = _run(pool, job, todo, out_path, append=args.resume, progress=not args.quiet)
     summary = summarize(outcomes, wall)
     where = f" in {out_path}" if out_path else ""
     summary.notes.append(("start-up", f"{startup:.2f} s ({backend}, {pool.workers} workers)"))
@@ -359,6 +316,77 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _read_input(name: str) -> list[BatchItem]:
+    if name == "-":
+        return read_items(sys.stdin, "<stdin>")
+    with open(name, encoding="utf-8") as f:
+        return read_items(f, name)
+
+
+def _ids_done(args: argparse.Namespace, out_path: Path | None, say: Callable[[str], None]) -> set[str]:
+    """The ids ``--resume`` skips (their results are in the output already); checks that
+    an existing output is meant to be continued or replaced."""
+    if args.resume and out_path is None:
+        raise InputError("--resume needs --output (the file to continue)")
+    if out_path is None or not out_path.exists() or not out_path.stat().st_size:
+        return set()
+    if not args.resume:
+        if not args.overwrite:
+            raise InputError(f"{out_path} exists: pass --resume to continue it, or --overwrite to replace it")
+        return set()
+    done, good = read_done_ids(out_path)
+    if good < out_path.stat().st_size:
+        say(f"lean-check: dropping a torn last line of {out_path} (the run before was killed mid-write)")
+        os.truncate(out_path, good)
+    return done
+
+
+def _start_pool(workers: int | None, backend: str, options: dict[str, Any]) -> _BatchRunner | int:
+    """A started pool, or the exit code after saying why none starts."""
+    address = options.pop("address", None)
+    pool = None
+    try:
+        pool = open_pool(ReplConfig.from_env(), workers, backend=backend, address=address, **options)
+        pool.start()  # a missing REPL is one clear error, not a failure on every item
+    except (Exception, KeyboardInterrupt) as exc:  # ReplNotFound, RayNotInstalled, bad options: each names its fix
+        if pool is not None:
+            pool.close()
+        if isinstance(exc, KeyboardInterrupt):
+            print("lean-check: interrupted while starting; nothing was written", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        print(f"lean-check: cannot start: {exc}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_START
+    return pool
+
+
+def _run(
+    pool: _BatchRunner, job: BatchJob, todo: list[BatchItem], out_path: Path | None, *, append: bool, progress: bool
+) -> tuple[list[ItemOutcome], bool, float]:
+    """Run the items, writing each result line as it comes: (outcomes, interrupted, wall
+    seconds). The pool is closed afterwards."""
+    stops = _StopSignals()
+    stops.install()
+    out = open(out_path, "a" if append else "w", encoding="utf-8") if out_path else sys.stdout
+    outcomes = []
+    interrupted = False
+    run_started = time.monotonic()
+    try:
+        for i, result, record in pool.run_iter(job, todo, progress=progress):
+            item = todo[i]
+            outcome = outcome_of(result, i, record, id=item.id, text=job.text(item))
+            stops.write(out, json.dumps(item_line(result, outcome), ensure_ascii=False) + "\n")
+            outcomes.append(dataclasses.replace(outcome, messages=()))  # the summary needs no messages
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        wall = time.monotonic() - run_started
+        stops.restore()
+        if out is not sys.stdout:
+            out.close()
+        pool.close()
+    return outcomes, interrupted, wall
 
 
 if __name__ == "__main__":

@@ -313,84 +313,20 @@ class RayPool(_BatchRunner):
         return out
 
     def _iter_run(self, job: Job, items: list[Any], keys: list[str]) -> Iterator[tuple[int, Any, ItemRecord]]:
+        """Run ``items`` on the actors, yielding ``(index, result, record)`` as each
+        finishes: submit, wait for any answer or probe, take what finished, again. A run
+        left early (an exception, or the caller stops) cancels what is in flight."""
         ray = self._ray
-        errors = ray.exceptions
-        self._runs += 1
-        run_id = self._runs
-        pending = list(range(len(items)))
-        retry: list[int] = []  # items whose actor was lost under them; each runs alone on an idle actor
-        lost = [0] * len(items)  # times each item's actor was lost under it
-        done = [False] * len(items)
-        inflight: dict[Any, tuple[_Slot, int, int, bool]] = {}  # ref -> (slot, item, slot.life, isolated)
-        probes: dict[Any, _Slot] = {}
-        for s in self._slots:
-            s.order = 0
-            s.load = 0
-            s.isolated = False
-
-        def submit(s: _Slot, i: int, isolated: bool = False) -> None:
-            # The job goes by value: a few hundred bytes, inlined in the call, cheaper than
-            # a ray.put object fetched by every call.
-            ref = s.handle.run.remote(job, run_id, i, items[i], keys[i], s.order, lost[i] + 1)
-            inflight[ref] = (s, i, s.life, isolated)
-            s.load += 1
-            s.order += 1
-            s.isolated = isolated
-            if keys[i]:
-                s.held.add(keys[i])
-
-        def fill() -> None:
-            # A retried item may be what killed its actor: it runs alone on an idle actor,
-            # so that it cannot take an innocent item queued behind it down a second time.
-            for s in self._slots:
-                if retry and s.state == "up" and s.load == 0:
-                    submit(s, retry.pop(0), isolated=True)
-            # Round by round, so each actor gets one item before any gets a second.
-            for depth in range(1, self.inflight_per_actor + 1):
-                for s in self._slots:
-                    if pending and s.state == "up" and not s.isolated and s.load < depth:
-                        submit(s, pending.pop(choose(pending, keys, s.held, self.lookahead)))
-
-        def lose(s: _Slot, i: int, life: int, why: BaseException) -> tuple[int, Any, ItemRecord] | None:
-            s.load -= 1
-            s.isolated = False
-            if s.state == "up" and life == s.life:  # (an older life's loss was counted then)
-                self.lost += 1
-                s.state, s.held, s.probe_at = "probing", set(), 0.0
-            if done[i]:
-                return None
-            lost[i] += 1
-            if lost[i] <= self.max_retries:
-                retry.append(i)
-                return None
-            return self._given_up(job, items[i], i, keys[i], s, lost[i], why)
-
-        def probe_due() -> None:
-            now = time.monotonic()
-            for s in self._slots:
-                if s.state == "probing" and s.probe_at <= now and s not in probes.values():
-                    probes[s.handle.ping.remote()] = s
-
+        run = _Run(self, job, items, keys)
         finished = False
-        down_since: float | None = None
         try:
-            while pending or retry or inflight:
-                fill()
-                probe_due()
-                if any(s.state == "up" for s in self._slots):
-                    down_since = None
-                elif down_since is None:
-                    down_since = time.monotonic()
-                gone = all(s.state == "dead" for s in self._slots) or (
-                    down_since is not None and time.monotonic() - down_since > ALL_DOWN_TIMEOUT
-                )
-                if not inflight and gone:
-                    for i in retry + pending:  # no actor left, or none came back: the rest fail, none is lost
-                        yield self._given_up(job, items[i], i, keys[i], None, lost[i], None)
-                    retry.clear()
-                    pending.clear()
+            while run.busy:
+                run.fill()
+                run.probe_due()
+                if run.all_gone() and not run.inflight:
+                    yield from run.give_up_rest()
                     break
-                refs = list(inflight) + list(probes)
+                refs = list(run.inflight) + list(run.probes)
                 if not refs:
                     time.sleep(PROBE_INTERVAL)
                     continue
@@ -398,45 +334,16 @@ class RayPool(_BatchRunner):
                 if ready:  # take everything already finished, not just one
                     ready, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
                 for ref in ready:
-                    if ref in probes:
-                        s = probes.pop(ref)
-                        try:
-                            ray.get(ref)
-                            s.state = "up"
-                            s.life += 1
-                        except errors.ActorDiedError:
-                            s.state = "dead"
-                        except errors.RayError:
-                            s.probe_at = time.monotonic() + PROBE_INTERVAL
+                    if ref in run.probes:
+                        run.take_probe(ref)
                         continue
-                    s, i, life, isolated = inflight.pop(ref)
-                    try:
-                        answer = ray.get(ref)
-                    except errors.RayTaskError as exc:  # the job itself raised: stop the run
-                        raise _cause(exc) from None
-                    except errors.RayError as exc:  # the actor (or its node) is gone
-                        given_up = lose(s, i, life, exc)
-                        if given_up is not None:
-                            done[i] = True
-                            yield given_up
-                        continue
-                    s.load -= 1
-                    if isolated:
-                        s.isolated = False
-                    if answer is None or done[i]:
-                        continue
-                    result, record = answer
-                    record.worker = s.index
-                    done[i] = True
-                    yield i, result, record
+                    answered = run.take_answer(ref)
+                    if answered is not None:
+                        yield answered
             finished = True
         finally:
             if not finished:
-                for s in self._slots:
-                    if s.state == "up":
-                        s.handle.cancel.options(concurrency_group="control").remote(run_id)
-                for s in self._slots:
-                    s.held = set()  # a cancelled request restarts the REPL
+                run.cancel()
 
     def _given_up(
         self, job: Job, item: Any, i: int, key: str, slot: _Slot | None, losses: int, why: BaseException | None
@@ -449,6 +356,134 @@ class RayPool(_BatchRunner):
         result = job.failed(item, WorkerLost(f"{what}{cause}"))
         record = ItemRecord(i, slot.index if slot else -1, -1, 0, 0, 0.0, key, False, None, attempt=losses)
         return i, result, record
+
+
+class _Run:
+    """One run's bookkeeping on the actors: items pending, in flight, to retry, done."""
+
+    def __init__(self, pool: RayPool, job: Job, items: list[Any], keys: list[str]) -> None:
+        self.pool, self.job, self.items, self.keys = pool, job, items, keys
+        self.errors = pool._ray.exceptions
+        pool._runs += 1
+        self.run_id = pool._runs
+        self.pending = list(range(len(items)))
+        self.retry: list[int] = []  # items whose actor was lost under them; each runs alone on an idle actor
+        self.losses = [0] * len(items)  # times each item's actor was lost under it
+        self.done = [False] * len(items)
+        self.inflight: dict[Any, tuple[_Slot, int, int, bool]] = {}  # ref -> (slot, item, slot.life, isolated)
+        self.probes: dict[Any, _Slot] = {}
+        self.down_since: float | None = None  # since when no actor is up
+        for s in pool._slots:
+            s.order = 0
+            s.load = 0
+            s.isolated = False
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.pending or self.retry or self.inflight)
+
+    def submit(self, s: _Slot, i: int, isolated: bool = False) -> None:
+        # The job goes by value: a few hundred bytes, inlined in the call, cheaper than
+        # a ray.put object fetched by every call.
+        ref = s.handle.run.remote(self.job, self.run_id, i, self.items[i], self.keys[i], s.order, self.losses[i] + 1)
+        self.inflight[ref] = (s, i, s.life, isolated)
+        s.load += 1
+        s.order += 1
+        s.isolated = isolated
+        if self.keys[i]:
+            s.held.add(self.keys[i])
+
+    def fill(self) -> None:
+        pool = self.pool
+        # A retried item may be what killed its actor: it runs alone on an idle actor,
+        # so that it cannot take an innocent item queued behind it down a second time.
+        for s in pool._slots:
+            if self.retry and s.state == "up" and s.load == 0:
+                self.submit(s, self.retry.pop(0), isolated=True)
+        # Round by round, so each actor gets one item before any gets a second.
+        for depth in range(1, pool.inflight_per_actor + 1):
+            for s in pool._slots:
+                if self.pending and s.state == "up" and not s.isolated and s.load < depth:
+                    self.submit(s, self.pending.pop(choose(self.pending, self.keys, s.held, pool.lookahead)))
+
+    def probe_due(self) -> None:
+        now = time.monotonic()
+        for s in self.pool._slots:
+            if s.state == "probing" and s.probe_at <= now and s not in self.probes.values():
+                self.probes[s.handle.ping.remote()] = s
+
+    def all_gone(self) -> bool:
+        """No actor is left, or none has been up for ALL_DOWN_TIMEOUT."""
+        slots = self.pool._slots
+        if any(s.state == "up" for s in slots):
+            self.down_since = None
+        elif self.down_since is None:
+            self.down_since = time.monotonic()
+        return all(s.state == "dead" for s in slots) or (
+            self.down_since is not None and time.monotonic() - self.down_since > ALL_DOWN_TIMEOUT
+        )
+
+    def give_up_rest(self) -> Iterator[tuple[int, Any, ItemRecord]]:
+        # No actor left, or none came back: the rest fail, none is lost.
+        for i in self.retry + self.pending:
+            yield self.pool._given_up(self.job, self.items[i], i, self.keys[i], None, self.losses[i], None)
+        self.retry.clear()
+        self.pending.clear()
+
+    def take_probe(self, ref: Any) -> None:
+        s = self.probes.pop(ref)
+        try:
+            self.pool._ray.get(ref)
+            s.state = "up"
+            s.life += 1
+        except self.errors.ActorDiedError:
+            s.state = "dead"
+        except self.errors.RayError:
+            s.probe_at = time.monotonic() + PROBE_INTERVAL
+
+    def take_answer(self, ref: Any) -> tuple[int, Any, ItemRecord] | None:
+        """An item's answer: what to yield for it, or None (lost and retried, or late)."""
+        s, i, life, isolated = self.inflight.pop(ref)
+        try:
+            answer = self.pool._ray.get(ref)
+        except self.errors.RayTaskError as exc:  # the job itself raised: stop the run
+            raise _cause(exc) from None
+        except self.errors.RayError as exc:  # the actor (or its node) is gone
+            given_up = self.lose(s, i, life, exc)
+            if given_up is not None:
+                self.done[i] = True
+            return given_up
+        s.load -= 1
+        if isolated:
+            s.isolated = False
+        if answer is None or self.done[i]:
+            return None
+        result, record = answer
+        record.worker = s.index
+        self.done[i] = True
+        return i, result, record
+
+    def lose(self, s: _Slot, i: int, life: int, why: BaseException) -> tuple[int, Any, ItemRecord] | None:
+        s.load -= 1
+        s.isolated = False
+        if s.state == "up" and life == s.life:  # (an older life's loss was counted then)
+            self.pool.lost += 1
+            s.state, s.held, s.probe_at = "probing", set(), 0.0
+        if self.done[i]:
+            return None
+        self.losses[i] += 1
+        if self.losses[i] <= self.pool.max_retries:
+            self.retry.append(i)
+            return None
+        return self.pool._given_up(self.job, self.items[i], i, self.keys[i], s, self.losses[i], why)
+
+    def cancel(self) -> None:
+        """The run was left early: drop its queued items and kill its requests in flight."""
+        for s in self.pool._slots:
+            if s.state == "up":
+                s.handle.cancel.options(concurrency_group="control").remote(self.run_id)
+        for s in self.pool._slots:
+            s.held = set()  # a cancelled request restarts the REPL
 
 
 def _cause(exc: BaseException) -> BaseException:

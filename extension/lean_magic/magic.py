@@ -214,23 +214,7 @@ class LeanMagics(Magics):
         code = cell.rstrip()
         if not code.strip():
             raise UsageError("the %%lean cell is empty: write Lean code under the %%lean line")
-        if args.fresh and args.env is not None:
-            raise UsageError("--fresh and --env contradict each other: use one")
-        if args.proofstate is not None and (args.fresh or args.env is not None or args.widget or args.axioms):
-            raise UsageError(
-                "--proofstate runs tactics: it cannot be combined with --fresh, --env, --widget or --axioms"
-            )
-        if (args.env is not None and args.env < 0) or (args.proofstate is not None and args.proofstate < 0):
-            raise UsageError(
-                "--env and --proofstate take an id >= 0 (see %lean_env, or a result's .env / .proof_state)"
-            )
-        if args.timeout is not None:
-            try:
-                per_call_timeout(args.timeout)
-            except TimeoutValueError as exc:
-                raise UsageError(f"--timeout: {exc}") from None
-        if args.out is not None and not args.out.isidentifier():
-            raise UsageError(f"--out needs a Python variable name, not {args.out!r}")
+        _check_options(args)
         if args.interpolate:
             code = interpolate(code, self.shell.user_ns)
         # Nothing is displayed after the cell when it is quiet: clear the line at once.
@@ -434,3 +418,21 @@ def unload(ip) -> None:
     completion.unregister(ip)
     close_shared_checker()
     _KEPT.clear()
+
+
+def _check_options(args: Any) -> None:
+    """UsageError, naming the fix, for %%lean options that contradict each other or are
+    no valid value; before anything runs."""
+    if args.fresh and args.env is not None:
+        raise UsageError("--fresh and --env contradict each other: use one")
+    if args.proofstate is not None and (args.fresh or args.env is not None or args.widget or args.axioms):
+        raise UsageError("--proofstate runs tactics: it cannot be combined with --fresh, --env, --widget or --axioms")
+    if (args.env is not None and args.env < 0) or (args.proofstate is not None and args.proofstate < 0):
+        raise UsageError("--env and --proofstate take an id >= 0 (see %lean_env, or a result's .env / .proof_state)")
+    if args.timeout is not None:
+        try:
+            per_call_timeout(args.timeout)
+        except TimeoutValueError as exc:
+            raise UsageError(f"--timeout: {exc}") from None
+    if args.out is not None and not args.out.isidentifier():
+        raise UsageError(f"--out needs a Python variable name, not {args.out!r}")
