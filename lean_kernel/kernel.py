@@ -236,6 +236,8 @@ class LeanKernel(Kernel):
             except KeyboardInterrupt:
                 error = self._after_interrupt()
         except Exception as exc:  # the kernel must outlive any fault below it
+            # The user sees the traceback in the cell; the kernel's log keeps it for a report.
+            self.log.warning("lean_kernel failed while running a cell", exc_info=True)
             error = CellError(type(exc).__name__, str(exc), traceback.format_exc().split("\n"))
         self._status_line_end(output_follows=error is not None)
         content = None if error is None else error.content()

@@ -210,7 +210,7 @@ def _drain(stream, sink: _TailBuffer) -> None:
                 data = stream.read(65536)
             except InterruptedError:
                 continue
-            except (OSError, ValueError):
+            except (OSError, ValueError):  # the pipe was closed under the read: the REPL is gone
                 return
             if not data:
                 return
@@ -218,7 +218,7 @@ def _drain(stream, sink: _TailBuffer) -> None:
     finally:
         try:
             stream.close()
-        except OSError:
+        except OSError:  # nothing to do about a pipe that fails to close
             pass
 
 
@@ -319,7 +319,7 @@ class ReplProcess:
             try:
                 if proc.stdin is not None:
                     proc.stdin.close()  # via the file object, which owns the fd
-            except OSError:
+            except OSError:  # a broken pipe: it is dead already, and killed below anyway
                 pass
             self._stdin_fd = -1
             self._exit_status(wait=EXIT_GRACE)
@@ -338,7 +338,7 @@ class ReplProcess:
         self._cancelled = True
         try:
             os.killpg(proc.pid, _signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+        except (ProcessLookupError, PermissionError):  # exited meanwhile: the request ends anyway
             pass
         return True
 
@@ -458,7 +458,7 @@ class ReplProcess:
         # killpg before reaping: the unreaped leader keeps the group id ours.
         try:
             os.killpg(proc.pid, _signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+        except (ProcessLookupError, PermissionError):  # the group is gone already: nothing to kill
             pass
         reaper.untrack(proc.pid)
         try:
@@ -469,7 +469,7 @@ class ReplProcess:
             try:
                 if f is not None:
                     f.close()
-            except OSError:
+            except OSError:  # a close error on a dead process's pipe tells nothing
                 pass
         if self._stderr_thread is not None:
             # Not joined forever: a grandchild that escaped the group may hold stderr open.

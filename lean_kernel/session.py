@@ -22,6 +22,7 @@ Rules (each one is a user-visible promise):
 from __future__ import annotations
 
 import enum
+import logging
 import re
 import threading
 import time
@@ -48,6 +49,8 @@ from .protocol import (
     shift_lines,
 )
 from .results import CellKind, CellResult, Phase
+
+log = logging.getLogger(__name__)
 
 
 class EnvChoice(enum.Enum):
@@ -834,7 +837,10 @@ class LeanSession:
                 )
             except ReplInterrupted:
                 raise KeyboardInterrupt from None
-            except ReplFailure:
+            except ReplFailure as failure:
+                # The cells are replayed; the tactic steps from here on are dropped (the
+                # replay's note counts those kept), and the REPL restarted once more.
+                log.warning("replaying tactic steps stopped: the REPL %s", failure.cause, exc_info=True)
                 break
             if not isinstance(response, TacticResponse) or response.proof_state is None:
                 continue

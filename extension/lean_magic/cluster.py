@@ -37,6 +37,7 @@ per actor process, and a hot header spreads to every actor that runs out of its 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -58,6 +59,8 @@ from .pool import (
 )
 
 __all__ = ["RAY_INSTALL_HINT", "LeanActor", "RayNotInstalled", "RayPool", "import_ray", "ray_available"]
+
+log = logging.getLogger(__name__)
 
 RAY_INSTALL_HINT = 'Ray is not installed: pip install "lean-kernel[ray]" (or use the local pool, backend="local")'
 DEFAULT_MAX_RETRIES = 2
@@ -275,8 +278,8 @@ class RayPool(_BatchRunner):
         for s in self._slots:
             try:
                 ray.kill(s.handle, no_restart=True)
-            except Exception:
-                pass
+            except Exception:  # gone already, or Ray is shutting down: nothing left to kill
+                log.debug("killing Ray worker %d failed", s.index, exc_info=True)
             s.state = "dead"
         if self._owns_ray:
             ray.shutdown()

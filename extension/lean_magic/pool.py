@@ -35,14 +35,14 @@ How it works:
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import AbstractSet as Set
 from typing import Any
 
 from lean_kernel.config import ReplConfig, per_call_timeout
@@ -68,6 +68,8 @@ __all__ = [
     "open_pool",
     "verify_many",
 ]
+
+log = logging.getLogger(__name__)
 
 BACKENDS = ("local", "ray")
 
@@ -432,6 +434,7 @@ class LeanPool(_BatchRunner):
         try:
             result = job.run(self, session, item)
         except Exception as exc:  # one item's bug must not stop the run (unless the job says so)
+            log.debug("item %d raised; the job turns it into a failed result", i, exc_info=True)
             result = job.failed(item, exc)
         gen_after = session.repl_generation
         record = ItemRecord(
