@@ -1,5 +1,20 @@
 """The Jupyter kernel for Lean 4: it translates Jupyter messages into LeanSession calls.
 
+Life of a cell, in order: ``do_execute`` (here) splits off the kernel's ``%`` lines
+(``split_magics``) and, once per session, runs the start-up check
+(``LeanSession.health_check``, which is ``doctor.run_checks``). The Lean text goes to
+``session.LeanSession.run_cell``: the session chooses the env (``_base_env``: the chain,
+a re-run's first env, or fresh), splits off the import header (``split_cell``, read by
+``lean_text.read_header``) and runs it or reuses its env, then sends the body as a
+``protocol.CommandRequest`` through ``process.ReplProcess.request``, which writes it to
+the REPL subprocess and frames and parses the answer (``protocol.parse_response``). A
+fault there restarts the REPL, and the session replays the committed cells
+(``_replay``). The session moves the answer's positions back onto the cell
+(``protocol.shift_lines``), commits it when it is ok, and returns a
+``results.CellResult``. Back here, ``_show`` turns that into a MIME bundle
+(``render.render_cell``, a pure function), publishes it, and returns a ``CellError``
+when the cell failed: the iopub ``error`` message and the ``error`` reply.
+
 Everything about Lean lives below this file: ``session`` chooses envs and recovers from
 REPL faults, ``render`` turns results into MIME bundles, ``doctor`` checks the set-up,
 ``widget`` builds the goal widget and ``editing`` knows Lean words. This file only
