@@ -64,7 +64,13 @@ DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024
 
 
 class ConfigError(ValueError):
-    """The configuration cannot start a REPL. The message names the fix."""
+    """The configuration cannot start a REPL. The message names the setting to fix
+    (``setting``, when there is one variable to blame); how a user changes that setting
+    is the frontend's to add (``doctor.Advice``)."""
+
+    def __init__(self, message: str, *, setting: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 @dataclass
@@ -111,7 +117,9 @@ class ReplConfig:
             try:
                 extra_env = {str(k): str(v) for k, v in json.loads(environ[ENV_EXTRA_ENV]).items()}
             except (ValueError, AttributeError) as exc:
-                raise ConfigError(f"{ENV_EXTRA_ENV} must be a JSON object of strings: {exc}") from exc
+                raise ConfigError(
+                    f"{ENV_EXTRA_ENV} must be a JSON object of strings: {exc}", setting=ENV_EXTRA_ENV
+                ) from exc
         cfg = cls(
             repl_path=environ.get(ENV_REPL_PATH) or None,
             repl_args=shlex.split(environ.get(ENV_REPL_ARGS, "")),
@@ -143,19 +151,24 @@ class ReplConfig:
                 # Inside a project, `lake env repl` finds a repl that lake built or put on PATH.
                 return "repl"
             raise ConfigError(
-                "no Lean REPL configured; set LEAN_REPL_PATH to the repl binary (or LEAN_PROJECT to a Lean project)"
+                "no Lean REPL configured; set LEAN_REPL_PATH to the repl binary (or LEAN_PROJECT to a Lean project)",
+                setting=ENV_REPL_PATH,
             )
         path = Path(self.repl_path).expanduser()
         if path.is_file():
             if not os.access(path, os.X_OK):
-                raise ConfigError(f"repl binary at {path} is not executable; run chmod +x {path}")
+                raise ConfigError(
+                    f"repl binary at {path} is not executable; run chmod +x {path}", setting=ENV_REPL_PATH
+                )
             # Absolute: the REPL runs in the project folder, and a bare name would be
             # looked up on PATH.
             return str(path.absolute())
         found = shutil.which(self.repl_path)
         if found:
             return found
-        raise ConfigError(f"repl binary not found at {self.repl_path}; set LEAN_REPL_PATH to the repl binary")
+        raise ConfigError(
+            f"repl binary not found at {self.repl_path}; set LEAN_REPL_PATH to the repl binary", setting=ENV_REPL_PATH
+        )
 
     def command(self) -> list[str]:
         """argv that starts the REPL: the binary itself, or `lake env <repl>` in a project."""
@@ -163,12 +176,13 @@ class ReplConfig:
         if self.project_dir and self.use_lake:
             project = Path(self.project_dir).expanduser()
             if not project.is_dir():
-                raise ConfigError(f"Lean project folder not found at {project}; set LEAN_PROJECT or use --project DIR")
+                raise ConfigError(f"Lean project folder not found at {project}; set LEAN_PROJECT", setting=ENV_PROJECT)
             lake = shutil.which(self.lake_path) or (self.lake_path if Path(self.lake_path).is_file() else None)
             if lake is None:
                 raise ConfigError(
                     f"lake not found ({self.lake_path!r}); put the Lean toolchain's bin folder on PATH "
-                    "or set LEAN_LAKE_PATH"
+                    "or set LEAN_LAKE_PATH",
+                    setting=ENV_LAKE,
                 )
             return [os.path.abspath(lake), "env", repl, *self.repl_args]
         return [repl, *self.repl_args]

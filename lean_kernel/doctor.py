@@ -31,6 +31,8 @@ class Advice:
 
     configure: str = "set LEAN_REPL_PATH to the repl binary (or LEAN_PROJECT to a Lean project)"
     details: str | None = None
+    # How this user raises the REPL's memory limit, for a REPL that ran out of it.
+    memory: str = "raise LEAN_MEMORY_LIMIT_MB or unset it"
 
 
 NO_ADVICE = Advice()
@@ -100,7 +102,7 @@ def diagnose_stderr(stderr: str, config: ReplConfig, advice: Advice = NO_ADVICE)
             f"put the toolchain's bin folder on PATH, or set LEAN_SYSROOT; or {advice.configure}",
         )
     if "out of memory" in low or "bad_alloc" in low:
-        return ("the REPL ran out of memory", "raise LEAN_MEMORY_LIMIT_MB (Mathlib needs 12 GB or more at v4.26+)")
+        return ("the REPL ran out of memory", advice.memory)
     return None
 
 

@@ -105,6 +105,8 @@ MAGICS = {
 KERNEL_ADVICE = Advice(
     configure="run `lean-kernel setup` in a terminal (or `python install_kernel.py --repl PATH [--project DIR]`), "
     "then restart the kernel",
+    memory="run `lean-kernel setup --memory-limit-mb N` in a terminal (or `python install_kernel.py "
+    "--memory-limit-mb N`; Mathlib needs 12 GiB or more at v4.26+), then restart the kernel",
 )
 
 # A folder is a Lean project when it holds one of these.
@@ -288,7 +290,7 @@ class LeanKernel(Kernel):
         problem = self._ensure_ready()
         if problem is not None:
             return problem
-        result = self._get_session().run_cell(code, cell_id=cell_id, all_tactics=self._widgets)
+        result = _advised(self._get_session().run_cell(code, cell_id=cell_id, all_tactics=self._widgets))
         error = self._show(result, cell_id)
         self._mark_stale(result.made_stale)
         if self._widgets and result.response is not None:
@@ -305,7 +307,7 @@ class LeanKernel(Kernel):
         problem = self._ensure_ready()
         if problem is not None:
             return problem
-        result = self._get_session().run_tactic(tactics, int(arg) if arg else None)
+        result = _advised(self._get_session().run_tactic(tactics, int(arg) if arg else None))
         return self._show(result, None)
 
     def _after_interrupt(self) -> CellError:
@@ -889,6 +891,14 @@ def _sendable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(_sendable(v) for v in value)
     return value
+
+
+def _advised(result: CellResult) -> CellResult:
+    """The result with the kernel user's way to fix its failure, where the lower layers
+    can only name the setting."""
+    if result.failure_kind == "ReplOutOfMemory":
+        result.notes.append(f"fix: {KERNEL_ADVICE.memory}")
+    return result
 
 
 def _display_id(cell_id: str | None) -> str | None:

@@ -131,7 +131,9 @@ class ReplKilled(ReplFailure):
 
 
 class ReplOutOfMemory(ReplKilled):
-    """The REPL died while a memory limit was set."""
+    """The REPL died while a memory limit was set (``ReplConfig.memory_limit_mb``). The
+    message names the setting; how much memory a library needs, and how this user
+    changes the setting, is the frontend's advice (``doctor.Advice.memory``)."""
 
 
 class ReplTimeout(ReplFailure):
@@ -379,7 +381,7 @@ class ReplProcess:
         except (FileNotFoundError, PermissionError) as exc:
             cwd = cfg.cwd()
             if cwd and exc.filename == cwd:
-                msg = f"Lean project folder not usable at {cwd} ({exc.strerror}); set LEAN_PROJECT or use --project DIR"
+                msg = f"Lean project folder not usable at {cwd} ({exc.strerror}); set LEAN_PROJECT"
             elif os.path.isfile(argv[0]):
                 # The file is there, so exec failed on its #! interpreter or loader.
                 msg = (
@@ -708,10 +710,7 @@ class ReplProcess:
         if not (by_signal or by_text):
             return None
         how = f"killed by signal {_signal_name(sig)}" if by_signal and sig else f"exited with code {status}"
-        return (
-            f"Lean REPL out of memory (limit {limit} MiB): {how}; raise LEAN_MEMORY_LIMIT_MB "
-            "(Mathlib needs 12 GiB or more) or unset it"
-        )
+        return f"Lean REPL out of memory (limit {limit} MiB): {how}; raise LEAN_MEMORY_LIMIT_MB or unset it"
 
     def _fail(self, fault: _Fault) -> None:
         failed_generation = self.generation

@@ -258,6 +258,8 @@ class LeanMagics(Magics):
         if result.failure_kind == "ReplNotFound":
             # The failure names the setting; a notebook user also needs the notebook's way.
             result.notes.append(f"{NOTEBOOK_ADVICE.configure}; {NOTEBOOK_ADVICE.details}")
+        elif result.failure_kind == "ReplOutOfMemory":
+            result.notes.append(f"fix: {NOTEBOOK_ADVICE.memory}")
         if not output_fits(result, result.output_limit):
             # Its display will be cut: keep it whole where %lean_result N finds it.
             number = self.shell.execution_count

@@ -150,3 +150,41 @@ def test_only_the_session_touches_its_repl_process():
             if isinstance(node, ast.Attribute) and node.attr == "process":
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not offenders, "reaches into a session's process: " + ", ".join(offenders)
+
+
+def test_advice_for_a_frontend_comes_from_that_frontend():
+    # The layers under the frontends name settings (LEAN_PROJECT, LEAN_MEMORY_LIMIT_MB),
+    # never one frontend's tool or a library's needs: a kernel user told to run
+    # `%lean_doctor`, or a notebook user told to pass `--project DIR`, cannot follow it.
+    frontend_words = ("%lean", "--project", "install_kernel", "Mathlib needs", "restart the kernel")
+    lower = ["process.py", "config.py", "session.py", "protocol.py", "results.py", "doctor.py"]
+    found = []
+    for name in lower:
+        tree = ast.parse((PACKAGES["lean_kernel"] / name).read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        for node in ast.walk(tree):  # the text a user can be shown: string constants
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                found += [f"{name}:{node.lineno}: {w}" for w in frontend_words if w in node.value]
+    assert not found, "frontend advice below the frontends: " + ", ".join(found)
+
+
+def test_each_frontend_adds_its_own_memory_advice():
+    from lean_magic.bundle.report import NOTEBOOK_ADVICE
+
+    from lean_kernel.config import ReplConfig
+    from lean_kernel.doctor import NO_ADVICE, diagnose_stderr
+    from lean_kernel.kernel import KERNEL_ADVICE, CellError
+
+    assert "--memory-limit-mb" in KERNEL_ADVICE.memory and "restart the kernel" in KERNEL_ADVICE.memory
+    assert "%lean_setup" in NOTEBOOK_ADVICE.memory
+    for advice in (KERNEL_ADVICE, NOTEBOOK_ADVICE, NO_ADVICE):
+        found = diagnose_stderr("std::bad_alloc", ReplConfig(), advice)
+        assert found == ("the REPL ran out of memory", advice.memory)
+    assert CellError.from_magic("x").content() == {"ename": "MagicError", "evalue": "x", "traceback": ["MagicError: x"]}

@@ -20,6 +20,8 @@ NOTEBOOK_ADVICE = Advice(
     configure="in this notebook, %lean_setup BUNDLE (an offline bundle, e.g. a Kaggle dataset); or run "
     "`lean-kernel setup` in a terminal, then restart this notebook's kernel",
     details="run %lean_doctor for the versions and paths in use",
+    memory="set os.environ['LEAN_MEMORY_LIMIT_MB'] higher (or delete it) before %lean_setup, or run "
+    "`lean-kernel setup --memory-limit-mb N` in a terminal; Mathlib needs 12 GiB or more at v4.26+",
 )
 
 _LAYOUTS_HINT = (
