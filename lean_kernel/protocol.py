@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import chain, repeat
 from operator import is_not
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 JsonObject = dict[str, Any]
 
@@ -650,7 +650,7 @@ class ReplErrorResponse(_Record):
     ok: ClassVar[bool] = False
 
 
-Response = Union[CommandResponse, TacticResponse, ReplErrorResponse]
+Response = CommandResponse | TacticResponse | ReplErrorResponse
 
 
 def _response_type(obj: JsonObject) -> type[Response]:
@@ -765,15 +765,15 @@ class UnpickleProofStateRequest(_Record):
     extra: JsonObject = unknown_keys(default_factory=dict)
 
 
-Request = Union[
-    CommandRequest,
-    FileRequest,
-    TacticRequest,
-    PickleEnvRequest,
-    UnpickleEnvRequest,
-    PickleProofStateRequest,
-    UnpickleProofStateRequest,
-]
+Request = (
+    CommandRequest
+    | FileRequest
+    | TacticRequest
+    | PickleEnvRequest
+    | UnpickleEnvRequest
+    | PickleProofStateRequest
+    | UnpickleProofStateRequest
+)
 
 # In the order the REPL tries them (repl's Main.lean, `parse`).
 REQUEST_TYPES: tuple[type[Request], ...] = (

@@ -268,7 +268,7 @@ class Preparer:
         project = self.home / tag / "mathlib"
         with self.steps.step(f"a Mathlib project at {tag} (lake update, lake exe cache get, lake build)") as step:
             _write_if_changed(project / "lean-toolchain", toolchain_name(version) + "\n")
-            if version_key(version) >= TOML_LAKEFILE_SINCE + (0,):
+            if version_key(version) >= (*TOML_LAKEFILE_SINCE, 0):
                 _write_if_changed(project / "lakefile.toml", _MATHLIB_TOML.format(tag=tag, url=MATHLIB_URL))
             else:
                 _write_if_changed(project / "lakefile.lean", _MATHLIB_LEAN.format(tag=tag, url=MATHLIB_URL))

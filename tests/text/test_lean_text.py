@@ -331,7 +331,7 @@ def test_declarations_with_guillemets_and_namespaces():
 
 # --------------------------------------------------------------------------- properties
 
-_LEAN_ALPHABET = st.sampled_from(list("ab'\"{}-/#r«»\\\n !s0") + ["--", "/-", "-/", 's!"', 'r#"', '"#', "'\"'"])
+_LEAN_ALPHABET = st.sampled_from([*list("ab'\"{}-/#r«»\\\n !s0"), "--", "/-", "-/", 's!"', 'r#"', '"#', "'\"'"])
 
 
 @settings(max_examples=300, deadline=None)
