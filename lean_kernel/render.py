@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 from .config import DEFAULT_OUTPUT_LIMIT
 from .goals import Goal, Hypothesis, is_inaccessible, parse_goals
-from .lean_text import is_id_rest
+from .lean_text import is_name_char, summary_line
 from .protocol import (
     LONE_SURROGATE,
     CommandResponse,
@@ -113,20 +113,14 @@ class _Span:
     end_col: int
 
 
-def _is_ident_char(ch: str) -> bool:
-    # A printed name: Lean's identifier characters, `.` between parts, and the `✝` Lean
-    # appends to inaccessible names in goals.
-    return ch in ".✝" or is_id_rest(ch)
-
-
 def _token_end(line: str, col: int) -> int:
     """Where the token at ``col`` ends: the REPL gives no end for some parse errors."""
     if col >= len(line):
         return col
-    if not _is_ident_char(line[col]):
+    if not is_name_char(line[col], inaccessible=True):
         return col + 1
     end = col
-    while end < len(line) and _is_ident_char(line[end]):
+    while end < len(line) and is_name_char(line[end], inaccessible=True):
         end += 1
     return end
 
@@ -398,16 +392,10 @@ def render_text(
         blocks.append(_sorry_text(s, continue_hint))
     cmd = result.command
     if cmd is not None and cmd.tactics:
-        rows = [f"  {_fmt_pos(t.pos) or '-'}  {_first_line(t.tactic)}" for t in cmd.tactics]
+        rows = [f"  {_fmt_pos(t.pos) or '-'}  {summary_line(t.tactic, more=' …')}" for t in cmd.tactics]
         blocks.append("tactics:\n" + "\n".join(rows))
     blocks += _axioms_text(result)
     return "\n\n".join(blocks)
-
-
-def _first_line(text: str) -> str:
-    text = text.strip()
-    first = text.split("\n", 1)[0]
-    return first + (" …" if "\n" in text else "")
 
 
 def _sorry_text(s: Sorry, hint: str | None) -> str:
@@ -624,7 +612,7 @@ def _tactics_html(entries: list[TacticEntry]) -> str:
         rows.append(
             f'<div class="lean-tactic-entry" style="margin: 4px 0">'
             f'<span class="lean-pos" style="opacity: 0.6">{_ESC(where)}</span> '
-            f"<code>{_ESC(_first_line(t.tactic))}</code> {_state_html(t.proof_state, None)}"
+            f"<code>{_ESC(summary_line(t.tactic, more=' …'))}</code> {_state_html(t.proof_state, None)}"
             f"{goal_html(t.goals)}</div>"
         )
     return (

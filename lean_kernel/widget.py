@@ -66,6 +66,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .goals import split_goals
+from .lean_text import position_of, summary_line
 from .protocol import CommandResponse, InfoNode, Message, Pos, ReplErrorResponse, TacticResponse
 from .render import goal_html
 
@@ -172,9 +173,7 @@ def _mask_comments(code: str) -> str:
 
 
 def _pos_of_offset(code: str, offset: int) -> Pos:
-    before = code[:offset]
-    line = before.count("\n") + 1
-    return Pos(line, offset - (before.rfind("\n") + 1))
+    return Pos(*position_of(code, offset))
 
 
 _SEPARATOR = re.compile(r"\s*;?\s*")
@@ -337,8 +336,7 @@ class ProofSteps:
 
 
 def _one_line(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return summary_line(text, limit, lines="joined")
 
 
 def _goals_plain(goals: list[str] | None) -> str:
