@@ -53,8 +53,8 @@ Goal strings
 Each goal is one string in Lean's layout (``case``, hypotheses, then ``⊢ target``). The
 ``tactics`` entries join several goals with a single newline, so a goal ends after its
 ``⊢`` line and its indented continuation lines. REPLs before v4.9 print a whole goal on one
-line (``t : Nat ⊢ Nat``); such a goal is broken before ``⊢`` so views can tell the target
-from the hypotheses (the hypotheses stay on one line).
+line (``t : Nat ⊢ Nat``); ``goals.unflatten`` breaks such a goal before ``⊢`` so views can
+tell the target from the hypotheses (the hypotheses stay on one line).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .goals import split_goals
+from .goals import split_goal_text, unflatten
 from .lean_text import position_of, summary_line
 from .protocol import CommandResponse, InfoNode, Message, Pos, ReplErrorResponse, TacticResponse
 from .render import goal_html
@@ -85,7 +85,6 @@ __all__ = [
 ]
 
 NO_STEPS = "no tactic steps"
-TURNSTILE = "⊢"
 
 # How a step's goals_after was found (see the module docstring, rules 1-4).
 AFTER_INFOTREE = "infotree"
@@ -109,26 +108,6 @@ STRUCTURAL_TACTICS = frozenset(
         "Lean.Parser.Tactic.paren",
     }
 )
-
-
-# --------------------------------------------------------------------------- goal text
-
-
-def _unflatten(goal: str) -> str:
-    """Break a pre-v4.9 one-line goal (``x : T ⊢ P``) before its ``⊢``."""
-    first, sep, rest = goal.partition("\n")
-    if first.startswith(TURNSTILE) or f" {TURNSTILE} " not in first:
-        return goal
-    hyps, _, target = first.partition(f" {TURNSTILE} ")
-    return f"{hyps}\n{TURNSTILE} {target}{sep}{rest}"
-
-
-def split_goal_text(text: str | None) -> list[str]:
-    """Split the goals string of an ``allTactics`` entry into one string per goal
-    (``"no goals"`` and empty text give ``[]``); old one-line goals are unflattened."""
-    if text is None:
-        return []
-    return [_unflatten(goal) for goal in split_goals(text)]
 
 
 # --------------------------------------------------------------------------- source text
@@ -487,7 +466,7 @@ def _infotree_after_by_span(code: str, roots: list[InfoNode]) -> dict[tuple[int,
                 rng = node.range
                 assert rng is not None
                 key = (rng.start.offset_in(code), rng.finish.offset_in(code))
-                found.setdefault(key, [_unflatten(g) for g in node.goals_after])
+                found.setdefault(key, [unflatten(g) for g in node.goals_after])
     return found
 
 
@@ -518,8 +497,8 @@ def _steps_from_infotree(code: str, roots: list[InfoNode]) -> list[ProofStep]:
                 start=start,
                 end=end,
                 source=code[start:end],
-                goals_before=[_unflatten(g) for g in node.goals_before],
-                goals_after=[_unflatten(g) for g in node.goals_after],
+                goals_before=[unflatten(g) for g in node.goals_before],
+                goals_after=[unflatten(g) for g in node.goals_after],
                 name=node.tactic_name,
                 depth=depth,
                 after_rule=AFTER_INFOTREE,
