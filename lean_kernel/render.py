@@ -1005,6 +1005,15 @@ def text_bundle(text: str, html_text: str | None = None) -> dict[str, str]:
     return {"text/plain": text, "text/html": html_text or f'<pre style="margin: 0">{_ESC(text)}</pre>'}
 
 
+def report_html(text: str, ok: bool) -> str:
+    """A plain-text report (setup, bundle) with a green or red edge for how it went."""
+    colour = PALETTE.success if ok else PALETTE.error
+    return (
+        f'<pre class="lean-report" style="{_MONO}; white-space: pre-wrap; border-left: 3px solid {colour}; '
+        f'padding-left: 6px">{_ESC(text)}</pre>'
+    )
+
+
 STALE_BANNER = "stale: re-run — this cell was built on an earlier version of a cell that has been re-run"
 
 
