@@ -36,7 +36,7 @@ from typing import Any
 
 from ipykernel.kernelbase import Kernel
 
-from . import abbreviations, editing
+from . import __version__, abbreviations, editing
 from .config import (
     DEFAULT_OUTPUT_LIMIT,
     ENV_NOTICE,
@@ -55,8 +55,6 @@ from .render import chain_bundle, render_cell, result_text_part, stale_bundle, t
 from .results import CellResult, KeptResults, Phase, save_result
 from .session import LeanSession
 from .status import RunningStatus, StatusSettings
-
-__version__ = "0.1.0"
 
 LANGUAGE_INFO = {
     "name": "lean4",
