@@ -351,6 +351,17 @@ def _refusal_parts(message: str) -> tuple[str, str]:
     return "ReplError", message
 
 
+def failure_parts(result: CellResult) -> tuple[str, str] | None:
+    """What went wrong with the REPL (not with the Lean code) for a cell, as (headline,
+    explanation): the failure's kind (``ReplTimeout``, ``ReplCrashed``, ``ReplNotFound``...)
+    and the process layer's sentence, which names the fix. None when the REPL answered.
+    Every frontend shows a failure through this; frontend-specific advice is added by the
+    frontend (the magic's notebook fix for ReplNotFound)."""
+    if result.failure is None:
+        return None
+    return result.failure_kind or "ReplFailure", result.failure
+
+
 def error_summary(result: CellResult, *, color: bool = True) -> tuple[str, str, list[str]] | None:
     """(ename, evalue, traceback lines) when the cell failed, else None.
 
@@ -368,9 +379,10 @@ def error_summary(result: CellResult, *, color: bool = True) -> tuple[str, str, 
             tb.append("")
         tb.extend(block)
 
-    if result.failure is not None:
-        kind = result.failure_kind or "ReplFailure"
-        add(kind, result.failure, [_paint(kind, "error", color) + ": " + result.failure])
+    failed = failure_parts(result)
+    if failed is not None:
+        kind, why = failed
+        add(kind, why, [_paint(kind, "error", color) + ": " + why])
     refusal = result.repl_error
     if refusal is not None:
         ename, text = _refusal_parts(refusal)
@@ -405,8 +417,9 @@ def render_text(
     blocks: list[str] = []
     blocks += [f"note: {n}" for n in result.notes]
     if include_errors:
-        if result.failure is not None:
-            blocks.append(f"{result.failure_kind or 'ReplFailure'}: {result.failure}")
+        failed = failure_parts(result)
+        if failed is not None:
+            blocks.append("{}: {}".format(*failed))
         if result.repl_error is not None:
             ename, text = _refusal_parts(result.repl_error)
             hint = _REFUSAL_HINTS.get(result.repl_error)
@@ -686,9 +699,10 @@ def render_html(
     for note in result.notes:
         parts.append(_box("note", f'<span style="font-style: italic">{_ESC(note)}</span>', "lean-note"))
     if include_errors:
-        if result.failure is not None:
-            kind = result.failure_kind or "ReplFailure"
-            parts.append(_box("error", _head_html(kind, "error", None) + _pre(result.failure), "lean-failure"))
+        failed = failure_parts(result)
+        if failed is not None:
+            kind, why = failed
+            parts.append(_box("error", _head_html(kind, "error", None) + _pre(why), "lean-failure"))
         if result.repl_error is not None:
             parts.append(_refusal_html(result.repl_error))
     if result.tactic is not None:

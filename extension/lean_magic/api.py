@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from lean_kernel.config import ReplConfig, output_limit_from_env, per_call_timeout
 from lean_kernel.lean_text import declared_names
 from lean_kernel.protocol import Message, Pos, Sorry
+from lean_kernel.render import failure_parts
 from lean_kernel.results import CellResult
 from lean_kernel.session import ChainEntry, LeanSession
 from lean_kernel.steps import Listener
@@ -159,8 +160,9 @@ class LeanResult(CellResult):
         return states[-1] if states else None
 
     def problem_summary(self) -> str:
-        if self.failure is not None:
-            return f"the REPL failed ({self.failure_kind}): {self.failure}"
+        failed = failure_parts(self)
+        if failed is not None:
+            return "the REPL failed ({}): {}".format(*failed)
         if self.repl_error is not None:
             return f"the REPL refused the request: {self.repl_error}"
         errors = self.errors
