@@ -36,6 +36,8 @@ from itertools import chain, repeat
 from operator import is_not
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
+from .lean_text import offset_of, position_of
+
 JsonObject = dict[str, Any]
 
 
@@ -71,13 +73,7 @@ class Pos:
 
     def offset_in(self, text: str) -> int:
         """The index of this position in ``text`` (clamped to the text)."""
-        lines = text.split("\n")
-        if self.line < 1:
-            return 0
-        if self.line > len(lines):
-            return len(text)
-        start = sum(len(ln) + 1 for ln in lines[: self.line - 1])
-        return start + min(self.column, len(lines[self.line - 1]))
+        return offset_of(text, self.line, self.column)
 
 
 # --------------------------------------------------------------------------- the field table
@@ -847,8 +843,7 @@ def check_sendable(text: str, where: str = "the text") -> None:
     found = LONE_SURROGATE.search(text)
     if found is not None:
         at = found.start()
-        line_start = text.rfind("\n", 0, at) + 1
-        raise UnsendableText(found.group(), text.count("\n", 0, at) + 1, at - line_start, where)
+        raise UnsendableText(found.group(), *position_of(text, at), where)
 
 
 def without_lone_surrogates(text: str) -> str:
