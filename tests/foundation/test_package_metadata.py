@@ -50,3 +50,16 @@ def test_pexpect_is_a_test_dependency_only():
         if re.search(r"^\s*(import|from) pexpect\b", path.read_text(encoding="utf-8"), re.M)
     ]
     assert importers == []
+
+
+def test_every_package_folder_is_in_the_wheel():
+    # The package list in pyproject.toml is explicit (two roots, one of them renamed); a
+    # new subpackage missing from it installs fine in editable mode and is absent from
+    # the wheel Kaggle users install.
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = set()
+    for base, name in zip(PRODUCT_DIRS, ("lean_kernel", "lean_magic"), strict=True):
+        for init in base.rglob("__init__.py"):
+            if "node_modules" not in init.parts:
+                found.add(".".join((name, *init.parent.relative_to(base).parts)))
+    assert found == listed
