@@ -128,10 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     finally:
         ray.shutdown()
-        left = leftovers(before)
-        if left:
-            print("Ray processes outlived ray.shutdown():\n" + "\n".join(left), file=sys.stderr)
-            return 1
+    left = leftovers(before)
+    if left:
+        print("Ray processes outlived ray.shutdown():\n" + "\n".join(left), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -215,7 +215,7 @@ def bench_libraries(sizes: list[float], repeats: int) -> None:
     for mib in sizes:
         text, _ = build_answer("messages", mib)
         runs: dict[str, list[float]] = {"json.loads": []}
-        for r in range(repeats):
+        for _ in range(repeats):
             runs["json.loads"].append(timed(lambda: json.loads(text)))
             for name, parse, _ in candidates:
                 runs.setdefault(name, []).append(timed(lambda: parse(text)))

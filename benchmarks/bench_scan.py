@@ -166,7 +166,7 @@ def _answer_for(commands: int, recorded: dict) -> dict:
                 rng["start"]["line"] += i
                 rng["finish"]["line"] += i
         tree.append(node)
-    return {"infotree": tree + [eoi], "env": 0}
+    return {"infotree": [*tree, eoi], "env": 0}
 
 
 def _walk(node: dict):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .lean_text import is_id_first, is_id_rest, lex
+from .lean_text import is_id_first, is_name_char, lex
 
 # Commands and term-level keywords of Lean 4 (core, plus the few Mathlib spellings users
 # type all the time, such as ``lemma``). Written for completion, not for parsing.
@@ -183,16 +183,11 @@ TACTICS = sorted(
 )
 
 
-def is_ident_char(ch: str) -> bool:
-    """A character of a (dotted) Lean name: Lean's isIdRest, or the `.` between parts."""
-    return ch == "." or is_id_rest(ch)
-
-
 def word_before(code: str, cursor_pos: int) -> tuple[int, str]:
     """(start, text) of the name, ``#command`` or ``%magic`` that ends at the cursor."""
     cursor_pos = max(0, min(cursor_pos, len(code)))
     start = cursor_pos
-    while start > 0 and is_ident_char(code[start - 1]):
+    while start > 0 and is_name_char(code[start - 1]):
         start -= 1
     if start > 0 and code[start - 1] in "#%" and (start == 1 or code[start - 2] in " \t\n"):
         start -= 1
@@ -203,10 +198,10 @@ def name_at(code: str, cursor_pos: int) -> str:
     """The whole name around the cursor (for inspection), without a trailing dot."""
     cursor_pos = max(0, min(cursor_pos, len(code)))
     start = cursor_pos
-    while start > 0 and is_ident_char(code[start - 1]):
+    while start > 0 and is_name_char(code[start - 1]):
         start -= 1
     end = cursor_pos
-    while end < len(code) and is_ident_char(code[end]):
+    while end < len(code) and is_name_char(code[end]):
         end += 1
     name = code[start:end].strip(".")
     # A name starts with a letter or `_` (digits and `'` cannot start one).

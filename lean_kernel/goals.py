@@ -10,7 +10,8 @@ The REPL hands goals over as text, exactly as the infoview would print them:
     ⊢ x + 1 = y          <- the target (may continue on indented lines too)
 
 Several goals in one string are separated by a blank line ("unsolved goals" errors).
-Old REPLs may print a short goal on one line (``t : Nat ⊢ Nat``); that parses too.
+Old REPLs may print a short goal on one line (``t : Nat ⊢ Nat``); that parses too, and
+``unflatten`` gives it today's layout (the widget shows it so).
 This is the one parser of that format; the renderer and the widget both use it.
 Parsing never fails: text that is not goal-shaped gives a goal with ``target=None``,
 which views show verbatim.
@@ -60,6 +61,25 @@ def _is_continuation(line: str) -> bool:
     return line[:1] in (" ", "\t")
 
 
+def _unflattened(lines: list[str]) -> list[str]:
+    """Old REPLs (before v4.9; v4.8's allTactics) print a short goal on one line,
+    ``t : Nat ⊢ Nat``: such a line is broken before its ``⊢``. A goal that has a ``⊢``
+    line already is left as it is."""
+    if any(line.startswith(TURNSTILE) for line in lines):
+        return lines
+    for i, line in enumerate(lines):
+        if f" {TURNSTILE} " in line:
+            before, after = line.split(f" {TURNSTILE} ", 1)
+            return [*lines[:i], before, f"{TURNSTILE} {after}", *lines[i + 1 :]]
+    return lines
+
+
+def unflatten(goal: str) -> str:
+    """One goal's text in today's layout: an old one-line goal (``t : Nat ⊢ Nat``) gets
+    its target on a line of its own (the hypotheses stay on one line)."""
+    return "\n".join(_unflattened(goal.split("\n")))
+
+
 def _parse_one(lines: list[str]) -> Goal:
     case: str | None = None
     if lines and TURNSTILE not in lines[0]:
@@ -68,13 +88,7 @@ def _parse_one(lines: list[str]) -> Goal:
             case = m.group("tag")
             lines = lines[1:]
 
-    # Old REPLs (v4.8 allTactics) print a short goal on one line: "t : Nat ⊢ Nat".
-    if not any(line.startswith(TURNSTILE) for line in lines):
-        for i, line in enumerate(lines):
-            if f" {TURNSTILE} " in line:
-                before, after = line.split(f" {TURNSTILE} ", 1)
-                lines = [*lines[:i], before, f"{TURNSTILE} {after}", *lines[i + 1 :]]
-                break
+    lines = _unflattened(lines)
 
     # Group physical lines into logical ones: an indented line continues the previous one.
     logical: list[list[str]] = []
@@ -102,7 +116,7 @@ def _parse_one(lines: list[str]) -> Goal:
             first = m.group("type")
             if first is None or first == "":
                 # "h :" then the type on the next, indented, lines.
-                parts = ([rest[0].lstrip()] + rest[1:]) if rest else [""]
+                parts = [rest[0].lstrip(), *rest[1:]] if rest else [""]
             else:
                 parts = [first, *rest]
             hyps.append(Hypothesis(names, "\n".join(parts)))
@@ -146,6 +160,13 @@ def split_goals(text: str) -> list[str]:
     if text.strip() in ("", NO_GOALS):
         return []
     return ["\n".join(block) for block in _split_goals(text)]
+
+
+def split_goal_text(text: str | None) -> list[str]:
+    """The goals of an ``allTactics`` entry or a TacticInfo node, one string per goal in
+    today's layout (old one-line goals unflattened); ``None``, ``"no goals"`` and empty
+    text give ``[]``."""
+    return [] if text is None else [unflatten(goal) for goal in split_goals(text)]
 
 
 def parse_goals(goals: str | Iterable[str]) -> list[Goal]:

@@ -51,7 +51,7 @@ from typing import Any
 
 from ipykernel.kernelbase import Kernel
 
-from . import abbreviations, editing
+from . import __version__, abbreviations, editing
 from .config import (
     DEFAULT_OUTPUT_LIMIT,
     ENV_NOTICE,
@@ -70,8 +70,6 @@ from .render import chain_bundle, render_cell, result_text_part, stale_bundle, t
 from .results import CellResult, KeptResults, Phase, save_result
 from .session import LeanSession
 from .status import RunningStatus, StatusSettings
-
-__version__ = "0.1.0"
 
 LANGUAGE_INFO = {
     "name": "lean4",
@@ -153,7 +151,7 @@ class LeanKernel(Kernel):
         "Lean 4 kernel: each cell is a Lean command run by one persistent Lean REPL.\n"
         "Cells build on each other; %help lists the kernel's magics."
     )
-    help_links = [
+    help_links = [  # noqa: RUF012 - ipykernel declares and reads it as a plain class attribute
         {"text": "Lean 4 documentation", "url": "https://lean-lang.org/documentation/"},
         {"text": "Lean REPL", "url": "https://github.com/leanprover-community/repl"},
     ]

@@ -57,9 +57,11 @@ __all__ = [
     "Lexed",
     "StringLiteral",
     "StringTable",
+    "declared_names",
     "find_declarations",
     "is_id_first",
     "is_id_rest",
+    "is_name_char",
     "lex",
     "line_of",
     "line_starts",
@@ -68,6 +70,7 @@ __all__ = [
     "position_of",
     "read_header",
     "readings",
+    "summary_line",
     "word_positions",
 ]
 
@@ -136,6 +139,13 @@ def is_id_first(ch: str) -> bool:
 def is_id_rest(ch: str) -> bool:
     """Lean's ``isIdRest``: may this character continue an identifier?"""
     return bool(_ID_REST_RX.match(ch))
+
+
+def is_name_char(ch: str, *, inaccessible: bool = False) -> bool:
+    """A character of a dotted name as written or printed: Lean's ``isIdRest`` or the
+    ``.`` between parts. ``inaccessible=True`` also takes the ``✝`` Lean appends to
+    inaccessible names when it prints goals (``x✝``)."""
+    return ch == "." or (inaccessible and ch == "✝") or is_id_rest(ch)
 
 
 def plain_name(name: str) -> str:
@@ -925,6 +935,15 @@ def find_declarations(code: str, only: set[str] | None = None) -> list[Declarati
     return list(_declarations(code, events, boundaries, only))
 
 
+def declared_names(text: str, *, qualified: bool = True) -> list[str]:
+    """The names a piece of Lean source declares, in order: with their enclosing
+    namespaces (``namespace Foo`` ... ``theorem bar`` is ``Foo.bar``, as ``#print axioms``
+    must be asked), or as written with ``qualified=False`` (what completion offers inside
+    the namespace)."""
+    decls = find_declarations(lex(text).code)
+    return [name for d in decls if (name := d.full_name if qualified else d.name)]
+
+
 def _declarations(code: str, events: list, boundaries: list[int], only: set[str] | None) -> Iterator[Declaration]:
     stack: list[tuple[str, str]] = []
     namespace = ""
@@ -950,3 +969,30 @@ def _declarations(code: str, events: list, boundaries: list[int], only: set[str]
             k += 1
         end = boundaries[k] if k < len(boundaries) else len(code)
         yield Declaration(kind, name, full, pos, name_start, end, code[pos:end])
+
+
+# --------------------------------------------------------------------------- one-line summaries
+
+
+def summary_line(text: str, limit: int | None = None, *, lines: str = "first", more: str = "") -> str:
+    """A short form of ``text`` for a label, a list or a reason.
+
+    ``lines``: ``"first"`` the first non-blank line, stripped (a cell, a tactic, a
+    message's headline); ``"joined"`` every line, whitespace collapsed to single spaces
+    (a goal or a message on one line); ``"all"`` the text stripped, lines kept (an error
+    quoted in a reason). ``more``: appended when ``"first"`` left lines out (``" …"``).
+    ``limit``: at most this many characters, the last one ``…`` when the text was cut."""
+    if lines == "first":
+        stripped = text.strip()
+        out = stripped.split("\n", 1)[0].strip()
+        if more and "\n" in stripped:
+            out += more
+    elif lines == "joined":
+        out = " ".join(text.split())
+    elif lines == "all":
+        out = text.strip()
+    else:
+        raise ValueError(f"lines must be 'first', 'joined' or 'all', not {lines!r}")
+    if limit is not None and len(out) > limit:
+        out = out[: max(limit - 1, 0)] + "…"
+    return out

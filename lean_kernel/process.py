@@ -509,10 +509,14 @@ class ReplProcess:
                     raw, obj = self._roundtrip(payload, limit)
                     result = parse_response(obj) if typed else obj
                 except KeyboardInterrupt:
-                    raise _Fault(ReplInterrupted, "Lean REPL interrupted (KeyboardInterrupt) while running a request")
+                    raise _Fault(
+                        ReplInterrupted, "Lean REPL interrupted (KeyboardInterrupt) while running a request"
+                    ) from None
                 except ProtocolError as exc:
                     # JSON, but no response shape we know: as unusable as garbage.
-                    raise _Fault(ReplBadOutput, f"Lean REPL sent an unparsable response ({exc})", first_bytes=raw[:200])
+                    raise _Fault(
+                        ReplBadOutput, f"Lean REPL sent an unparsable response ({exc})", first_bytes=raw[:200]
+                    ) from None
                 except _Fault:
                     raise
                 except Exception as exc:

@@ -34,7 +34,9 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import chain, repeat
 from operator import is_not
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+
+from .lean_text import offset_of, position_of
 
 JsonObject = dict[str, Any]
 
@@ -71,13 +73,7 @@ class Pos:
 
     def offset_in(self, text: str) -> int:
         """The index of this position in ``text`` (clamped to the text)."""
-        lines = text.split("\n")
-        if self.line < 1:
-            return 0
-        if self.line > len(lines):
-            return len(text)
-        start = sum(len(ln) + 1 for ln in lines[: self.line - 1])
-        return start + min(self.column, len(lines[self.line - 1]))
+        return offset_of(text, self.line, self.column)
 
 
 # --------------------------------------------------------------------------- the field table
@@ -650,7 +646,7 @@ class ReplErrorResponse(_Record):
     ok: ClassVar[bool] = False
 
 
-Response = Union[CommandResponse, TacticResponse, ReplErrorResponse]
+Response = CommandResponse | TacticResponse | ReplErrorResponse
 
 
 def _response_type(obj: JsonObject) -> type[Response]:
@@ -765,15 +761,15 @@ class UnpickleProofStateRequest(_Record):
     extra: JsonObject = unknown_keys(default_factory=dict)
 
 
-Request = Union[
-    CommandRequest,
-    FileRequest,
-    TacticRequest,
-    PickleEnvRequest,
-    UnpickleEnvRequest,
-    PickleProofStateRequest,
-    UnpickleProofStateRequest,
-]
+Request = (
+    CommandRequest
+    | FileRequest
+    | TacticRequest
+    | PickleEnvRequest
+    | UnpickleEnvRequest
+    | PickleProofStateRequest
+    | UnpickleProofStateRequest
+)
 
 # In the order the REPL tries them (repl's Main.lean, `parse`).
 REQUEST_TYPES: tuple[type[Request], ...] = (
@@ -847,8 +843,7 @@ def check_sendable(text: str, where: str = "the text") -> None:
     found = LONE_SURROGATE.search(text)
     if found is not None:
         at = found.start()
-        line_start = text.rfind("\n", 0, at) + 1
-        raise UnsendableText(found.group(), text.count("\n", 0, at) + 1, at - line_start, where)
+        raise UnsendableText(found.group(), *position_of(text, at), where)
 
 
 def without_lone_surrogates(text: str) -> str:

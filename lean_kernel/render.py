@@ -30,10 +30,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from .config import DEFAULT_OUTPUT_LIMIT
 from .goals import Goal, Hypothesis, is_inaccessible, parse_goals
-from .lean_text import is_id_rest
+from .lean_text import is_name_char, summary_line
 from .protocol import (
     LONE_SURROGATE,
     CommandResponse,
@@ -75,13 +76,50 @@ MAX_SOURCE_LINE = 240
 
 _ESC = html.escape
 
-_COLOURS = {
-    "error": ("#d32f2f", "rgba(211,47,47,0.10)", "rgba(211,47,47,0.28)"),
-    "warning": ("#e0a000", "rgba(230,160,0,0.12)", "rgba(230,160,0,0.35)"),
-    "info": ("#1976d2", "rgba(25,118,210,0.08)", "rgba(25,118,210,0.22)"),
-    "sorry": ("#e0a000", "rgba(230,160,0,0.08)", "rgba(230,160,0,0.35)"),
-    "note": ("#607d8b", "rgba(96,125,139,0.10)", "rgba(96,125,139,0.25)"),
-}
+
+@dataclass(frozen=True)
+class Palette:
+    """Every colour our HTML uses, defined once. Each is a JupyterLab theme variable, so
+    output follows the light and dark themes, with a fallback for frontends without them
+    (classic Notebook, Kaggle, nbviewer, a saved notebook opened elsewhere). The tints are
+    translucent, so they read on a light and on a dark background alike."""
+
+    text: str = "var(--jp-content-font-color1, #1f2328)"
+    muted: str = "var(--jp-content-font-color2, #6b7280)"
+    error: str = "var(--jp-error-color1, #d32f2f)"
+    warning: str = "var(--jp-warn-color1, #e0a000)"
+    info: str = "var(--jp-info-color1, #1976d2)"
+    success: str = "var(--jp-success-color1, #2e7d32)"
+    note: str = "var(--jp-content-font-color2, #607d8b)"
+    on_badge: str = "white"  # text on a coloured badge: the badges are dark in both themes
+    code_background: str = "var(--jp-layout-color2, rgba(128,128,128,0.12))"
+    border: str = "var(--jp-border-color2, rgba(128,128,128,0.4))"
+    mark: str = "var(--jp-search-selected-match-background-color, rgba(250,204,21,0.45))"
+    error_tint: str = "rgba(211,47,47,0.10)"
+    error_edge: str = "rgba(211,47,47,0.28)"
+    warning_tint: str = "rgba(230,160,0,0.12)"
+    warning_edge: str = "rgba(230,160,0,0.35)"
+    info_tint: str = "rgba(25,118,210,0.08)"
+    info_edge: str = "rgba(25,118,210,0.22)"
+    sorry_tint: str = "rgba(230,160,0,0.08)"
+    note_tint: str = "rgba(96,125,139,0.10)"
+    note_edge: str = "rgba(96,125,139,0.25)"
+    separator: str = "rgba(128,128,128,0.4)"
+
+    def severity(self, kind: str) -> tuple[str, str, str]:
+        """(line and text colour, background tint, marked-span tint) of a message kind:
+        error, warning, info, sorry or note."""
+        return {
+            "error": (self.error, self.error_tint, self.error_edge),
+            "warning": (self.warning, self.warning_tint, self.warning_edge),
+            "info": (self.info, self.info_tint, self.info_edge),
+            "sorry": (self.warning, self.sorry_tint, self.warning_edge),
+            "note": (self.note, self.note_tint, self.note_edge),
+        }[kind]
+
+
+PALETTE = Palette()
+SEVERITIES = ("error", "warning", "info", "sorry", "note")
 _MONO = "font-family: monospace"
 _PRE = f"{_MONO}; white-space: pre-wrap; margin: 0; padding: 0; background: none"
 
@@ -113,20 +151,14 @@ class _Span:
     end_col: int
 
 
-def _is_ident_char(ch: str) -> bool:
-    # A printed name: Lean's identifier characters, `.` between parts, and the `✝` Lean
-    # appends to inaccessible names in goals.
-    return ch in ".✝" or is_id_rest(ch)
-
-
 def _token_end(line: str, col: int) -> int:
     """Where the token at ``col`` ends: the REPL gives no end for some parse errors."""
     if col >= len(line):
         return col
-    if not _is_ident_char(line[col]):
+    if not is_name_char(line[col], inaccessible=True):
         return col + 1
     end = col
-    while end < len(line) and _is_ident_char(line[end]):
+    while end < len(line) and is_name_char(line[end], inaccessible=True):
         end += 1
     return end
 
@@ -319,6 +351,17 @@ def _refusal_parts(message: str) -> tuple[str, str]:
     return "ReplError", message
 
 
+def failure_parts(result: CellResult) -> tuple[str, str] | None:
+    """What went wrong with the REPL (not with the Lean code) for a cell, as (headline,
+    explanation): the failure's kind (``ReplTimeout``, ``ReplCrashed``, ``ReplNotFound``...)
+    and the process layer's sentence, which names the fix. None when the REPL answered.
+    Every frontend shows a failure through this; frontend-specific advice is added by the
+    frontend (the magic's notebook fix for ReplNotFound)."""
+    if result.failure is None:
+        return None
+    return result.failure_kind or "ReplFailure", result.failure
+
+
 def error_summary(result: CellResult, *, color: bool = True) -> tuple[str, str, list[str]] | None:
     """(ename, evalue, traceback lines) when the cell failed, else None.
 
@@ -336,9 +379,10 @@ def error_summary(result: CellResult, *, color: bool = True) -> tuple[str, str, 
             tb.append("")
         tb.extend(block)
 
-    if result.failure is not None:
-        kind = result.failure_kind or "ReplFailure"
-        add(kind, result.failure, [_paint(kind, "error", color) + ": " + result.failure])
+    failed = failure_parts(result)
+    if failed is not None:
+        kind, why = failed
+        add(kind, why, [_paint(kind, "error", color) + ": " + why])
     refusal = result.repl_error
     if refusal is not None:
         ename, text = _refusal_parts(refusal)
@@ -373,8 +417,9 @@ def render_text(
     blocks: list[str] = []
     blocks += [f"note: {n}" for n in result.notes]
     if include_errors:
-        if result.failure is not None:
-            blocks.append(f"{result.failure_kind or 'ReplFailure'}: {result.failure}")
+        failed = failure_parts(result)
+        if failed is not None:
+            blocks.append("{}: {}".format(*failed))
         if result.repl_error is not None:
             ename, text = _refusal_parts(result.repl_error)
             hint = _REFUSAL_HINTS.get(result.repl_error)
@@ -398,16 +443,10 @@ def render_text(
         blocks.append(_sorry_text(s, continue_hint))
     cmd = result.command
     if cmd is not None and cmd.tactics:
-        rows = [f"  {_fmt_pos(t.pos) or '-'}  {_first_line(t.tactic)}" for t in cmd.tactics]
+        rows = [f"  {_fmt_pos(t.pos) or '-'}  {summary_line(t.tactic, more=' …')}" for t in cmd.tactics]
         blocks.append("tactics:\n" + "\n".join(rows))
     blocks += _axioms_text(result)
     return "\n\n".join(blocks)
-
-
-def _first_line(text: str) -> str:
-    text = text.strip()
-    first = text.split("\n", 1)[0]
-    return first + (" …" if "\n" in text else "")
 
 
 def _sorry_text(s: Sorry, hint: str | None) -> str:
@@ -435,7 +474,7 @@ def _axioms_text(result: CellResult) -> list[str]:
 
 
 def _box(kind: str, inner: str, cls: str, title: str | None = None) -> str:
-    line, bg, _ = _COLOURS[kind]
+    line, bg, _ = PALETTE.severity(kind)
     style = f"border-left: 3px solid {line}; background: {bg}; padding: 3px 8px; margin: 4px 0"
     tip = f' title="{_ESC(title)}"' if title else ""
     return f'<div class="{cls}"{tip} style="{style}">{inner}</div>'
@@ -446,8 +485,7 @@ def _pre(text: str, cls: str = "lean-text") -> str:
 
 
 def _source_html(lines: list[str], span: _Span, kind: str) -> str:
-    _, _, mark_bg = _COLOURS[kind]
-    line_colour = _COLOURS[kind][0]
+    line_colour, _, mark_bg = PALETTE.severity(kind)
     width = len(str(span.end_line))
     gutter = (
         "display: inline-block; user-select: none; opacity: 0.55; text-align: right; "
@@ -478,7 +516,7 @@ def _source_html(lines: list[str], span: _Span, kind: str) -> str:
 
 
 def _head_html(label: str, kind: str, where: str | None, extra: str = "") -> str:
-    colour = _COLOURS[kind][0]
+    colour = PALETTE.severity(kind)[0]
     out = f'<span class="lean-severity" style="color: {colour}; font-weight: bold">{_ESC(label)}</span>'
     if where:
         out += f' <span class="lean-pos" style="{_MONO}; opacity: 0.75">{_ESC(where)}</span>'
@@ -497,7 +535,7 @@ def _message_body_html(data: str) -> str:
 
 
 def _message_html(msg: Message, lines: list[str]) -> str:
-    kind = msg.severity if msg.severity in _COLOURS else "info"
+    kind = msg.severity if msg.severity in SEVERITIES else "info"
     where = _fmt_pos(msg.pos)
     span = _resolve_span(lines, msg.pos, msg.end_pos)
     title = _fmt_range(msg.pos, msg.end_pos)
@@ -556,7 +594,7 @@ def _goal_html(goal: Goal) -> str:
 def _goals_html(goals: list[Goal], empty: str = "no goals") -> str:
     if not goals:
         return f'<div class="lean-goals lean-no-goals" style="{_MONO}; opacity: 0.8">{_ESC(empty)}</div>'
-    sep = '<hr class="lean-goal-sep" style="border: none; border-top: 1px dashed rgba(128,128,128,0.4); margin: 4px 0">'
+    sep = f'<hr class="lean-goal-sep" style="border: none; border-top: 1px dashed {PALETTE.separator}; margin: 4px 0">'
     return f'<div class="lean-goals">{sep.join(_goal_html(g) for g in goals)}</div>'
 
 
@@ -577,10 +615,10 @@ def _state_html(proof_state: int | None, hint: str | None, finished: bool = Fals
 
 
 def _badge(text: str, key: str) -> str:
-    colours = {"ok": "#2e7d32", "warning": "#b26a00", "error": "#c62828"}
-    colour = colours.get(key, "#607d8b")
+    colours = {"ok": PALETTE.success, "warning": PALETTE.warning, "error": PALETTE.error}
+    colour = colours.get(key, PALETTE.note)
     return (
-        f'<span class="lean-status lean-status-{key}" style="background: {colour}; color: white; '
+        f'<span class="lean-status lean-status-{key}" style="background: {colour}; color: {PALETTE.on_badge}; '
         f'border-radius: 3px; padding: 0 6px; font-size: 90%">{_ESC(text)}</span>'
     )
 
@@ -624,7 +662,7 @@ def _tactics_html(entries: list[TacticEntry]) -> str:
         rows.append(
             f'<div class="lean-tactic-entry" style="margin: 4px 0">'
             f'<span class="lean-pos" style="opacity: 0.6">{_ESC(where)}</span> '
-            f"<code>{_ESC(_first_line(t.tactic))}</code> {_state_html(t.proof_state, None)}"
+            f"<code>{_ESC(summary_line(t.tactic, more=' …'))}</code> {_state_html(t.proof_state, None)}"
             f"{goal_html(t.goals)}</div>"
         )
     return (
@@ -661,9 +699,10 @@ def render_html(
     for note in result.notes:
         parts.append(_box("note", f'<span style="font-style: italic">{_ESC(note)}</span>', "lean-note"))
     if include_errors:
-        if result.failure is not None:
-            kind = result.failure_kind or "ReplFailure"
-            parts.append(_box("error", _head_html(kind, "error", None) + _pre(result.failure), "lean-failure"))
+        failed = failure_parts(result)
+        if failed is not None:
+            kind, why = failed
+            parts.append(_box("error", _head_html(kind, "error", None) + _pre(why), "lean-failure"))
         if result.repl_error is not None:
             parts.append(_refusal_html(result.repl_error))
     if result.tactic is not None:
@@ -980,30 +1019,47 @@ def text_bundle(text: str, html_text: str | None = None) -> dict[str, str]:
     return {"text/plain": text, "text/html": html_text or f'<pre style="margin: 0">{_ESC(text)}</pre>'}
 
 
+def report_html(text: str, ok: bool) -> str:
+    """A plain-text report (setup, bundle) with a green or red edge for how it went."""
+    colour = PALETTE.success if ok else PALETTE.error
+    return (
+        f'<pre class="lean-report" style="{_MONO}; white-space: pre-wrap; border-left: 3px solid {colour}; '
+        f'padding-left: 6px">{_ESC(text)}</pre>'
+    )
+
+
 STALE_BANNER = "stale: re-run — this cell was built on an earlier version of a cell that has been re-run"
 
 
 def stale_bundle(shown: dict[str, str]) -> dict[str, str]:
     """A cell's displayed bundle with the stale banner on top (an update_display_data)."""
     banner = (
-        '<div class="lean-stale" style="font-family: monospace; color: #b26a00; '
-        'background: rgba(230,160,0,0.15); padding: 2px 6px; margin-bottom: 4px">'
+        f'<div class="lean-stale" style="font-family: monospace; color: {PALETTE.warning}; '
+        f'background: {PALETTE.warning_tint}; padding: 2px 6px; margin-bottom: 4px">'
         f"⚠ {_ESC(STALE_BANNER)}</div>"
     )
     return {"text/html": banner + shown["text/html"], "text/plain": f"{STALE_BANNER}\n\n{shown['text/plain']}"}
 
 
+def chain_state(entry: Any) -> str:
+    """A chain row's state in words: ``stale`` (built on a cell that has been re-run),
+    ``current`` (on the chain that leads to the current env) or ``off the chain`` (a branch
+    nothing builds on now)."""
+    return "stale" if entry.stale else ("current" if entry.current else "off the chain")
+
+
 def chain_bundle(rows: list, *, heading: str, paging: str) -> dict[str, str]:
-    """A page of ``%env``: ``rows`` are session.ChainEntry; ``heading`` and ``paging`` say
-    what the whole is and how to see the rest."""
+    """The env chain, for the kernel's ``%env`` and the magic's ``%lean_env``: ``rows``
+    are session.ChainEntry; ``heading`` says what the whole is (the current env) and
+    ``paging`` how to see the rows left out ("" when all are shown)."""
     text = [paging] if paging else []
-    text.append("cell            env before → after  state    first line")
+    text.append(f"{'cell':<15} {'env before':>10} → {'after':<7} {'state':<13} first line")
     cells = []
     for r in rows:
-        state = "stale" if r.stale else ("current" if r.current else "branch")
+        state = chain_state(r)
         before = "fresh" if r.env_before is None else str(r.env_before)
-        text.append(f"{r.key[:15]:<15} {before:>6} → {r.env_after!s:<7} {state:<8} {r.summary}")
-        style = ' style="color: #b26a00"' if r.stale else ""
+        text.append(f"{r.key[:15]:<15} {before:>10} → {r.env_after!s:<7} {state:<13} {r.summary}")
+        style = f' class="lean-stale" style="color: {PALETTE.warning}"' if r.stale else ""
         cells.append(
             f"<tr{style}><td>{_ESC(r.key)}</td><td>{_ESC(before)}</td>"
             f"<td>{r.env_after}</td><td>{state}</td><td><code>{_ESC(r.summary)}</code></td></tr>"
@@ -1060,7 +1116,7 @@ def status_bundle(
         if interrupt_hint
         else ""
     )
-    line = _COLOURS["note"][0]
+    line = PALETTE.note
     style = f"{_MONO}; font-size: 90%; color: {line}; border-left: 3px solid {line}; padding: 1px 8px; margin: 2px 0"
     return {"text/plain": plain, "text/html": f'<div class="lean-status" style="{style}">{_ESC(text)}{hint}</div>'}
 

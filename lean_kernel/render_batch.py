@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from .render import _COLOURS, _MONO, _PRE, _badge
+from .render import _MONO, _PRE, PALETTE, _badge
 
 if TYPE_CHECKING:  # annotations only: summary's displays call these functions
     from .summary import BatchSummary, HistogramBin, ItemOutcome
@@ -21,8 +21,8 @@ __all__ = ["histogram_svg", "seconds_text", "summary_html", "summary_text"]
 
 MAX_LISTED = 100  # failing items listed in the HTML; the rest are counted
 MAX_NAMED = 10  # items named in a text row (timeouts, restarts...)
-PASS_COLOUR = "#2e7d32"
-FAIL_COLOUR = _COLOURS["error"][0]
+PASS_COLOUR = PALETTE.success
+FAIL_COLOUR = PALETTE.error
 
 _ESC = html.escape
 
@@ -113,12 +113,12 @@ def histogram_svg(bins: list[HistogramBin], width: int = 320, height: int = 120)
         if b.passed:
             parts.append(
                 f'<rect class="lean-bar lean-bar-passed" x="{x + 0.5:.1f}" y="{base - h_pass:.1f}" '
-                f'width="{max(bar_w - 1, 1):.1f}" height="{h_pass:.1f}" fill="{PASS_COLOUR}" fill-opacity="0.75"/>'
+                f'width="{max(bar_w - 1, 1):.1f}" height="{h_pass:.1f}" style="fill: {PASS_COLOUR}; fill-opacity: 0.75"/>'
             )
         if b.failed:
             parts.append(
                 f'<rect class="lean-bar lean-bar-failed" x="{x + 0.5:.1f}" y="{base - h_pass - h_fail:.1f}" '
-                f'width="{max(bar_w - 1, 1):.1f}" height="{h_fail:.1f}" fill="{FAIL_COLOUR}" fill-opacity="0.75"/>'
+                f'width="{max(bar_w - 1, 1):.1f}" height="{h_fail:.1f}" style="fill: {FAIL_COLOUR}; fill-opacity: 0.75"/>'
             )
         parts.append("</g>")
     parts.append(
@@ -133,7 +133,7 @@ def histogram_svg(bins: list[HistogramBin], width: int = 320, height: int = 120)
 
 
 def _failure_html(o: ItemOutcome) -> str:
-    line = _COLOURS["error"][0]
+    line = PALETTE.error
     head = (
         f'<span style="{_MONO}; font-weight: bold">{_ESC(o.name)}</span> '
         f'<span style="color: {line}">{_ESC(o.status)}</span>'

@@ -32,7 +32,7 @@ from typing import Final
 
 from .config import CONFIGURED, NO_LIMIT, Configured, Limit, NoLimit, ReplConfig, TimeoutArg, read_timeout
 from .doctor import NO_ADVICE, Advice, HealthReport, run_checks
-from .lean_text import find_declarations, lex, read_header
+from .lean_text import declared_names, lex, position_of, read_header, summary_line
 from .process import ReplFailure, ReplInterrupted, ReplNotFound, ReplProcess
 from .protocol import (
     CommandRequest,
@@ -51,6 +51,8 @@ from .protocol import (
 from .results import CellKind, CellResult, Phase
 
 log = logging.getLogger(__name__)
+
+CELL_SUMMARY_WIDTH = 60  # characters of a cell's first line in the chain table and stale-cell notes
 
 
 class EnvChoice(enum.Enum):
@@ -91,7 +93,7 @@ def split_header(code: str) -> tuple[str, str, int]:
     if not lex(rest_of_line).code.strip():
         body = "" if line_end < 0 else code[line_end + 1 :]
         return parsed.text, body, parsed.lines + 1
-    column = parsed.end - (code.rfind("\n", 0, parsed.end) + 1)
+    _line, column = position_of(code, parsed.end)
     return parsed.text, " " * column + code[parsed.end :], parsed.lines
 
 
@@ -261,7 +263,7 @@ class LeanSession:
                     env_after=c.env_after,
                     stale=c.stale,
                     current=c.key in live,
-                    summary=_first_line(c.code),
+                    summary=summary_line(c.code, CELL_SUMMARY_WIDTH),
                 )
             )
         return out
@@ -649,7 +651,7 @@ class LeanSession:
     def _stale_note(self, stale: list[str], named: int = 3) -> str:
         # Frontends' cell ids are UUIDs nobody can map to a cell: name cells by their text.
         # A few of them: re-running the first of 3,000 cells must not write a 200 KB note.
-        names = ", ".join(f"`{_first_line(self._cells[key].code)}`" for key in stale[:named])
+        names = ", ".join(f"`{summary_line(self._cells[key].code, CELL_SUMMARY_WIDTH)}`" for key in stale[:named])
         more = f" and {len(stale) - named} more (%env stale lists them)" if len(stale) > named else ""
         plural = "s" if len(stale) != 1 else ""
         return (
@@ -871,13 +873,8 @@ def _refuse_unsendable(
 
 
 def declared_names_in(code: str) -> list[str]:
-    """The names a piece of Lean text declares, as written (no namespaces added)."""
-    return [d.name for d in find_declarations(lex(code).code) if d.name]
-
-
-def _first_line(code: str, width: int = 60) -> str:
-    line = next((ln.strip() for ln in code.split("\n") if ln.strip()), "")
-    return line if len(line) <= width else line[: width - 1] + "…"
+    """The names a piece of Lean text declares, as written (completion offers them)."""
+    return declared_names(code, qualified=False)
 
 
 def as_single_tactic(text: str) -> str:

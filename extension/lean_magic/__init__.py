@@ -13,6 +13,8 @@ machinery itself is the package ``lean_magic.bundle``.
 
 from __future__ import annotations
 
+from lean_kernel import __version__
+
 from .api import (
     LeanChecker,
     LeanError,
@@ -34,6 +36,7 @@ __all__ = [
     "LeanSorry",
     "SetupError",
     "SetupReport",
+    "__version__",
     "close_shared_checker",
     "doctor",
     "load_ipython_extension",

@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lean_kernel.config import ReplConfig, TimeoutArg, output_limit_from_env, per_call_timeout
+from lean_kernel.lean_text import declared_names
 from lean_kernel.protocol import Message, Pos, Sorry
+from lean_kernel.render import failure_parts
 from lean_kernel.results import CellResult
-from lean_kernel.session import CHAIN, FRESH, ChainEntry, EnvArg, LeanSession, declared_names_in
+from lean_kernel.session import CHAIN, FRESH, ChainEntry, EnvArg, LeanSession
 from lean_kernel.steps import Listener
 
 from .bundle import SetupReport, active_config, configure
@@ -158,8 +160,9 @@ class LeanResult(CellResult):
         return states[-1] if states else None
 
     def problem_summary(self) -> str:
-        if self.failure is not None:
-            return f"the REPL failed ({self.failure_kind}): {self.failure}"
+        failed = failure_parts(self)
+        if failed is not None:
+            return "the REPL failed ({}): {}".format(*failed)
         if self.repl_error is not None:
             return f"the REPL refused the request: {self.repl_error}"
         errors = self.errors
@@ -291,7 +294,7 @@ class LeanChecker:
         cell = self.session.run_cell(code, env=on, timeout=timeout, all_tactics=all_tactics)
         result = _interrupt_check(LeanResult.from_cell(cell))
         if axioms and result.ok and result.env_after is not None:
-            names = declared_names_in(code)
+            names = declared_names(code)  # with their namespaces, as `#print axioms` resolves them
             result.axioms = self.session.axioms_of(names, env=result.env_after, timeout=timeout)
         return result
 

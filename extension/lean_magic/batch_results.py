@@ -31,6 +31,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from lean_kernel.lean_text import summary_line
 from lean_kernel.results import CellResult
 from lean_kernel.summary import BatchSummary, ItemOutcome, summarize
 
@@ -56,15 +57,8 @@ def is_passed(result: Any) -> bool | None:
 
 
 def _label(text: str) -> str:
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith("import "):
-            return line if len(line) <= LABEL_WIDTH else line[: LABEL_WIDTH - 1] + "…"
-    return ""
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else ""
+    body = "\n".join(line for line in text.splitlines() if not line.strip().startswith("import "))
+    return summary_line(body, LABEL_WIDTH)
 
 
 def _check_facts(r: CellResult) -> tuple[str, list[str], list[str], bool]:
@@ -243,7 +237,7 @@ class BatchResults(list):
                 "timed_out": o.timed_out,
                 "restarted": o.restarted,
                 "attempts": o.attempts,
-                "message": _first_line(o.messages[0]) if o.messages else "",
+                "message": summary_line(o.messages[0]) if o.messages else "",
                 "label": o.label,
                 "result": r,
             }

@@ -19,7 +19,6 @@ printed, and IPython in a terminal prints every display update as a new line.
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import uuid
@@ -43,7 +42,7 @@ from lean_kernel.config import (
     per_call_timeout,
 )
 from lean_kernel.process import ReplFailure
-from lean_kernel.render import output_fits, result_text_part
+from lean_kernel.render import chain_bundle, output_fits, result_text_part, text_bundle
 from lean_kernel.results import KeptResults, save_result
 from lean_kernel.session import ChainEntry
 from lean_kernel.status import RunningStatus, StatusSettings
@@ -86,22 +85,13 @@ class EnvChain(list):
 
     SHOWN_ROWS = 50  # the display shows the newest rows; the list holds them all
 
-    def _rows(self) -> list[tuple[str, str, str, str]]:
-        rows = []
-        for e in self[-self.SHOWN_ROWS :]:
-            before = "fresh" if e.env_before is None else str(e.env_before)
-            state = "stale" if e.stale else ("current chain" if e.current else "off the chain")
-            rows.append((e.key, f"{before} → {e.env_after}", state, e.summary))
-        return rows
+    def _bundle(self) -> dict[str, str]:
+        return chain_bundle(self[-self.SHOWN_ROWS :], heading=f"current env: {self.current_env}", paging=self._hidden())
 
     def __repr__(self) -> str:
         if not self:
             return "no Lean cells have run yet (the next %%lean cell starts from a fresh env)"
-        lines = [f"current env: {self.current_env}"]
-        if self._hidden():
-            lines.append(self._hidden())
-        lines += [f"{key:<12} {envs:<12} {state:<14} {summary}" for key, envs, state, summary in self._rows()]
-        return "\n".join(lines)
+        return self._bundle()["text/plain"]
 
     def _hidden(self) -> str:
         left = len(self) - self.SHOWN_ROWS
@@ -112,17 +102,7 @@ class EnvChain(list):
         )
 
     def _repr_html_(self) -> str:
-        if not self:
-            return f"<p>{html.escape(repr(self))}</p>"
-        cells = "".join(
-            "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(v)}</td>" for v in row) + "</tr>"
-            for row in self._rows()
-        )
-        return (
-            f"<div>current env: <b>{self.current_env}</b></div><div>{html.escape(self._hidden())}</div>"
-            "<table><thead><tr><th>cell</th><th>env</th>"
-            f"<th>state</th><th>first line</th></tr></thead><tbody>{cells}</tbody></table>"
-        )
+        return text_bundle(repr(self))["text/html"] if not self else self._bundle()["text/html"]
 
 
 @magics_class

@@ -268,7 +268,9 @@ class Preparer:
         project = self.home / tag / "mathlib"
         with self.steps.step(f"a Mathlib project at {tag} (lake update, lake exe cache get, lake build)") as step:
             _write_if_changed(project / "lean-toolchain", toolchain_name(version) + "\n")
-            if version_key(version) >= TOML_LAKEFILE_SINCE + (0,):
+            order = version_key(version)
+            # No order: a nightly, newer than any release that still wanted lakefile.lean.
+            if order is None or order >= (*TOML_LAKEFILE_SINCE, 0):
                 _write_if_changed(project / "lakefile.toml", _MATHLIB_TOML.format(tag=tag, url=MATHLIB_URL))
             else:
                 _write_if_changed(project / "lakefile.lean", _MATHLIB_LEAN.format(tag=tag, url=MATHLIB_URL))

@@ -278,8 +278,9 @@ class Replayer:
         on; the new env stands for the same recorded ones, as the env after a command that
         only prints (a huge ``#eval``) holds what the env before it held. Without it, no
         recording stands behind the new env."""
-        known = like is not None and 0 <= like < self.next_id["env"]
-        return self._allocate("env", set(self.candidates["env"][like]) if known else set())
+        if like is None or not 0 <= like < self.next_id["env"]:
+            return self._allocate("env", set())
+        return self._allocate("env", set(self.candidates["env"][like]))
 
     # ----------------------------------------------------------------- matching
 

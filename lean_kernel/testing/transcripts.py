@@ -104,7 +104,7 @@ def join_lines(lines: list[str], version: str | None) -> str:
 
 def is_comment(query: str) -> bool:
     """The REPL skips such a request without answering it."""
-    return query.startswith("#") or query.startswith("--")
+    return query.startswith(("#", "--"))
 
 
 def decode_request(query: str):

@@ -321,7 +321,7 @@ def test_stray_stdout_before_the_response_is_kept_aside(config, open_process):
     # REPL-PROTOCOL.md). One stray line even starts with "{".
     t = load_transcript(SCRIPTED / "process_stray_stdout.in")
     proc = open_process(config(scripted=True))
-    (cmd, cmd_out), (tac, tac_out) = t.exchanges
+    (cmd, cmd_out), (tac, _tac_out) = t.exchanges
     assert proc.request(parse_request(cmd)).to_json() == json.loads(cmd_out)
     resp = proc.request(parse_request(tac))
     assert isinstance(resp, TacticResponse)

@@ -326,7 +326,7 @@ def test_requests_are_classified_as_the_repl_decodes_them(obj, shape):
     if shape is None:
         with pytest.raises(ProtocolError, match="no request shape"):
             classify_request(obj)
-        with pytest.raises(standin.ShapeError, match="^Could not parse as a valid JSON command"):
+        with pytest.raises(standin.ShapeError, match=r"^Could not parse as a valid JSON command"):
             standin.classify(obj)
         return
     assert classify_request(obj).shape == shape

@@ -111,7 +111,7 @@ def test_python_exiting_while_pool_and_checker_repls_are_busy_kills_them(owner):
 
 
 def test_python_killed_by_sigkill_during_a_hung_request_takes_its_repl_along(owner):
-    report, pgids = owner(
+    _report, pgids = owner(
         """
         from lean_kernel.config import ReplConfig
         from lean_kernel.session import LeanSession

@@ -87,7 +87,7 @@ def test_every_transcript_of_a_version_replays_through_the_client(version, stand
     cov = Coverage(in_files_on_disk=len(files))
     with ThreadPoolExecutor(WORKERS) as pool:
         results = list(pool.map(lambda p: (p, drive(p, standin_config)), files))
-    for path, (requests, has_expected, failures) in results:
+    for _path, (requests, has_expected, failures) in results:
         cov.transcripts += 1
         cov.requests += requests
         if not has_expected:

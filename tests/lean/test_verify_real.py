@@ -156,7 +156,7 @@ def test_a_misbehaving_control_fails_every_verdict(monkeypatch):
     from lean_kernel.config import ReplConfig
 
     wrong = lean_checks.Control("honest proof, expected rejected", lean_checks.CONTROLS[0].candidate, "sorry")
-    monkeypatch.setattr(lean_checks, "CONTROLS", (wrong,) + lean_checks.CONTROLS[1:])
+    monkeypatch.setattr(lean_checks, "CONTROLS", (wrong, *lean_checks.CONTROLS[1:]))
     import lean_magic.verify.core as core
 
     monkeypatch.setattr(core, "CONTROLS", lean_checks.CONTROLS)

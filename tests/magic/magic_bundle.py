@@ -70,17 +70,17 @@ def make_bundle(
 
 
 def make_read_only(path: Path) -> None:
-    for folder, dirs, files in os.walk(path):
+    for folder, _dirs, files in os.walk(path):
         for name in files:
             p = Path(folder) / name
             p.chmod(p.stat().st_mode & ~0o222)
-    for folder, dirs, files in os.walk(path, topdown=False):
+    for folder, _dirs, _files in os.walk(path, topdown=False):
         p = Path(folder)
         p.chmod(p.stat().st_mode & ~0o222)
 
 
 def make_writable(path: Path) -> None:
-    for folder, dirs, files in os.walk(path):
+    for folder, _dirs, files in os.walk(path):
         Path(folder).chmod(Path(folder).stat().st_mode | stat.S_IWUSR)
         for name in files:
             p = Path(folder) / name

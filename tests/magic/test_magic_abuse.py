@@ -34,7 +34,7 @@ def test_unbalanced_quotes_in_the_options_are_a_usage_error(ip, line):
 @pytest.mark.parametrize("bad", ["nan", "-1", "-0.5", "soon", "NaN"])
 def test_a_timeout_that_is_no_duration_is_a_usage_error_and_nothing_desyncs(ip, bad):
     assert ip.run_cell_magic("lean", "", "def f := 37").ok
-    with pytest.raises(UsageError, match="--timeout: .*number of seconds"):
+    with pytest.raises(UsageError, match=r"--timeout: .*number of seconds"):
         ip.run_cell_magic("lean", f"--timeout {bad}", "#check (rfl : f = 37)")
     assert_f_is_still_defined(ip)
 

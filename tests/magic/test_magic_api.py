@@ -103,6 +103,16 @@ def test_axioms_of_declarations(checker):
     assert checker.run("theorem magic_two : 1 + 1 = 2 := rfl", fresh=True).axioms is None  # not asked
 
 
+def test_axioms_of_a_declaration_in_a_namespace(checker):
+    # scripted transcript: tests/fixtures/scripted/magic_axioms_namespace. `theorem
+    # magic_three` inside `namespace MagicSpace` is `MagicSpace.magic_three`: asked by its
+    # short name, `#print axioms` would not find it once the namespace is closed.
+    code = "namespace MagicSpace\ntheorem magic_three : 1 + 2 = 3 := rfl\nend MagicSpace"
+    r = checker.run(code, axioms=True)
+    assert r.ok
+    assert r.axioms == {"MagicSpace.magic_three": []}
+
+
 def test_rich_display(checker):
     # recording: unfinished_tactic_block
     r = checker.run("def f : Nat := by")

@@ -82,7 +82,7 @@ def git(args: list[str]) -> None:
     elif cmd == "fetch":
         pass
     elif cmd == "checkout":
-        tag = [a for a in rest if not a.startswith("-")][0]
+        tag = next(a for a in rest if not a.startswith("-"))
         if tag not in tags():
             die(f"error: pathspec '{tag}' did not match any file(s) known to git")
         checkout(where, tag)

@@ -5,6 +5,7 @@ of the recordings this machine has."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -92,9 +93,11 @@ def test_refusals_name_the_fix(fake_repl_repo, tmp_path):
     dest = tmp_path / "recordings"
     (dest / "v4.8.0").mkdir(parents=True)
     (dest / "v4.8.0" / "SOURCE").write_text("v4.8.0 from elsewhere\n")
-    with pytest.raises(FetchError, match="holds other recordings .*move it away to fetch v4.8.0"):
+    with pytest.raises(FetchError, match=r"holds other recordings .*move it away to fetch v4.8.0"):
         fetch(dest, pins=pins, repo_url=str(repo), log=lambda _: None)
-    with pytest.raises(FetchError, match="pins leanprover/lean4:v4.8.0, not v4.19.0: the pin for v4.19.0 is wrong"):
+    with pytest.raises(
+        FetchError, match=re.escape("pins leanprover/lean4:v4.8.0, not v4.19.0: the pin for v4.19.0 is wrong")
+    ):
         fetch(tmp_path / "other", pins={"v4.19.0": pins["v4.8.0"]}, repo_url=str(repo), log=lambda _: None)
     with pytest.raises(FetchError, match="this needs network access"):
         fetch(tmp_path / "third", pins=pins, repo_url=str(tmp_path / "no-such-repo"), log=lambda _: None)

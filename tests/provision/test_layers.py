@@ -51,7 +51,7 @@ def import_graph(*, import_time_only: bool = False) -> dict[str, set[str]]:
         for node in nodes:
             if isinstance(node, ast.ImportFrom):
                 base = (
-                    ".".join(here[: len(here) - node.level + 1] + [node.module or ""]).strip(".")
+                    ".".join([*here[: len(here) - node.level + 1], node.module or ""]).strip(".")
                     if node.level
                     else node.module
                 )
@@ -71,9 +71,9 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         state[node] = "open"
         for dep in sorted(graph[node]):
             if state.get(dep) == "open":
-                found.append(path[path.index(dep) :] + [dep])
+                found.append([*path[path.index(dep) :], dep])
             elif dep not in state:
-                visit(dep, path + [dep])
+                visit(dep, [*path, dep])
         state[node] = "done"
 
     for node in sorted(graph):

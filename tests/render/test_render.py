@@ -163,7 +163,7 @@ def test_kernel_error_multi_line_message():
 
 def test_two_errors_are_both_in_the_traceback_in_order():
     r = cell("v4.8.0", "unfinished_tactic_block", 0)
-    ename, evalue, tb = error_summary(r, color=False)
+    _ename, evalue, tb = error_summary(r, color=False)
     assert evalue == "1:17: unexpected end of input; expected '{'"
     heads = [ln for ln in tb if ln.startswith("error:")]
     assert heads == ["error: 1:17: unexpected end of input; expected '{'", "error: 1:15-1:17: unsolved goals"]
@@ -358,7 +358,7 @@ def test_fault_shows_notes_first_then_the_failure():
         failure_kind="ReplTimeout",
         notes=["REPL restarted after a timeout; replayed 3 cells"],
     )
-    ename, evalue, tb = error_summary(r, color=False)
+    ename, evalue, _tb = error_summary(r, color=False)
     assert (ename, evalue) == ("ReplTimeout", r.failure)
     page = render_html(r)
     assert page.index('class="lean-note"') < page.index('class="lean-failure"')

@@ -49,7 +49,7 @@ def test_command_on_the_import_line_stays_in_the_body_at_its_position():
 
 
 def test_trailing_comment_on_the_last_import_is_not_a_command():
-    header, body, lines = split_header("import Mathlib -- reals\n\ntheorem t : True := trivial")
+    header, _body, lines = split_header("import Mathlib -- reals\n\ntheorem t : True := trivial")
     assert (header, lines) == ("import Mathlib", 1)
     assert split_cell("import Mathlib -- reals\n\ntheorem t : True := trivial") == (
         "import Mathlib",

@@ -137,7 +137,7 @@ def test_crash_mid_cell_restarts_and_replays_the_chain(logged_session):
 
 
 def test_timeout_restarts_and_replays(logged_session, standin_config):
-    make, sent = logged_session
+    make, _sent = logged_session
     session = make("--hang-on", "SLOW_CELL")
     assert session.run_cell("def f := 37").ok
     result = session.run_cell("theorem SLOW_CELL : True := trivial", timeout=1.0)

@@ -123,7 +123,7 @@ def test_restart_later_replays_before_the_next_cell_and_not_before(logged):
 def test_a_replay_is_not_held_to_a_limit_lowered_since(logged):
     # `%timeout 0.1` after a cell that took 0.3 s: a crash then replays that cell, and the
     # replay must not time out (that used to reset the session, losing every cell).
-    make, sent = logged
+    make, _sent = logged
     session = make("--delay-on", "def f=0.3", "--crash-on", "CRASH_HERE")
     assert session.run_cell("def f := 37").ok
     session.config.timeout = 0.1

@@ -22,13 +22,16 @@ from lean_magic.verify import check_commands, scan_candidate
 from verify_infotree import command_node, macro_expansion
 
 from lean_kernel.lean_text import (
+    declared_names,
     find_declarations,
     is_id_first,
     is_id_rest,
+    is_name_char,
     lex,
     offset_of,
     position_of,
     read_header,
+    summary_line,
 )
 from lean_kernel.protocol import InfoNode
 
@@ -331,7 +334,7 @@ def test_declarations_with_guillemets_and_namespaces():
 
 # --------------------------------------------------------------------------- properties
 
-_LEAN_ALPHABET = st.sampled_from(list("ab'\"{}-/#r«»\\\n !s0") + ["--", "/-", "-/", 's!"', 'r#"', '"#', "'\"'"])
+_LEAN_ALPHABET = st.sampled_from([*list("ab'\"{}-/#r«»\\\n !s0"), "--", "/-", "-/", 's!"', 'r#"', '"#', "'\"'"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -387,3 +390,36 @@ def test_lexing_time_grows_linearly(shape):
 
     small, large = best(50_000), best(200_000)
     assert large < 8 * small + 0.02, (shape, small, large)
+
+
+# --------------------------------------------------------------------------- the shared small helpers
+
+
+def test_name_characters_one_rule_with_the_goal_dagger_as_an_option():
+    for ch in "aZ_0'!?ℕα₁.":
+        assert is_name_char(ch) and is_name_char(ch, inaccessible=True)
+    assert not is_name_char("✝") and is_name_char("✝", inaccessible=True)
+    for ch in " (:⊢«":
+        assert not is_name_char(ch, inaccessible=True)
+
+
+def test_declared_names_with_and_without_namespaces():
+    code = "namespace Foo\ntheorem bar : True := trivial\nend Foo\ndef _root_.top := 1\ndef baz := 2"
+    assert declared_names(code) == ["Foo.bar", "top", "baz"]
+    assert declared_names(code, qualified=False) == ["bar", "_root_.top", "baz"]
+
+
+@pytest.mark.parametrize(
+    "text, options, expected",
+    [
+        ("\n  simp\n  rfl\n", {}, "simp"),
+        ("\n  simp\n  rfl\n", {"more": " …"}, "simp …"),
+        ("simp", {"more": " …"}, "simp"),
+        ("theorem a_long_name : True", {"limit": 10}, "theorem a…"),
+        ("x : Nat\n⊢   x = x", {"lines": "joined"}, "x : Nat ⊢ x = x"),
+        ("  unknown\nidentifier  ", {"lines": "all", "limit": 9}, "unknown\n…"),
+        ("short", {"limit": 5}, "short"),
+    ],
+)
+def test_summary_line(text, options, expected):
+    assert summary_line(text, **options) == expected

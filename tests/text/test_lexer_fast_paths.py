@@ -149,8 +149,20 @@ def test_interpolating_words_hold_an_r():
 
 
 _WORDISH = st.sampled_from(
-    list("ab.#1_'!? \n()[]:=«»")
-    + ["axiom", "x.axiom", "axiom.1", "#eval", "#eval!", "h.1", "α", "₁", "é", "«a b»", ".."]
+    [
+        *list("ab.#1_'!? \n()[]:=«»"),
+        "axiom",
+        "x.axiom",
+        "axiom.1",
+        "#eval",
+        "#eval!",
+        "h.1",
+        "α",
+        "₁",
+        "é",
+        "«a b»",
+        "..",
+    ]
 )
 
 

@@ -202,7 +202,7 @@ def declarations_tree(text: str, snippets: list[str]) -> list[dict]:
         a = text.index(snippet)
         line_end = text.find("\n", a)
         nodes.append(_describe(text, a, len(text) if line_end < 0 else line_end))
-    return nodes + [_eoi(text)]
+    return [*nodes, _eoi(text)]
 
 
 def _eoi(text: str) -> dict:

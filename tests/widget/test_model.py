@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lean_kernel.protocol import CommandResponse, Pos, ReplErrorResponse, TacticEntry, parse_response_text
-from lean_kernel.widget import NO_STEPS, ProofSteps, split_goal_text
+from lean_kernel.widget import NO_STEPS, ProofSteps, StepCursor, split_goal_text
 
 V_NEW = "v4.33.0-rc2"
 
@@ -69,15 +71,20 @@ def test_file_request_code_is_the_lean_file(recorded):
     assert steps[0].goals_before == ["⊢ f + g = 39"]
 
 
+def _with_unsolved_goals(response: CommandResponse) -> CommandResponse:
+    """The recorded tactics with an "unsolved goals" error on the `by` (made up)."""
+    tactics = json.dumps([t.to_json() for t in response.tactics])
+    return parse_response_text(
+        f'{{"tactics": {tactics}, "messages": [{{"severity": "error", "pos": {{"line": 1, "column": 15}},'
+        ' "endPos": {"line": 1, "column": 17}, "data": "unsolved goals"}], "env": 0}'
+    )
+
+
 def test_errors_make_closed_blocks_unknown(recorded):
     code, response = recorded(V_NEW, "all_tactics")
     assert isinstance(response, CommandResponse)
     # Same recorded answer plus an error: "unsolved goals" could be about this block.
-    broken = parse_response_text(
-        '{"tactics": %s, "messages": [{"severity": "error", "pos": {"line": 1, "column": 15},'
-        ' "endPos": {"line": 1, "column": 17}, "data": "unsolved goals"}], "env": 0}'
-        % __import__("json").dumps([t.to_json() for t in response.tactics])
-    )
+    broken = _with_unsolved_goals(response)
     steps = ProofSteps.from_response(code, broken)
     assert steps[0].goals_after == ["t : Nat\n⊢ Nat"]  # a sibling still tells
     assert steps[1].goals_after is None and steps[1].after_rule == "unknown"
@@ -307,3 +314,21 @@ def test_from_cell_result(recorded):
 
     failed = ProofSteps.from_result(CellResult(code=code, failure="the REPL timed out after 10 s"))
     assert failed.empty and failed.reason == f"{NO_STEPS}: the REPL timed out after 10 s"
+
+
+def test_cursor_navigates_without_a_view(recorded):
+    # recording: all_tactics (two steps), plus a made-up error on the `by` block (as above)
+    code, response = recorded(V_NEW, "all_tactics")
+    broken = _with_unsolved_goals(response)
+    cursor = StepCursor(ProofSteps.from_response(code, broken))
+    assert cursor.index == 0 and cursor.prev() == 0
+    assert cursor.next() == 1 and cursor.next() == 1 and cursor.step.source == "exact t"
+    # The error sits on `by`, before every step: it has no step, so the cursor stays.
+    assert cursor.steps.messages[0].step is None
+    assert cursor.click_message(0) == 1 and cursor.message.data == "unsolved goals"
+    with pytest.raises(IndexError, match="numbered 0 to 1"):
+        cursor.go(2)
+    empty = StepCursor(ProofSteps.from_response("def f := 1", None))
+    assert empty.index is None and empty.next() is None
+    with pytest.raises(IndexError, match=NO_STEPS):
+        empty.go(0)

@@ -255,7 +255,7 @@ def doctor(config: ReplConfig | None = None, *, run: bool = True, timeout: Timeo
     if config is None:
         config = active_config() or ReplConfig.from_env()
     from_bundle = active is not None and active.config is config
-    inst = active.installation if from_bundle else inspect_config(config)
+    inst = active.installation if active is not None and from_bundle else inspect_config(config)
     checks = installation_checks(inst, from_bundle=from_bundle)
     if from_bundle and active is not None:
         checks = [c for c in active.health.checks if c.name == "bundle manifest"] + checks

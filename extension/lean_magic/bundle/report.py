@@ -4,13 +4,13 @@ version mismatches, a bundle that does not match its manifest) and the reports t
 
 from __future__ import annotations
 
-import html
 import os
 import platform
 from dataclasses import dataclass, field
 
 from lean_kernel.config import ReplConfig
 from lean_kernel.doctor import Advice, Check, HealthReport
+from lean_kernel.render import report_html
 from lean_kernel.versions import release_tag
 
 from .discover import Installation, SetupError
@@ -147,7 +147,7 @@ class SetupReport:
         p.text(self.as_text())
 
     def _repr_html_(self) -> str:
-        return _pre_html(self.as_text(), self.ok)
+        return report_html(self.as_text(), self.ok)
 
     def raise_for_problems(self) -> SetupReport:
         if not self.ok:
@@ -191,7 +191,7 @@ class DoctorReport:
         return self.as_text()
 
     def _repr_html_(self) -> str:
-        return _pre_html(self.as_text(), self.ok)
+        return report_html(self.as_text(), self.ok)
 
 
 def _installation_lines(inst: Installation) -> list[str]:
@@ -211,14 +211,6 @@ def _installation_lines(inst: Installation) -> list[str]:
         f"repl: {inst.repl_path or 'not found'}" + (f" · built for Lean {inst.repl_pin}" if inst.repl_pin else "")
     )
     return lines
-
-
-def _pre_html(text: str, ok: bool) -> str:
-    colour = "#2e7d32" if ok else "#d32f2f"
-    return (
-        f'<pre style="font-family: monospace; white-space: pre-wrap; border-left: 3px solid {colour}; '
-        f'padding-left: 6px">{html.escape(text)}</pre>'
-    )
 
 
 def package_versions() -> dict[str, str]:

@@ -8,12 +8,12 @@ from dataclasses import dataclass, replace
 
 from lean_kernel.config import CONFIGURED, Configured
 from lean_kernel.doctor import read_toolchain
-from lean_kernel.lean_text import read_header
+from lean_kernel.lean_text import read_header, summary_line
 from lean_kernel.protocol import CommandResponse, shift_lines
 from lean_kernel.results import CellResult
 from lean_kernel.session import FRESH, EnvArg, LeanSession
 
-from .judge import NO_PRINTOUT, Evidence, first_line, judge, judge_sorries, single_info
+from .judge import NO_PRINTOUT, Evidence, judge, judge_sorries, single_info
 from .lean_checks import (
     CONTROL_STATEMENT,
     CONTROLS,
@@ -79,7 +79,7 @@ def read_clean_probe(stmt: Statement, probe: Script, clean: CellResult) -> Refer
     ):
         errors = probe.errors(response, tag)
         if errors:
-            detail = "; ".join(first_line(e.data, 200) for e in errors[:3])
+            detail = "; ".join(summary_line(e.data, 200, lines="all") for e in errors[:3])
             raise _Abort(ToolMessage("statement_error", f"{what}: {detail}"))
     for d in stmt.decls:
         infos = probe.infos(response, "stmt_print", d.name)
@@ -295,7 +295,7 @@ class Verification:
         if response.errors:
             for e in response.errors:
                 where = f" (line {e.pos.line})" if e.pos else ""
-                self.result.add("compile_error", first_line(e.data) + where)
+                self.result.add("compile_error", summary_line(e.data, 300, lines="all") + where)
             return None
         return response
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from lean_kernel.lean_text import Declaration, find_declarations, lex
+from lean_kernel.lean_text import Declaration, find_declarations, lex, summary_line
 from lean_kernel.protocol import CommandResponse, Pos
 from lean_kernel.session import parse_axioms_message
 
@@ -17,11 +17,6 @@ from .statement import Statement, StatementDecl
 _SORRY_WARNING = re.compile(r"declaration uses .sorry.")
 _AUX_CONSTANTS = re.compile(r"(?<![\w'.])(?:where|let\s+rec)(?![\w'!?])")
 NO_PRINTOUT = "\x00no printout: "
-
-
-def first_line(text: str, limit: int = 300) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def single_info(script: Script, response: CommandResponse, tag: str, decl: str) -> str:
@@ -131,7 +126,7 @@ def judge_copy(ev: Evidence) -> bool:
     """`statement_changed`: the renamed copy no longer elaborates after the candidate."""
     errors = ev.script.errors(ev.response, "copy")
     if errors:
-        detail = "; ".join(first_line(e.data, 200) for e in errors[:3])
+        detail = "; ".join(summary_line(e.data, 200, lines="all") for e in errors[:3])
         ev.result.add("statement_changed", f"the statement no longer elaborates after the candidate: {detail}")
     return bool(errors)
 
@@ -176,7 +171,7 @@ def judge_type(ev: Evidence, d: StatementDecl) -> None:
     if errors:
         ev.add(
             "type_mismatch",
-            f"the type of `{d.name}` differs from the statement's: {first_line(errors[0].data, 400)}",
+            f"the type of `{d.name}` differs from the statement's: {summary_line(errors[0].data, 400, lines='all')}",
             d,
         )
     ev.result.receipt.mark("types", FAILED if errors else PASSED)
@@ -190,7 +185,7 @@ def judge_value(ev: Evidence, d: StatementDecl) -> None:
     if errors:
         ev.add(
             "value_mismatch",
-            f"the value of `{d.name}` differs from the statement's: {first_line(errors[0].data, 400)}",
+            f"the value of `{d.name}` differs from the statement's: {summary_line(errors[0].data, 400, lines='all')}",
             d,
         )
     ev.result.receipt.mark("values", FAILED if errors else PASSED)

@@ -38,6 +38,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from lean_kernel.lean_text import summary_line
 from lean_kernel.protocol import InfoNode
 from lean_kernel.session import LeanSession, header_key
 
@@ -116,8 +117,7 @@ def _where(node: InfoNode) -> str:
 
 def _shown(node: InfoNode) -> str:
     pp = _stx(node).get("pp") or _stx(node).get("kind") or "?"
-    first = pp.strip().split("\n")[0]
-    return first if len(first) <= 80 else first[:79] + "…"
+    return summary_line(pp, 80)
 
 
 def check_commands(trees: list[InfoNode] | None, extra_allowed: Iterable[str] = ()) -> CommandCheck:

@@ -155,5 +155,5 @@ class VerificationResult:
             return "verified: " + ", ".join(self.declarations)
         return "\n".join(str(m) for m in self.tool_messages if m.severity == "error")
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, object]:
         return render_verdict(self.to_dict())

@@ -97,11 +97,11 @@ def _rename_token(token: str, decl: str) -> str | None:
     if parts[0] == "_root_":
         if parts[1 : 1 + len(target)] == target:
             k = len(target)
-            return ".".join(parts[:k] + [parts[k] + STMT_SUFFIX] + parts[k + 1 :])
+            return ".".join([*parts[:k], parts[k] + STMT_SUFFIX, *parts[k + 1 :]])
         return None
     for k in range(len(target), 0, -1):
         if parts[:k] == target[-k:]:
-            return ".".join(parts[: k - 1] + [parts[k - 1] + STMT_SUFFIX] + parts[k:])
+            return ".".join([*parts[: k - 1], parts[k - 1] + STMT_SUFFIX, *parts[k:]])
     return None
 
 

@@ -1,11 +1,9 @@
-"""Step through a proof: each tactic with the goals before and after it.
+"""The model of the proof stepper: each tactic with the goals before and after it, and
+which step is shown. Pure data, no ipywidgets and no HTML, so the kernel, the magic and
+tests can use it anywhere (the view is ``widget.view``, the HTML ``render_steps``).
 
-Two layers:
-
-* ``ProofSteps`` - a pure model built from the code of a cell and the REPL's answer. No
-  ipywidgets here, so the kernel, the magic and tests can use it anywhere.
-* ``GoalWidget`` - an ipywidgets view of that model (ipywidgets is imported only when one
-  is built), plus ``static_html`` for frontends without widgets and for saved notebooks.
+* ``ProofSteps`` - built from the code of a cell and the REPL's answer.
+* ``StepCursor`` - the current step and how it moves (next, previous, a message's step).
 
 Where steps come from
 ---------------------
@@ -53,38 +51,34 @@ Goal strings
 Each goal is one string in Lean's layout (``case``, hypotheses, then ``⊢ target``). The
 ``tactics`` entries join several goals with a single newline, so a goal ends after its
 ``⊢`` line and its indented continuation lines. REPLs before v4.9 print a whole goal on one
-line (``t : Nat ⊢ Nat``); such a goal is broken before ``⊢`` so views can tell the target
-from the hypotheses (the hypotheses stay on one line).
+line (``t : Nat ⊢ Nat``); ``goals.unflatten`` breaks such a goal before ``⊢`` so views can
+tell the target from the hypotheses (the hypotheses stay on one line).
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .goals import split_goals
-from .protocol import CommandResponse, InfoNode, Message, Pos, ReplErrorResponse, TacticResponse
-from .render import goal_html
+from ..goals import split_goal_text, unflatten
+from ..lean_text import position_of, summary_line
+from ..protocol import CommandResponse, InfoNode, Message, Pos, ReplErrorResponse, TacticResponse
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .results import CellResult
+    from ..results import CellResult
 
 __all__ = [
     "NO_STEPS",
-    "GoalWidget",
     "ProofStep",
     "ProofSteps",
+    "StepCursor",
     "StepMessage",
-    "build_widget",
     "split_goal_text",
-    "static_html",
 ]
 
 NO_STEPS = "no tactic steps"
-TURNSTILE = "⊢"
 
 # How a step's goals_after was found (see the module docstring, rules 1-4).
 AFTER_INFOTREE = "infotree"
@@ -108,26 +102,6 @@ STRUCTURAL_TACTICS = frozenset(
         "Lean.Parser.Tactic.paren",
     }
 )
-
-
-# --------------------------------------------------------------------------- goal text
-
-
-def _unflatten(goal: str) -> str:
-    """Break a pre-v4.9 one-line goal (``x : T ⊢ P``) before its ``⊢``."""
-    first, sep, rest = goal.partition("\n")
-    if first.startswith(TURNSTILE) or f" {TURNSTILE} " not in first:
-        return goal
-    hyps, _, target = first.partition(f" {TURNSTILE} ")
-    return f"{hyps}\n{TURNSTILE} {target}{sep}{rest}"
-
-
-def split_goal_text(text: str | None) -> list[str]:
-    """Split the goals string of an ``allTactics`` entry into one string per goal
-    (``"no goals"`` and empty text give ``[]``); old one-line goals are unflattened."""
-    if text is None:
-        return []
-    return [_unflatten(goal) for goal in split_goals(text)]
 
 
 # --------------------------------------------------------------------------- source text
@@ -172,9 +146,7 @@ def _mask_comments(code: str) -> str:
 
 
 def _pos_of_offset(code: str, offset: int) -> Pos:
-    before = code[:offset]
-    line = before.count("\n") + 1
-    return Pos(line, offset - (before.rfind("\n") + 1))
+    return Pos(*position_of(code, offset))
 
 
 _SEPARATOR = re.compile(r"\s*;?\s*")
@@ -303,6 +275,11 @@ class ProofSteps:
     def empty(self) -> bool:
         return not self.steps
 
+    @property
+    def why_empty(self) -> str:
+        """Why there are no steps, in words (for views of an empty model)."""
+        return self.reason or NO_STEPS
+
     def step_for_position(self, pos: Pos | int, end_pos: Pos | int | None = None) -> int | None:
         """The step a position belongs to: the innermost step containing it; else, when a
         range is given, the first step starting inside it (a message about a whole
@@ -325,20 +302,20 @@ class ProofSteps:
     def text(self) -> str:
         """A plain-text listing (the text/plain fallback)."""
         if not self.steps:
-            return self.reason or NO_STEPS
+            return self.why_empty
         lines = [f"{len(self.steps)} tactic step{'s' if len(self.steps) != 1 else ''} ({self.shape}):"]
         for s in self.steps:
-            lines.append(f"[{s.index}] {s.span_text}  {_one_line(s.source or s.tactic)}")
+            lines.append(f"[{s.index}] {s.span_text}  {one_line(s.source or s.tactic)}")
             lines.append(f"    before: {_goals_plain(s.goals_before)}")
             lines.append(f"    after:  {_goals_plain(s.goals_after)}")
         for m in self.messages:
-            lines.append(f"{m.severity} {m.where}: {_one_line(m.data)}")
+            lines.append(f"{m.severity} {m.where}: {one_line(m.data)}")
         return "\n".join(lines)
 
 
-def _one_line(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def one_line(text: str, limit: int = 80) -> str:
+    """A tactic, goal or message on one line, for listings and labels."""
+    return summary_line(text, limit, lines="joined")
 
 
 def _goals_plain(goals: list[str] | None) -> str:
@@ -346,7 +323,7 @@ def _goals_plain(goals: list[str] | None) -> str:
         return "unknown"
     if not goals:
         return "no goals"
-    return " | ".join(_one_line(g, 60) for g in goals)
+    return " | ".join(one_line(g, 60) for g in goals)
 
 
 # --------------------------------------------------------------------------- tactics shape
@@ -489,7 +466,7 @@ def _infotree_after_by_span(code: str, roots: list[InfoNode]) -> dict[tuple[int,
                 rng = node.range
                 assert rng is not None
                 key = (rng.start.offset_in(code), rng.finish.offset_in(code))
-                found.setdefault(key, [_unflatten(g) for g in node.goals_after])
+                found.setdefault(key, [unflatten(g) for g in node.goals_after])
     return found
 
 
@@ -520,8 +497,8 @@ def _steps_from_infotree(code: str, roots: list[InfoNode]) -> list[ProofStep]:
                 start=start,
                 end=end,
                 source=code[start:end],
-                goals_before=[_unflatten(g) for g in node.goals_before],
-                goals_after=[_unflatten(g) for g in node.goals_after],
+                goals_before=[unflatten(g) for g in node.goals_before],
+                goals_after=[unflatten(g) for g in node.goals_after],
                 name=node.tactic_name,
                 depth=depth,
                 after_rule=AFTER_INFOTREE,
@@ -530,155 +507,23 @@ def _steps_from_infotree(code: str, roots: list[InfoNode]) -> list[ProofStep]:
     return steps
 
 
-# --------------------------------------------------------------------------- HTML pieces
-
-_FONT = "font-family: 'JuliaMono', 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: 13px"
-_MARK_STYLE = "background: #fde68a; color: inherit; border-radius: 2px; padding: 0"
-_SEVERITY_COLOR = {"error": "#b91c1c", "warning": "#b45309", "info": "#1d4ed8"}
+# --------------------------------------------------------------------------- navigation
 
 
-def goals_html(goals: list[str] | None) -> str:
-    """The goals of one side of a step: each goal as hypotheses over ``⊢ target``."""
-    if goals is None:
-        return '<div style="color:#6b7280; font-style:italic">unknown (not reported by the REPL)</div>'
-    if not goals:
-        return '<div class="lean-no-goals" style="color:#15803d">no goals</div>'
-    return "".join(goal_html(g) for g in goals)
+class StepCursor:
+    """Which step of a ``ProofSteps`` is shown, and how that changes. ``index`` is None
+    when there are no steps. Views watch it; it knows nothing of them."""
 
-
-def source_html(code: str, step: ProofStep | None) -> str:
-    """The code with ``step``'s span wrapped in ``<mark class="lean-step">``."""
-    pre = f'<pre class="lean-source" style="{_FONT}; margin:0; padding:6px; max-height:24em; overflow:auto">'
-    if step is None:
-        return pre + html.escape(code) + "</pre>"
-    return (
-        pre
-        + html.escape(code[: step.start])
-        + f'<mark class="lean-step" style="{_MARK_STYLE}">'
-        + html.escape(code[step.start : step.end])
-        + "</mark>"
-        + html.escape(code[step.end :])
-        + "</pre>"
-    )
-
-
-def _message_html(m: StepMessage) -> str:
-    color = _SEVERITY_COLOR.get(m.severity, "#374151")
-    where = f" {m.where}" if m.where else ""
-    return (
-        f'<div style="margin:2px 0"><span style="color:{color}; font-weight:600">'
-        f"{html.escape(m.severity)}{where}</span>"
-        f'<pre style="{_FONT}; margin:0 0 0 1em; white-space:pre-wrap">{html.escape(m.data)}</pre></div>'
-    )
-
-
-def static_html(steps: ProofSteps) -> str:
-    """Every step with its span and goals, as self-contained HTML (inline styles only)."""
-    out = [f'<div class="lean-proof-steps" style="{_FONT}">']
-    if steps.empty:
-        out.append(
-            f'<div class="lean-no-steps" style="color:#6b7280; font-style:italic">'
-            f"{html.escape(steps.reason or NO_STEPS)}</div>"
-        )
-    else:
-        n = len(steps)
-        out.append(f'<div style="font-weight:600; margin-bottom:4px">{n} tactic step{"s" if n != 1 else ""}</div>')
-        for s in steps:
-            out.append(
-                f'<div class="lean-step-static" style="border-left:3px solid #d1d5db; '
-                f'margin:0 0 8px {s.depth * 16}px; padding-left:8px">'
-                f'<div><span style="color:#6b7280">{s.index + 1}. {s.span_text}</span> '
-                f'<code style="{_FONT}; background:#f3f4f6; padding:0 3px">{html.escape(s.source or s.tactic)}</code></div>'
-                '<table style="border-collapse:collapse; width:100%"><tr>'
-                '<td style="vertical-align:top; width:50%; padding:2px 8px 2px 0">'
-                '<div style="color:#6b7280; font-size:11px">goals before</div>'
-                f"{goals_html(s.goals_before)}</td>"
-                '<td style="vertical-align:top; width:50%; padding:2px 0">'
-                '<div style="color:#6b7280; font-size:11px">goals after</div>'
-                f"{goals_html(s.goals_after)}</td>"
-                "</tr></table></div>"
-            )
-    if steps.messages:
-        out.append('<div style="margin-top:6px">')
-        out.extend(_message_html(m) for m in steps.messages)
-        out.append("</div>")
-    out.append("</div>")
-    return "".join(out)
-
-
-# --------------------------------------------------------------------------- the widget
-
-
-class GoalWidget:
-    """An ipywidgets view of a ``ProofSteps``: the source with the current step marked,
-    a slider with Previous/Next, goals before and after, and the messages as buttons that
-    jump to their step. The current step lives here (``index``), not in the frontend."""
-
-    def __init__(self, steps: ProofSteps, index: int = 0):
-        import ipywidgets as w  # only when a widget is really built
-
+    def __init__(self, steps: ProofSteps, index: int = 0) -> None:
         self.steps = steps
-        self._index: int | None = None
-        self._syncing = False
-        n = len(steps)
-
-        self.status = w.HTML()
-        self.source = w.HTML()
-        self.slider = w.IntSlider(
-            value=0,
-            min=0,
-            max=max(n - 1, 0),
-            step=1,
-            description="step",
-            readout=False,
-            continuous_update=True,
-            disabled=n <= 1,
-            layout=w.Layout(flex="1 1 auto"),
-        )
-        self.prev_button = w.Button(description="Previous", icon="arrow-left", disabled=True)
-        self.next_button = w.Button(description="Next", icon="arrow-right", disabled=n <= 1)
-        self.before = w.HTML()
-        self.after = w.HTML()
-        self.message_detail = w.HTML()
-        self.message_buttons = [self._message_button(w, m) for m in steps.messages]
-
-        self.slider.observe(self._on_slider, names="value")
-        self.prev_button.on_click(lambda _b: self.prev())
-        self.next_button.on_click(lambda _b: self.next())
-
-        def pane(title: str, body: Any) -> Any:
-            head = w.HTML(f'<div style="color:#6b7280; font-size:11px; font-weight:600">{title}</div>')
-            return w.VBox([head, body], layout=w.Layout(width="50%", padding="0 8px 0 0"))
-
-        children = [self.status, self.source]
-        if n:
-            children += [
-                w.HBox([self.prev_button, self.slider, self.next_button]),
-                w.HBox([pane("goals before", self.before), pane("goals after", self.after)]),
-            ]
-        if self.message_buttons:
-            children += [w.VBox(self.message_buttons), self.message_detail]
-        self.box = w.VBox(children)
-
-        if n:
+        self.index: int | None = None
+        self.message: StepMessage | None = None  # the message clicked last
+        if len(steps):
             self.go(index)
-        else:
-            self.status.value = (
-                f'<div class="lean-no-steps" style="color:#6b7280; font-style:italic">'
-                f"{html.escape(steps.reason or NO_STEPS)}</div>"
-            )
-            self.source.value = source_html(steps.code, None)
-
-    # ------------------------------------------------------------------ state
-
-    @property
-    def index(self) -> int | None:
-        """The current step, ``None`` when there are no steps."""
-        return self._index
 
     @property
     def step(self) -> ProofStep | None:
-        return None if self._index is None else self.steps[self._index]
+        return None if self.index is None else self.steps[self.index]
 
     def go(self, i: int) -> int:
         n = len(self.steps)
@@ -686,85 +531,24 @@ class GoalWidget:
             raise IndexError(f"{NO_STEPS}: nothing to go to ({self.steps.reason or 'empty proof'})")
         if not isinstance(i, int) or not 0 <= i < n:
             raise IndexError(f"step {i!r} does not exist; this proof has {n} step(s), numbered 0 to {n - 1}")
-        self._index = i
-        self._render()
+        self.index = i
         return i
 
     def next(self) -> int | None:
         """One step on (stays on the last step); returns the current index."""
-        if self._index is not None and self._index + 1 < len(self.steps):
-            self.go(self._index + 1)
-        return self._index
+        if self.index is not None and self.index + 1 < len(self.steps):
+            self.go(self.index + 1)
+        return self.index
 
     def prev(self) -> int | None:
         """One step back (stays on the first step); returns the current index."""
-        if self._index is not None and self._index > 0:
-            self.go(self._index - 1)
-        return self._index
+        if self.index is not None and self.index > 0:
+            self.go(self.index - 1)
+        return self.index
 
     def click_message(self, k: int) -> int | None:
-        """What clicking message ``k`` does: show it and jump to its step (if it has one)."""
-        m = self.steps.messages[k]
-        self.message_detail.value = _message_html(m)
-        if m.step is not None:
-            self.go(m.step)
-        return self._index
-
-    def html_for_step(self, i: int) -> str:
-        """The source pane's HTML for step ``i``."""
-        if not 0 <= i < len(self.steps):
-            raise IndexError(f"step {i!r} does not exist; this proof has {len(self.steps)} step(s)")
-        return source_html(self.steps.code, self.steps[i])
-
-    # ------------------------------------------------------------------ view
-
-    def _message_button(self, w: Any, m: StepMessage) -> Any:
-        style = {"error": "danger", "warning": "warning", "info": "info"}.get(m.severity, "")
-        target = "" if m.step is None else f" → step {m.step + 1}"
-        b = w.Button(
-            description=_one_line(f"{m.severity} {m.where}: {m.data}", 70),
-            tooltip=m.data + target,
-            button_style=style,
-            layout=w.Layout(width="auto", max_width="100%"),
-        )
-        b.on_click(lambda _b, k=m.index: self.click_message(k))
-        return b
-
-    def _on_slider(self, change: dict[str, Any]) -> None:
-        if not self._syncing and change["new"] != self._index and self.steps.steps:
-            self.go(int(change["new"]))
-
-    def _render(self) -> None:
-        i = self._index
-        assert i is not None
-        s = self.steps[i]
-        n = len(self.steps)
-        self._syncing = True
-        try:
-            self.slider.value = i
-        finally:
-            self._syncing = False
-        self.prev_button.disabled = i == 0
-        self.next_button.disabled = i == n - 1
-        self.status.value = (
-            f'<div style="{_FONT}"><b>step {i + 1} of {n}</b> '
-            f'<span style="color:#6b7280">{s.span_text}</span> '
-            f"<code>{html.escape(_one_line(s.source or s.tactic))}</code></div>"
-        )
-        self.source.value = self.html_for_step(i)
-        self.before.value = goals_html(s.goals_before)
-        self.after.value = goals_html(s.goals_after)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = dict(self.box._repr_mimebundle_(**kwargs) or {})
-        bundle["text/plain"] = self.steps.text()
-        bundle["text/html"] = static_html(self.steps)
-        return bundle
-
-    def __repr__(self) -> str:
-        return f"GoalWidget({len(self.steps)} steps, index={self._index})"
-
-
-def build_widget(code: str, response: Any) -> GoalWidget:
-    """The widget for one cell's code and REPL answer (see ``ProofSteps.from_response``)."""
-    return GoalWidget(ProofSteps.from_response(code, response))
+        """Message ``k`` becomes the one shown, and its step (if it has one) the current."""
+        self.message = self.steps.messages[k]
+        if self.message.step is not None:
+            self.go(self.message.step)
+        return self.index
