@@ -28,9 +28,9 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from .config import DEFAULT_OUTPUT_LIMIT
 from .goals import Goal, Hypothesis, is_inaccessible, parse_goals
@@ -841,6 +841,10 @@ def output_size(result: CellResult) -> tuple[int, int]:
     return chars, items
 
 
+_Item = TypeVar("_Item")
+_Shrunk = TypeVar("_Shrunk")
+
+
 class _Budget:
     """Characters and items left while a result is cut down."""
 
@@ -852,10 +856,10 @@ class _Budget:
         self.chars = max(0, self.chars - len(text))
         return kept
 
-    def keep(self, values: list, shrink) -> list:
+    def keep(self, values: list[_Item], shrink: Callable[[_Item], _Shrunk]) -> list[_Shrunk]:
         """``shrink(value)`` (which cuts its texts from the budget) for each value, in
         order, while the budget lasts; the rest are counted as dropped."""
-        kept = []
+        kept: list[_Shrunk] = []
         for value in values:
             if self.chars <= 0 or self.items <= 0:
                 self.dropped += 1
@@ -886,32 +890,32 @@ def fit_output(
     chars, items = output_size(result)
     if limit is None or (chars <= (limit // 4 if budget is None else budget) and items <= MAX_SHOWN_ITEMS):
         return result, None
-    budget = _Budget(limit // 4 if budget is None else budget, MAX_SHOWN_ITEMS)
+    left = _Budget(limit // 4 if budget is None else budget, MAX_SHOWN_ITEMS)
     shown = copy.copy(result)
-    shown.notes = [budget.text(n) for n in result.notes]
+    shown.notes = [left.text(n) for n in result.notes]
     if result.failure is not None:
-        shown.failure = budget.text(result.failure)
+        shown.failure = left.text(result.failure)
     response = result.response
-    text = budget.text
+    text = left.text
     if isinstance(response, ReplErrorResponse):
         shown.response = replace(response, message=text(response.message))
     elif isinstance(response, (CommandResponse, TacticResponse)):
         rank = {"error": 0, "warning": 1}
         by_rank = sorted(enumerate(response.messages), key=lambda im: rank.get(im[1].severity, 2))
-        kept = budget.keep(by_rank, lambda im: (im[0], replace(im[1], data=text(im[1].data))))
+        kept = left.keep(by_rank, lambda im: (im[0], replace(im[1], data=text(im[1].data))))
         messages = [m for _, m in sorted(kept, key=lambda im: im[0])]
-        sorries = budget.keep(response.sorries, lambda srr: replace(srr, goal=text(srr.goal)))
+        sorries = left.keep(response.sorries, lambda srr: replace(srr, goal=text(srr.goal)))
         if isinstance(response, TacticResponse):
             status = None if response.proof_status is None else text(response.proof_status)
-            goals = budget.keep(response.goals, text)
-            traces = None if response.traces is None else budget.keep(response.traces, text)
+            goals = left.keep(response.goals, text)
+            traces = None if response.traces is None else left.keep(response.traces, text)
             shown.response = replace(
                 response, messages=messages, sorries=sorries, goals=goals, traces=traces, proof_status=status
             )
         else:
-            tactics = budget.keep(response.tactics, lambda t: replace(t, tactic=text(t.tactic), goals=text(t.goals)))
+            tactics = left.keep(response.tactics, lambda t: replace(t, tactic=text(t.tactic), goals=text(t.goals)))
             shown.response = replace(response, messages=messages, sorries=sorries, tactics=tactics, infotree=None)
-    truncation = Truncation(chars, output_size(shown)[0], budget.dropped, limit, full_result_hint)
+    truncation = Truncation(chars, output_size(shown)[0], left.dropped, limit, full_result_hint)
     shown.notes = [truncation.note(), *shown.notes]
     return shown, truncation
 
@@ -942,37 +946,44 @@ def render_cell(
         # A refused cell (UnsendableText) still shows its text: as sendable text.
         result = copy.copy(result)
         result.code = without_lone_surrogates(result.code)
-    budget = None if limit is None else limit // 4
-    while True:
+
+    def attempt(budget: int | None) -> tuple[str, str, dict, tuple[str, str, list[str]] | None, Truncation | None]:
+        # One rendering with the texts cut to ``budget`` characters (None: a quarter of the limit).
         shown, truncation = fit_output(result, limit, full_result_hint, budget=budget)
         error = error_summary(shown) if errors_apart else None
         keep_errors = include_errors and error is None
         html_text = render_html(shown, include_errors=keep_errors, continue_hint=continue_hint)
         plain = render_text(shown, include_errors=keep_errors, continue_hint=continue_hint)
-        raw = _result_json(shown, truncation, limit)
-        if limit is None:
-            break
-        # Markup and escaping (`"` is `&quot;` in HTML, `\"` in JSON) can still outgrow
-        # the limit: the HTML falls back to the plain text, and if the whole is still too
-        # big the texts are cut again, shorter.
-        plain = _cut_text(plain, limit // 4)
-        if len(html_text) > limit // 2:
-            html_text = _pre(_cut_text(plain, limit // 12))
-        if error is not None:
-            ename, evalue, tb = error
-            error = (ename, _cut_text(evalue, limit // 16), _cut_lines(tb, limit // 4))
-        total = len(html_text) + len(plain) + len(json.dumps(raw, ensure_ascii=False))
-        if error is not None:
-            total += len(error[1]) + sum(len(line) + 1 for line in error[2])
-        if total <= limit or budget < 1000:
-            break
-        budget = int(budget * limit / total * 0.8)
-    bundle = {"text/html": html_text, "text/plain": plain, RESULT_MIME_TYPE: raw}
+        return html_text, plain, _result_json(shown, truncation, limit), error, truncation
+
+    if limit is None:
+        html_text, plain, raw, error, truncation = attempt(None)
+    else:
+        budget = limit // 4
+        while True:
+            html_text, plain, raw, error, truncation = attempt(budget)
+            # Markup and escaping (`"` is `&quot;` in HTML, `\"` in JSON) can still outgrow
+            # the limit: the HTML falls back to the plain text, and if the whole is still too
+            # big the texts are cut again, shorter.
+            plain = _cut_text(plain, limit // 4)
+            if len(html_text) > limit // 2:
+                html_text = _pre(_cut_text(plain, limit // 12))
+            if error is not None:
+                ename, evalue, tb = error
+                error = (ename, _cut_text(evalue, limit // 16), _cut_lines(tb, limit // 4))
+            total = len(html_text) + len(plain) + len(json.dumps(raw, ensure_ascii=False))
+            if error is not None:
+                total += len(error[1]) + sum(len(line) + 1 for line in error[2])
+            if total <= limit or budget < 1000:
+                break
+            budget = int(budget * limit / total * 0.8)
+    bundle: dict[str, object] = {"text/html": html_text, "text/plain": plain, RESULT_MIME_TYPE: raw}
     return RenderedCell(bundle, error, truncation)
 
 
 def _cut_lines(lines: list[str], keep: int) -> list[str]:
-    out, used = [], 0
+    out: list[str] = []
+    used = 0
     for line in lines:
         if used + len(line) > keep:
             out.append(f"… ({len(lines) - len(out):,} more lines)")

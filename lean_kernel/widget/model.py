@@ -379,10 +379,11 @@ def _steps_from_tactics(code: str, response: CommandResponse, has_errors: bool) 
         while p is not None:
             depth, p = depth + 1, parents[p]
         goals_before = split_goal_text(entry.goals)
+        sibling = next_sibling[i]
         if (start, end) in exact_after:
             after, rule = exact_after[(start, end)], AFTER_INFOTREE
-        elif next_sibling[i] is not None:
-            after, rule = split_goal_text(raw[next_sibling[i]][3].goals), AFTER_NEXT_STEP
+        elif sibling is not None:
+            after, rule = split_goal_text(raw[sibling][3].goals), AFTER_NEXT_STEP
         elif not has_errors and _closes_block(code, masked, starts[_first_of(i, prev_sibling)], end):
             after, rule = [], AFTER_CLOSED_BLOCK
         else:

@@ -89,6 +89,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _base_prefix_jupyter(kind: str) -> list[Path]:
+    """``<base prefix>/<kind>/jupyter`` when JupyterLab comes from the base interpreter of a
+    venv made with --system-site-packages: its packages' Jupyter data (the widgets
+    extension) and server config (jupyter-lsp enabled) sit there, and Jupyter searches
+    only the venv's prefix. Elsewhere nothing: sys.prefix is searched already."""
+    import jupyterlab
+
+    base = Path(sys.base_prefix)
+    if base == Path(sys.prefix) or not Path(jupyterlab.__file__).is_relative_to(base):
+        return []
+    return [base / kind / "jupyter"]
+
+
 class LabServer:
     """One JupyterLab process in its own process group, with its own Jupyter dirs."""
 
@@ -121,7 +134,8 @@ class LabServer:
         for var in ("JUPYTER_PREFER_ENV_PATH", "JUPYTER_PLATFORM_DIRS", "IPYTHONDIR"):
             env.pop(var, None)
         env.update(
-            JUPYTER_PATH=str(self.jupyter_path),
+            JUPYTER_PATH=os.pathsep.join(map(str, [self.jupyter_path, *_base_prefix_jupyter("share")])),
+            JUPYTER_CONFIG_PATH=os.pathsep.join(map(str, _base_prefix_jupyter("etc"))),
             JUPYTER_DATA_DIR=str(self.data_dir),
             JUPYTER_CONFIG_DIR=str(self.config_dir),
             JUPYTER_RUNTIME_DIR=str(self.runtime_dir),
