@@ -71,7 +71,7 @@ from .results import CellResult, KeptResults, Phase, save_result
 from .session import LeanSession
 from .status import RunningStatus, StatusSettings
 
-LANGUAGE_INFO = {
+LANGUAGE_INFO: dict[str, object] = {
     "name": "lean4",
     "version": "4",
     "mimetype": "text/x-lean4",
@@ -147,6 +147,8 @@ class LeanKernel(Kernel):
     language = "lean4"
     language_version = "4"
     language_info = LANGUAGE_INFO
+    # ipykernel's own manager before 6.18, the `comm` package's after: two classes.
+    comm_manager: Any
     banner = (
         "Lean 4 kernel: each cell is a Lean command run by one persistent Lean REPL.\n"
         "Cells build on each other; %help lists the kernel's magics."
@@ -339,7 +341,7 @@ class LeanKernel(Kernel):
         if rendered.truncation is not None:
             self._kept.keep(number, result)
             self._big_cell = True
-        bundle, metadata = rendered.bundle, {}
+        bundle, metadata = rendered.bundle, dict[str, object]()
         if rendered.error is None:
             self._display(bundle, metadata, display_id=_display_id(cell_id))
             if cell_id is not None:
@@ -347,7 +349,7 @@ class LeanKernel(Kernel):
             return None
         if cell_id is not None:
             self._shown.pop(cell_id)  # its old display was cleared by the re-run
-        if bundle["text/plain"].strip():
+        if str(bundle["text/plain"]).strip():
             self._display(bundle, metadata)
         ename, evalue, tb = rendered.error
         return CellError(ename, evalue, tb)
@@ -419,7 +421,8 @@ class LeanKernel(Kernel):
         """Called on the clock's thread; ipykernel's iopub socket queues it for its IO thread."""
         content = {"data": bundle, "metadata": {}, "transient": {"display_id": self._status_id}}
         msg_type = "display_data" if first else "update_display_data"
-        self.session.send(self.iopub_socket, msg_type, content, parent=self._status_parent)
+        if self.session is not None:  # None only for a kernel object not yet connected
+            self.session.send(self.iopub_socket, msg_type, content, parent=self._status_parent)
 
     def _status_line_take_down(self, output_follows: bool) -> None:
         """Remove the status line if it is shown. Clearing waits for the next output, so

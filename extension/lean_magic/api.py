@@ -103,7 +103,7 @@ class LeanError(Exception):
 
     def __init__(self, result: LeanResult, reason: str | None = None) -> None:
         self.result = result
-        self.errors: list[LeanMessage] = result.errors
+        self.errors: list[LeanMessage] = [m for m in result.messages if m.severity == "error"]
         super().__init__(reason or result.problem_summary())
 
     def _render_traceback_(self) -> list[str]:
@@ -271,7 +271,7 @@ class LeanChecker:
         *,
         fresh: bool = False,
         env: int | None = None,
-        timeout: float | None = None,
+        timeout: float | str | None = None,
         axioms: bool = False,
         all_tactics: bool = False,
     ) -> LeanResult:
@@ -299,7 +299,7 @@ class LeanChecker:
         return result
 
     def tactic(
-        self, state: int | LeanResult | Sorry | None, tactic: str, *, timeout: float | None = None
+        self, state: int | LeanResult | Sorry | None, tactic: str, *, timeout: float | str | None = None
     ) -> LeanResult:
         """Run a tactic (several lines run as one step) on a proof state: an id, a Sorry,
         a LeanResult (its last sorry, or the state a tactic step left), or None (the

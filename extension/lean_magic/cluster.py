@@ -41,7 +41,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from lean_kernel.config import ReplConfig
@@ -49,6 +49,7 @@ from lean_kernel.config import ReplConfig
 from .pool import (
     DEFAULT_LOOKAHEAD,
     DEFAULT_RECYCLE_AFTER,
+    Done,
     ItemRecord,
     Job,
     LeanPool,
@@ -284,12 +285,6 @@ class RayPool(_BatchRunner):
         if self._owns_ray:
             ray.shutdown()
 
-    def __enter__(self) -> RayPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         up = sum(s.state == "up" for s in self._slots)
         return f"<RayPool workers={self.workers} up={up} max_retries={self.max_retries}>"
@@ -315,7 +310,7 @@ class RayPool(_BatchRunner):
                 out.append(exc)
         return out
 
-    def _iter_run(self, job: Job, items: list[Any], keys: list[str]) -> Iterator[tuple[int, Any, ItemRecord]]:
+    def _iter_run(self, job: Job, items: list[Any], keys: list[str]) -> Generator[Done, None, None]:
         """Run ``items`` on the actors, yielding ``(index, result, record)`` as each
         finishes: submit, wait for any answer or probe, take what finished, again. A run
         left early (an exception, or the caller stops) cancels what is in flight."""
@@ -426,7 +421,7 @@ class _Run:
             self.down_since is not None and time.monotonic() - self.down_since > ALL_DOWN_TIMEOUT
         )
 
-    def give_up_rest(self) -> Iterator[tuple[int, Any, ItemRecord]]:
+    def give_up_rest(self) -> Generator[Done, None, None]:
         # No actor left, or none came back: the rest fail, none is lost.
         for i in self.retry + self.pending:
             yield self.pool._given_up(self.job, self.items[i], i, self.keys[i], None, self.losses[i], None)

@@ -107,6 +107,12 @@ class EnvChain(list):
 
 @magics_class
 class LeanMagics(Magics):
+    @property
+    def _ip(self) -> Any:
+        # IPython types `shell` as optional; a registered magic always runs in its shell.
+        assert self.shell is not None, "lean_magic's magics run inside an IPython shell (%load_ext lean_magic)"
+        return self.shell
+
     status_after = Float(
         allow_none=True,
         help="Seconds a %%lean cell runs before it shows a status line (None: never). "
@@ -196,7 +202,7 @@ class LeanMagics(Magics):
             raise UsageError("the %%lean cell is empty: write Lean code under the %%lean line")
         _check_options(args)
         if args.interpolate:
-            code = interpolate(code, self.shell.user_ns)
+            code = interpolate(code, self._ip.user_ns)
         # Nothing is displayed after the cell when it is quiet: clear the line at once.
         with self._status_line(result_follows=not args.quiet):
             result = self._run(
@@ -209,7 +215,7 @@ class LeanMagics(Magics):
                 proofstate=args.proofstate,
             )
         if args.out:
-            self.shell.user_ns[args.out] = result
+            self._ip.user_ns[args.out] = result
         if args.raise_:
             result.raise_for_errors()
         if args.quiet:
@@ -242,7 +248,7 @@ class LeanMagics(Magics):
             result.notes.append(f"fix: {NOTEBOOK_ADVICE.memory}")
         if not output_fits(result, result.output_limit):
             # Its display will be cut: keep it whole where %lean_result N finds it.
-            number = self.shell.execution_count
+            number = self._ip.execution_count
             _KEPT.keep(number, result)
             result.full_result_hint = f"%lean_result {number} (a LeanResult: .messages, .to_dict())"
         return result
@@ -251,7 +257,7 @@ class LeanMagics(Magics):
     def _status_line(self, *, result_follows: bool) -> Iterator[None]:
         status = self._status
         status.settings = StatusSettings(after=self.status_after, hint_after=self.status_hint_after)
-        if not status.enabled or type(self.shell.display_pub) is DisplayPublisher:
+        if not status.enabled or type(self._ip.display_pub) is DisplayPublisher:
             yield  # off, or a terminal: the plain publisher prints each update as a new line
             return
         session = shared_checker().session
@@ -293,13 +299,13 @@ class LeanMagics(Magics):
             )
         number = int(words[0])
         result = _KEPT.get(number)
-        if result is None:
+        if not isinstance(result, LeanResult):  # None: not kept (only LeanResults are)
             raise UsageError(
                 f"no whole result of cell {number} is kept (kept now: {listing}); only cells whose display was cut "
                 "keep it; use --out NAME to keep any result in a variable"
             )
         if len(words) == 1:
-            return result  # type: ignore[return-value]
+            return result
         target = words[1].strip()
         if target.isascii() and target.isdigit():
             part_size = (result.output_limit or DEFAULT_OUTPUT_LIMIT) // 4

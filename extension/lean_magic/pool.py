@@ -40,10 +40,10 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence, Set
 from contextlib import closing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from lean_kernel.config import ReplConfig, per_call_timeout
 from lean_kernel.results import CellResult
@@ -230,7 +230,7 @@ class FunctionJob(Job):
 
     fn: Callable[[LeanSession, Any], Any]
     on_error: Callable[[Any, BaseException], Any] | None = None
-    desc: str = "lean"  # type: ignore[misc]
+    desc: str = "lean"
 
     def run(self, pool: LeanPool, session: LeanSession, item: Any) -> Any:
         return self.fn(session, item)
@@ -239,6 +239,10 @@ class FunctionJob(Job):
         if self.on_error is None:
             raise exc
         return self.on_error(item, exc)
+
+
+Done = tuple[int, Any, "ItemRecord"]  # an item's index, its result, its record
+_Runner = TypeVar("_Runner", bound="_BatchRunner")
 
 
 class _BatchRunner:
@@ -314,7 +318,7 @@ class _BatchRunner:
 
     def run_iter(
         self, job: Job, items: Iterable[Any], *, headers: Sequence[str] | None = None, progress: bool = False
-    ) -> Iterator[tuple[int, Any, ItemRecord]]:
+    ) -> Generator[Done, None, None]:
         """``(index, result, record)`` of every item as it finishes. Closing the iterator
         early (or Ctrl-C) stops the run: items in flight are cancelled, none is yielded
         twice. One run at a time per pool."""
@@ -333,8 +337,25 @@ class _BatchRunner:
                 running.close()  # now, not at garbage collection: it cancels what is in flight
                 bar.close()
 
-    def _iter_run(self, job: Job, items: list[Any], keys: list[str]) -> Iterator[tuple[int, Any, ItemRecord]]:
+    def _iter_run(self, job: Job, items: list[Any], keys: list[str]) -> Generator[Done, None, None]:
         raise NotImplementedError
+
+    # What each engine provides besides _iter_run; the context manager is shared.
+    @property
+    def workers(self) -> int:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _Runner) -> _Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class LeanPool(_BatchRunner):
@@ -411,12 +432,6 @@ class LeanPool(_BatchRunner):
         for w in self._workers:
             w.close()
 
-    def __enter__(self) -> LeanPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         return f"<LeanPool workers={self.workers} recycle_after={self.recycle_after} max_rss_mb={self.max_rss_mb}>"
 
@@ -451,7 +466,7 @@ class LeanPool(_BatchRunner):
         self._after_item(worker, gen_before, gen_after)
         return result, record
 
-    def _iter_run(self, job: Job, items: list[Any], keys: list[str]) -> Iterator[tuple[int, Any, ItemRecord]]:
+    def _iter_run(self, job: Job, items: list[Any], keys: list[str]) -> Generator[Done, None, None]:
         pending = list(range(len(items)))
         lock = threading.Lock()
         stop = threading.Event()
@@ -585,13 +600,15 @@ def _header_of(code: str) -> str:
     return header_key(split_header(code)[0])
 
 
-def _as_texts(values: Iterable[str], what: str) -> list[str]:
+def _as_texts(values: Iterable[object], what: str) -> list[str]:
+    # Takes any iterable: users pass what they have, and the check below says what is wrong.
     if isinstance(values, str):
         raise TypeError(f"{what} must be a list of Lean texts, not one str (wrap it: [code])")
-    out = list(values)
-    for i, v in enumerate(out):
+    out = []
+    for i, v in enumerate(values):
         if not isinstance(v, str):
             raise TypeError(f"{what}[{i}] must be Lean source text (str), not {type(v).__name__}")
+        out.append(v)
     return out
 
 
@@ -674,7 +691,7 @@ def verify_many(
     LeanPool's (recycle_after, max_rss_mb, memory_limit_mb). ``timeout``: per item.
     ``backend="ray"``: on a Ray cluster (see ``open_pool``)."""
     if candidates is None:
-        pairs = [tuple(p) for p in formal_statement]  # type: ignore[union-attr]
+        pairs = [tuple(p) for p in formal_statement]
     else:
         cands = _as_texts(candidates, "candidates")
         if isinstance(formal_statement, str):
