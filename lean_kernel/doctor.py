@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import ConfigError, ReplConfig, TimeoutArg
-from .process import ReplFailure, ReplNotFound, ReplProcess
+from .process import ReplFailure, ReplNotFound, ReplProcess, says_out_of_memory
 from .protocol import CommandRequest, CommandResponse, ReplErrorResponse
 from .versions import read_toolchain_file, release_tag
 
@@ -101,7 +101,7 @@ def diagnose_stderr(stderr: str, config: ReplConfig, advice: Advice = NO_ADVICE)
             "the Lean toolchain was not found",
             f"put the toolchain's bin folder on PATH, or set LEAN_SYSROOT; or {advice.configure}",
         )
-    if "out of memory" in low or "bad_alloc" in low:
+    if says_out_of_memory(low):
         return ("the REPL ran out of memory", advice.memory)
     return None
 

@@ -65,7 +65,15 @@ EXIT_GRACE = 2.0  # after stdout EOF / stdin close: how long the REPL may take t
 MAX_SUFFIX_TRIES = 16  # bounds the slow path of the stray-output rule on garbage frames
 MAX_POLL_MS = 60_000  # one poll's wait; a deadline far away is reached in several
 _OOM_SIGNALS = (_signal.SIGKILL, _signal.SIGSEGV, _signal.SIGABRT)
-_OOM_WORDS = ("out of memory", "std::bad_alloc", "bad_alloc", "cannot allocate memory", "memory")
+# What Lean's runtime and the C++ allocator print when memory runs out ("bad_alloc" also
+# covers "std::bad_alloc"); the doctor reads start-up failures with the same list.
+OUT_OF_MEMORY_WORDS = ("out of memory", "bad_alloc", "cannot allocate memory")
+
+
+def says_out_of_memory(stderr: str) -> bool:
+    low = stderr.lower()
+    return any(w in low for w in OUT_OF_MEMORY_WORDS)
+
 
 # --------------------------------------------------------------------------- exceptions
 
@@ -710,7 +718,9 @@ class ReplProcess:
         sig = -status if status < 0 else (status - 128 if status > 128 else None)  # lake reports 128+N
         by_signal = sig in _OOM_SIGNALS
         err = self._stderr.text().lower()
-        by_text = status > 0 and not head and any(w in err for w in _OOM_WORDS)
+        # Under a memory limit, a REPL that exits with no answer and any word of memory on
+        # stderr hit the limit: allocation failures are worded in many ways.
+        by_text = status > 0 and not head and (says_out_of_memory(err) or "memory" in err)
         if not (by_signal or by_text):
             return None
         how = f"killed by signal {_signal_name(sig)}" if by_signal and sig else f"exited with code {status}"

@@ -188,3 +188,17 @@ def test_each_frontend_adds_its_own_memory_advice():
         found = diagnose_stderr("std::bad_alloc", ReplConfig(), advice)
         assert found == ("the REPL ran out of memory", advice.memory)
     assert CellError.from_magic("x").content() == {"ename": "MagicError", "evalue": "x", "traceback": ["MagicError: x"]}
+
+
+def test_one_list_of_out_of_memory_words_serves_the_process_and_the_doctor():
+    # The doctor used to know only two of the process layer's words: a start-up that
+    # failed with "Cannot allocate memory" got no diagnosis.
+    from lean_kernel.config import ReplConfig
+    from lean_kernel.doctor import NO_ADVICE, diagnose_stderr
+    from lean_kernel.process import OUT_OF_MEMORY_WORDS, says_out_of_memory
+
+    for word in OUT_OF_MEMORY_WORDS:
+        stderr = f"INTERNAL PANIC: {word.upper()}\n"
+        assert says_out_of_memory(stderr)
+        assert diagnose_stderr(stderr, ReplConfig(), NO_ADVICE) == ("the REPL ran out of memory", NO_ADVICE.memory)
+    assert not says_out_of_memory("error: unknown identifier 'memory'")
