@@ -18,7 +18,6 @@ of the ideal with start-up excluded. Exits 0 (the numbers are the result).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "extension")]
 
-from bench_pool import ITEM, config  # noqa: E402  (the same stand-in and item)
+from bench_pool import ITEM, config, parse_arguments  # noqa: E402  (the same stand-in, item and options)
 from lean_magic.pool import LeanPool  # noqa: E402
 
 from lean_kernel.testing.local_ray import leftovers, processes, start_local_ray  # noqa: E402
@@ -69,13 +68,7 @@ def per_item_cost(backend: str, items: int, repeats: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--delay", type=float, default=0.05, help="seconds the stand-in waits before each reply")
-    p.add_argument("--items", type=int, default=120, help="items per measured run")
-    p.add_argument("--workers", default="1,2,4", help="comma-separated worker counts")
-    p.add_argument("--repeats", type=int, default=2)
-    args = p.parse_args(argv)
-    counts = [int(w) for w in args.workers.split(",") if w.strip()]
+    args, counts = parse_arguments(__doc__, argv)
     d, k = args.delay, args.items
 
     before = processes()

@@ -51,6 +51,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench_process import RawPipe, child_env  # noqa: E402  (the raw client and child env of bench_process)
+
 from lean_kernel.render import RESULT_MIME_TYPE  # noqa: E402
 from lean_kernel.testing.chains import chain_cell, write_chain_transcript  # noqa: E402
 from lean_kernel.testing.standin import standin_command  # noqa: E402
@@ -66,39 +68,17 @@ def standin_argv(chain_dir: Path | None = None) -> list[str]:
     return standin_command([default_root() / "v4.33.0-rc2"], scripted)
 
 
-def child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    return env
-
-
 def raw_round_trips(n: int, warmup: int) -> list[float]:
-    proc = subprocess.Popen(
-        standin_argv(),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        bufsize=0,
-        env=child_env(),
-        start_new_session=True,
-    )
-    out = proc.stdout.fileno()
+    raw = RawPipe(standin_argv())
     times = []
     try:
         for i in range(warmup + n):
             started = time.perf_counter()
-            os.write(proc.stdin.fileno(), REQUEST)
-            buf = b""
-            while not buf.endswith(b"\n\n"):
-                chunk = os.read(out, 65536)
-                if not chunk:
-                    raise RuntimeError("stand-in exited")
-                buf += chunk
+            raw.roundtrip(REQUEST)
             if i >= warmup:
                 times.append(time.perf_counter() - started)
     finally:
-        proc.stdin.close()
-        proc.wait(timeout=10)
+        raw.close()
     return times
 
 

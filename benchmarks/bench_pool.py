@@ -58,14 +58,19 @@ def measure(workers: int, items: int, delay: float, repeats: int) -> float:
     return best
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_arguments(doc: str | None, argv: list[str] | None) -> tuple[argparse.Namespace, list[int]]:
+    """The options bench_pool and bench_cluster share, and the worker counts asked for."""
+    p = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
     p.add_argument("--delay", type=float, default=0.05, help="seconds the stand-in waits before each reply")
     p.add_argument("--items", type=int, default=120, help="items per measured run")
     p.add_argument("--workers", default="1,2,4", help="comma-separated worker counts")
     p.add_argument("--repeats", type=int, default=2)
     args = p.parse_args(argv)
-    counts = [int(w) for w in args.workers.split(",") if w.strip()]
+    return args, [int(w) for w in args.workers.split(",") if w.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, counts = parse_arguments(__doc__, argv)
     d, k = args.delay, args.items
 
     overhead = measure(1, 10 * k, 0.0, args.repeats) / (10 * k)
