@@ -30,7 +30,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Final
 
-from .config import CONFIGURED, NO_LIMIT, Configured, Limit, NoLimit, ReplConfig, TimeoutArg, read_timeout
+from .config import (
+    CONFIGURED,
+    NO_LIMIT,
+    Configured,
+    Limit,
+    NoLimit,
+    ReplConfig,
+    TimeoutArg,
+    read_timeout,
+    resolve_timeout,
+)
 from .doctor import NO_ADVICE, Advice, HealthReport, run_checks
 from .lean_text import declared_names, lex, position_of, read_header, summary_line
 from .process import ReplFailure, ReplInterrupted, ReplNotFound, ReplProcess
@@ -352,7 +362,9 @@ class LeanSession:
 
             request = CommandRequest(cmd=sent, env=base_env, all_tactics=all_tactics, infotree=infotree)
             self._report(Phase("elaborating"))
-            result = self._send(request, code, self._timeout(chosen_timeout), notes, line_offset=line_offset)
+            result = self._send(
+                request, code, resolve_timeout(chosen_timeout, self.config), notes, line_offset=line_offset
+            )
             result.cell_id = cell_id
             result.env_before = base_env
             if result.ok and commit:
@@ -376,7 +388,7 @@ class LeanSession:
         """Run tactics on a proof state (default: the latest one). Several lines are run as
         one step, grouped in parentheses, because the REPL takes exactly one tactic.
         ``timeout`` as for ``run_cell``."""
-        limit = self._timeout(read_timeout(timeout))
+        limit = resolve_timeout(timeout, self.config)
         refused = _refuse_unsendable(tactic, "these tactics", kind="tactic")
         if refused is not None:
             return refused
@@ -417,13 +429,13 @@ class LeanSession:
         """Run Lean text on an env without committing (completion, inspection, axioms):
         ``env`` is CHAIN (the current env), FRESH or an env id; ``timeout`` as for
         ``run_cell``. Imports are not split off: the text is sent as it is."""
-        limit = self._timeout(read_timeout(timeout))
+        limit = resolve_timeout(timeout, self.config)
         env = _check_env(env)
         with self._lock:
             notes = self._sync_generation()
             if self.replay_pending:
                 return self._not_replayed(code, notes)
-            base = self._current_env if env is CHAIN else None if env is FRESH else env
+            base = self._base_env(env, previous=None)
             self._report(Phase("elaborating"))
             result = self._send(CommandRequest(cmd=code, env=base), code, limit, notes)
             result.env_before = base
@@ -445,7 +457,7 @@ class LeanSession:
     # ------------------------------------------------------------------ pickling
 
     def pickle(self, path: str, *, timeout: TimeoutArg = CONFIGURED) -> CellResult:
-        limit = self._timeout(read_timeout(timeout))
+        limit = resolve_timeout(timeout, self.config)
         with self._lock:
             notes = self._sync_generation()
             if self.replay_pending:
@@ -461,7 +473,7 @@ class LeanSession:
             return self._send(PickleEnvRequest(env=self._current_env, pickle_to=path), f"%pickle {path}", limit, notes)
 
     def unpickle(self, path: str, *, cell_id: str | None = None, timeout: TimeoutArg = CONFIGURED) -> CellResult:
-        limit = self._timeout(read_timeout(timeout))
+        limit = resolve_timeout(timeout, self.config)
         with self._lock:
             notes = self._sync_generation()
             if self.replay_pending:
@@ -566,9 +578,6 @@ class LeanSession:
         if self.on_phase is not None:
             self.on_phase(phase)
 
-    def _timeout(self, chosen: float | NoLimit | Configured) -> Limit:
-        return self.config.time_limit if chosen is CONFIGURED else chosen
-
     def _allowance(self, chosen: float | NoLimit | Configured = CONFIGURED) -> Limit:
         """The limit for requests that may take far longer than a cell, unless the caller
         set one: imports (`import Mathlib` on a cold disk) and replays (each committed
@@ -577,7 +586,7 @@ class LeanSession:
         configured = self.config.time_limit
         if chosen is CONFIGURED and configured is not NO_LIMIT:
             return max(configured, self.config.startup_timeout)
-        return self._timeout(chosen)
+        return resolve_timeout(chosen, self.config)
 
     def _ensure_header(self, header: str, timeout: float | NoLimit | Configured, notes: list[str]) -> CellResult | None:
         key = header_key(header)
